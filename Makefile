@@ -1,0 +1,54 @@
+# linli: `make run` sets everything up and serves the demo district; `make test` runs the tests.
+PORT ?= 8000
+HOST ?= 127.0.0.1
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/.venv
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+LINLI := .venv/bin/linli
+PYTEST := .venv/bin/pytest
+
+.PHONY: setup run test e2e lint check-all assets env migrate demo messages clean
+
+setup: env assets migrate demo  ## everything but serving
+
+run: setup  ## serve linli with the demo district at http://$(HOST):$(PORT)
+	$(LINLI) serve --host $(HOST) --port $(PORT)
+
+test: env assets  ## the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)
+	$(PYTEST) -m "not e2e" -q
+
+e2e: env assets  ## browser tests: Playwright driving Debian's chromium
+	@test -x /usr/bin/chromium || (echo "installing Debian's chromium" && apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	$(PYTEST) -m e2e -q
+
+lint: env  ## ruff, mypy, import-linter, migrations up to date
+	.venv/bin/ruff check src tests bench
+	.venv/bin/ruff format --check src tests bench
+	.venv/bin/mypy
+	.venv/bin/lint-imports
+	$(LINLI) makemigrations --check --dry-run
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install -q "uv>=0.5"
+
+env: $(UV)  ## the virtual environment from uv.lock
+	$(UV) sync --locked --quiet
+
+assets: node_modules/.package-lock.json  ## htmx, Leaflet and ECharts from npm
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+migrate: env
+	$(LINLI) migrate --noinput -v 0
+	$(LINLI) collectstatic --noinput -v 0
+
+demo: env
+	$(LINLI) demo
+
+messages: env  ## regenerate and compile the translations (needs GNU gettext)
+	cd src/linli && ../../$(LINLI) makemessages -l zh_Hans -l en --ignore "*/migrations/*" && ../../$(LINLI) compilemessages
+
+clean:
+	rm -rf .venv .tools node_modules var

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from linli.areas import views as area_views
+from linli.config.api import api
+from linli.core import views as core_views
+from linli.jobs import views as job_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("people/", core_views.people, name="people"),
+    path("audit/", core_views.audit, name="audit"),
+    path("areas/", area_views.area_index, name="area-index"),
+    path("areas/import/", area_views.area_import, name="area-import"),
+    path("areas/template.xlsx", area_views.area_template, name="area-template"),
+    path("areas/<str:code>/", area_views.area_detail, name="area-detail"),
+    path("jobs/", job_views.job_list, name="job-list"),
+    path("jobs/<uuid:job_id>/", job_views.job_detail, name="job-detail"),
+    path("jobs/<uuid:job_id>/progress/", job_views.job_progress, name="job-progress"),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]

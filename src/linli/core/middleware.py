@@ -1,0 +1,30 @@
+"""Renders an `ApplicationError` raised by a page as a page with its status (the API has its own
+handler in `linli.config.api` giving the same code and message as JSON)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from linli.core.errors import ApplicationError
+
+
+class ApplicationErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, ApplicationError):
+            return None
+        if exception.status == 401:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
+        if request.headers.get("HX-Request") or request.path.startswith("/api/"):
+            return JsonResponse(exception.as_dict(), status=exception.status)
+        return render(request, "core/error.html", {"error": exception}, status=exception.status)

@@ -1,0 +1,35 @@
+"""Reads of the core: users in scope, the audit log."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from linli.core.models import ApiToken, AuditLog, User
+from linli.core.permissions import Perm, filter_scope, require
+
+if TYPE_CHECKING:
+    from linli.core.permissions import AnyUser
+
+
+def people_in_scope(*, viewer: AnyUser) -> QuerySet[User]:
+    """Users whose home area lies in the viewer's scope."""
+    require(viewer, Perm.PEOPLE_VIEW)
+    return filter_scope(viewer, User.objects.exclude(home_area_code=""), "home_area_code").order_by(
+        "home_area_code", "username"
+    )
+
+
+def audit_log(*, viewer: AnyUser) -> QuerySet[AuditLog]:
+    require(viewer, Perm.AUDIT_VIEW)
+    return AuditLog.objects.select_related("actor")
+
+
+def user_for_token(key: str) -> User | None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+    if token is None or not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

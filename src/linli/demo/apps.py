@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DemoConfig(AppConfig):
+    name = "linli.demo"
+    label = "demo"
+    verbose_name = _("Demo district")
+
+    def ready(self) -> None:
+        from linli.demo import jobs  # noqa: F401  (registers the job handler)

@@ -1,0 +1,55 @@
+"""Progress bars for jobs on the command line."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tqdm import tqdm
+
+from linli.jobs.models import Job
+from linli.jobs.services import job_run
+
+
+def _describe(job: Job) -> str:
+    if job.error:
+        detail = job.error.get("detail", {})
+        lines = [f"{job.title}: failed: {job.error.get('message')}"]
+        for item in detail.get("errors", [])[:50]:
+            lines.append(f"  row {item['row']}, {item['field']}: {item['message']}")
+        return "\n".join(lines)
+    return f"{job.title}: {job.status}"
+
+
+def run_with_progress(job: Job, *, show: bool, stdout: Any) -> Job:
+    """Run `job` here, drawing a progress bar on stderr."""
+    bar = tqdm(total=1, desc=job.title, unit="step", disable=not show, leave=True)
+
+    def echo(done: int, total: int, message: str = "") -> None:
+        bar.total = max(total, 1)
+        bar.n = done
+        bar.set_postfix_str(message, refresh=False)
+        bar.refresh()
+
+    finished = job_run(job_id=str(job.pk), echo=echo)
+    bar.close()
+    if finished.error:
+        stdout.write(_describe(finished))
+    return finished
+
+
+def watch(job: Job, *, stdout: Any, interval: float = 0.5) -> Job:
+    """Follow a job that runs elsewhere (in the worker) until it ends."""
+    bar = tqdm(total=max(job.total, 1), desc=job.title, leave=True)
+    while True:
+        job.refresh_from_db()
+        bar.total = max(job.total, 1)
+        bar.n = job.done
+        bar.set_postfix_str(job.message or job.get_status_display(), refresh=False)
+        bar.refresh()
+        if job.finished:
+            break
+        time.sleep(interval)
+    bar.close()
+    stdout.write(_describe(job))
+    return job

@@ -1,0 +1,86 @@
+"""Start, run and report jobs."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from linli.core.errors import ApplicationError
+from linli.jobs.enums import JobStatus
+from linli.jobs.models import Job
+from linli.jobs.registry import Progress, handler_for
+
+if TYPE_CHECKING:
+    from linli.core.models import User
+
+log = logging.getLogger(__name__)
+
+
+def job_create(*, kind: str, title: str, params: dict[str, Any], user: User | None) -> Job:
+    handler_for(kind)  # fail now, not in the worker, for an unknown kind
+    return Job.objects.create(kind=kind, title=title, params=params, created_by=user)
+
+
+def job_enqueue(*, job: Job) -> Job:
+    """Hand the job to the task queue once the surrounding transaction has committed."""
+    from linli.jobs.tasks import run_job
+
+    transaction.on_commit(lambda: run_job(str(job.pk)))
+    return job
+
+
+def job_start(*, kind: str, title: str, params: dict[str, Any], user: User | None) -> Job:
+    return job_enqueue(job=job_create(kind=kind, title=title, params=params, user=user))
+
+
+class _Reporter:
+    """Writes progress to the job row at most every `interval` seconds (and always at the end)."""
+
+    def __init__(self, job: Job, interval: float = 0.3, echo: Progress | None = None) -> None:
+        self.job = job
+        self.interval = interval
+        self.echo = echo
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        if self.echo is not None:
+            self.echo(done, total, message)
+        now = time.monotonic()
+        if now - self._last < self.interval and done < total:
+            return
+        self._last = now
+        self.job.done, self.job.total, self.job.message = done, total, message[:300]
+        Job.objects.filter(pk=self.job.pk).update(done=done, total=total, message=message[:300])
+
+
+def job_run(*, job_id: str, echo: Progress | None = None) -> Job:
+    """Run a job in this process: the worker calls it; `linli demo` calls it directly, with `echo`
+    receiving every progress report (for a progress bar)."""
+    job = Job.objects.get(pk=job_id)
+    if job.finished:
+        return job
+    Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    reporter = _Reporter(job, echo=echo)
+    try:
+        result = handler_for(job.kind)(job, reporter)
+    except ApplicationError as exc:
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, error=exc.as_dict(), finished_at=timezone.now(), message=str(exc.message)[:300]
+        )
+    except Exception as exc:
+        log.exception("job %s failed", job.pk)
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED,
+            error={"code": "internal_error", "message": f"{type(exc).__name__}: {exc}", "detail": {}},
+            finished_at=timezone.now(),
+        )
+    else:
+        Job.objects.filter(pk=job.pk).update(
+            status=JobStatus.SUCCEEDED, result=result, finished_at=timezone.now(), done=job.total or job.done
+        )
+    job.refresh_from_db()
+    return job
