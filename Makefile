@@ -48,7 +48,7 @@ demo: env
 	$(LINLI) demo
 
 messages: env  ## regenerate and compile the translations (needs GNU gettext)
-	cd src/linli && ../../$(LINLI) makemessages -l zh_Hans -l en --ignore "*/migrations/*" && ../../$(LINLI) compilemessages
+	cd src/linli && ../../$(LINLI) makemessages -l zh_Hans --ignore "*/migrations/*" --ignore "engine/*" && ../../$(LINLI) compilemessages
 
 clean:
 	rm -rf .venv .tools node_modules var

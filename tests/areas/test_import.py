@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from linli.areas.io import read_excel, read_geojson, template_workbook
@@ -17,6 +18,13 @@ from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
 from linli.jobs.enums import JobStatus
 from linli.jobs.services import job_run
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are checked in English here (a job runs in the language of whoever started it)."""
+    with translation.override("en"):
+        yield
+
 
 HEADER = ["区划代码", "名称", "城乡类型", "户数", "0-2岁", "3-5岁", "6-14岁", "15-59岁", "60-79岁", "80岁以上"]
 
@@ -200,3 +208,12 @@ def test_template_download_is_a_real_workbook():
     header = [c.value for c in wb.worksheets[0][1]]
     assert header[:4] == ["区划代码", "名称", "城乡类型", "户数"]
     assert "80岁以上" in header
+
+
+def test_a_job_speaks_the_language_it_was_started_in(area_tree, users):
+    content = xlsx([["99010200100", "短代码社区", "城镇", 1, 1, 1, 1, 1, 1, 1]])
+    with translation.override("zh-hans"):
+        job = area_import_start(actor=users["district"], name="a.xlsx", content=content, enqueue=False)
+    job = job_run(job_id=str(job.pk))  # the worker runs it later, in English here
+    assert job.error["message"] == "文件中有1处问题，未导入任何数据。"
+    assert job.error["detail"]["errors"][0]["message"].startswith("不是有效的12位区划代码")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
@@ -15,7 +15,6 @@ from linli.areas.geo import area_features
 from linli.areas.models import Area
 from linli.areas.services import area_import_start
 from linli.jobs.api import JobOut
-from linli.jobs.models import Job
 
 router = Router(tags=["areas"])
 
@@ -74,9 +73,9 @@ def area_list(
 
 
 @router.post("/import", response={202: JobOut}, summary="Import areas from Excel (.xlsx) or GeoJSON; returns the job")
-def area_import(request: HttpRequest, file: File[UploadedFile]) -> tuple[int, Job]:
+def area_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
     job = area_import_start(actor=request.user, name=file.name or "upload", content=file.read())
-    return 202, job
+    return Status(202, job)
 
 
 @router.get("/{code}", response=AreaDetailOut, summary="One area with its population by age group")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from linli.areas.codes import LEVEL_DEPTH, SEGMENTS, child_level, prefix_of
 from linli.areas.enums import AgeGroup, AreaLevel
@@ -48,7 +49,7 @@ def area_get(*, viewer: AnyUser, code: str) -> Area:
     know of)."""
     area = areas_visible(viewer=viewer).select_related("parent").filter(code=code).first()
     if area is None:
-        raise ApplicationError("not_found", "No such area.", {"code": code}, status=404)
+        raise ApplicationError("not_found", _("No such area."), {"code": code}, status=404)
     return area
 
 

@@ -17,8 +17,8 @@ from linli.areas.io import AreaRow, RowErrors
 from linli.areas.models import Area, AreaPopulation
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError
-from linli.core.permissions import Perm, in_scope, require
 from linli.core.models import User
+from linli.core.permissions import Perm, in_scope, require
 from linli.core.services import audit_record
 from linli.jobs.models import Job
 from linli.jobs.services import job_create, job_enqueue

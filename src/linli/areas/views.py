@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from linli.areas import selectors
 from linli.areas.enums import AgeGroup
@@ -64,7 +65,7 @@ def area_import(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("file")
         try:
             if upload is None:
-                raise ApplicationError("missing_file", "Choose a file to upload.", {"field": "file"})
+                raise ApplicationError("missing_file", _("Choose a file to upload."), {"field": "file"})
             job = area_import_start(actor=request.user, name=upload.name or "upload", content=upload.read())
         except ApplicationError as exc:
             error = exc

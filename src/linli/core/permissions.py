@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from linli.core.enums import Role
 from linli.core.errors import ApplicationError
@@ -89,9 +90,9 @@ def can(user: AnyUser, perm: Perm, area_code: str | None = None) -> bool:
 def require(user: AnyUser, perm: Perm, area_code: str | None = None) -> None:
     """Raise `ApplicationError("forbidden")` (HTTP 403) unless `can(user, perm, area_code)`."""
     if not user.is_authenticated:
-        raise ApplicationError("unauthenticated", "Log in first.", status=401)
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
     if not can(user, perm, area_code):
-        raise ApplicationError("forbidden", "You may not do this here.", status=403)
+        raise ApplicationError("forbidden", _("You may not do this here."), status=403)
 
 
 def scope_q(user: AnyUser, field: str = "area_code") -> Q:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, has_perm
@@ -27,5 +28,5 @@ def jobs_visible(*, viewer: AnyUser) -> QuerySet[Job]:
 def job_get(*, viewer: AnyUser, job_id: str) -> Job:
     job = jobs_visible(viewer=viewer).filter(pk=job_id).first()
     if job is None:
-        raise ApplicationError("not_found", "No such job.", status=404)
+        raise ApplicationError("not_found", _("No such job."), status=404)
     return job

@@ -6,8 +6,9 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.core.errors import ApplicationError
 from linli.jobs.enums import JobStatus
@@ -21,7 +22,9 @@ log = logging.getLogger(__name__)
 
 
 def job_create(*, kind: str, title: str, params: dict[str, Any], user: User | None) -> Job:
+    """A job waiting to run. It will run in the language active now (its messages are for this user)."""
     handler_for(kind)  # fail now, not in the worker, for an unknown kind
+    params = {"language": translation.get_language() or settings.LANGUAGE_CODE, **params}
     return Job.objects.create(kind=kind, title=title, params=params, created_by=user)
 
 
@@ -66,7 +69,8 @@ def job_run(*, job_id: str, echo: Progress | None = None) -> Job:
     Job.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
     reporter = _Reporter(job, echo=echo)
     try:
-        result = handler_for(job.kind)(job, reporter)
+        with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
+            result = handler_for(job.kind)(job, reporter)
     except ApplicationError as exc:
         Job.objects.filter(pk=job.pk).update(
             status=JobStatus.FAILED, error=exc.as_dict(), finished_at=timezone.now(), message=str(exc.message)[:300]

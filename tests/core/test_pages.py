@@ -1,0 +1,80 @@
+"""Pages in Chinese by default and in English when switched; login; errors rendered as pages."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import login
+
+
+def test_home_is_chinese_by_default_and_lists_demo_users(client, db):
+    page = client.get("/").content.decode()
+    assert '<html lang="zh-hans">' in page
+    assert "邻里社区公共服务平台" in page and "演示用户" in page
+    assert "linli2026" in page
+
+
+def test_switch_to_english_and_back(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+    page = response.content.decode()
+    assert '<html lang="en">' in page and "Demo users" in page
+    page = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, follow=True).content.decode()
+    assert "演示用户" in page
+
+
+def test_login_with_password_and_role_shown(client, users):
+    response = client.post("/login/", {"username": "town", "password": "pw-town"}, follow=True)
+    page = response.content.decode()
+    assert "街道、乡镇工作人员" in page
+    assert "/areas/" in page  # the navigation offers the area browser to staff
+
+
+def test_wrong_password_is_refused(client, users):
+    response = client.post("/login/", {"username": "town", "password": "nope"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+
+
+def test_pages_need_login_and_rights(client, users, area_tree):
+    assert client.get("/areas/").status_code == 302
+    login(client, users["resident"])
+    response = client.get("/areas/990102000000/")
+    assert response.status_code == 403
+    assert "您无权进行此操作" in response.content.decode()
+    client.force_login(users["town"])
+    assert client.get("/areas/990102002000/").status_code == 404
+    assert client.get("/areas/import/").status_code == 403
+
+
+def test_area_browser_starts_at_the_scope_root(client, users, area_tree):
+    login(client, users["town"])
+    response = client.get("/areas/")
+    assert response.status_code == 302 and response.url == "/areas/990102001000/"
+    page = client.get(response.url).content.decode()
+    assert "东湖街道" in page and "东湖社区" in page and "湖滨社区" in page
+    assert "西山社区" not in page
+    assert 'data-testid="total-population">5500<' in page
+
+
+def test_import_page_shows_a_bad_file_type(client, users):
+    login(client, users["district"])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/areas/import/", {"file": SimpleUploadedFile("a.csv", b"x,y")})
+    assert response.status_code == 400
+    assert "请上传按模板填写的 Excel 文件" in response.content.decode()
+    template = client.get("/areas/template.xlsx")
+    assert template["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
+def test_compiled_translations_are_up_to_date(tmp_path):
+    """The committed .mo must be what the .po compiles to (run `make messages` after editing it)."""
+    po = Path(settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES" / "django.po"
+    out = tmp_path / "django.mo"
+    subprocess.run(["msgfmt", "--check-format", "-o", str(out), str(po)], check=True)
+    assert out.read_bytes() == po.with_suffix(".mo").read_bytes()
