@@ -19,6 +19,7 @@ from linli.core.models import AuditLog
 from linli.jobs.enums import JobStatus
 from linli.jobs.services import job_run
 
+
 @pytest.fixture(autouse=True)
 def _english():
     """Messages are checked in English here (a job runs in the language of whoever started it)."""
