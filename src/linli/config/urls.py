@@ -5,6 +5,7 @@ from django.urls import include, path
 from linli.areas import views as area_views
 from linli.config.api import api
 from linli.core import views as core_views
+from linli.demo import views as demo_views
 from linli.jobs import views as job_views
 
 urlpatterns = [
@@ -19,6 +20,7 @@ urlpatterns = [
     path("areas/template.xlsx", area_views.area_template, name="area-template"),
     path("areas/<str:code>/", area_views.area_detail, name="area-detail"),
     path("jobs/", job_views.job_list, name="job-list"),
+    path("jobs/demo/", demo_views.demo_start, name="demo-start"),
     path("jobs/<uuid:job_id>/", job_views.job_detail, name="job-detail"),
     path("jobs/<uuid:job_id>/progress/", job_views.job_progress, name="job-progress"),
     path("api/", api.urls),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from linli.demo.users import DEMO_PASSWORD, DEMO_USERS
 from linli.jobs.cli import run_with_progress
@@ -22,7 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        job = job_create(kind="demo.load", title="Load the demo district", params={"seed": options["seed"]}, user=None)
+        job = job_create(
+            kind="demo.load", title=_("Load the demo district"), params={"seed": options["seed"]}, user=None
+        )
         if options["queue"]:
             job_enqueue(job=job)
             self.stdout.write(f"queued job {job.pk}; follow it with: linli job {job.pk}")
