@@ -18,7 +18,7 @@ test: env assets  ## the test suite (SQLite; DATABASE_URL=postgres://... for Pos
 	$(PYTEST) -m "not e2e" -q
 
 e2e: env assets  ## browser tests: Playwright driving Debian's chromium
-	@test -x /usr/bin/chromium || (echo "installing Debian's chromium" && apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || (echo "installing Debian's chromium and CJK fonts" && apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 	$(PYTEST) -m e2e -q
 
 lint: env  ## ruff, mypy, import-linter, migrations up to date

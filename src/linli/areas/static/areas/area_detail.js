@@ -40,7 +40,7 @@
             }
           },
         }).addTo(boundaries);
-        if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+        if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [10, 10], animate: false });
         document.getElementById("map").dataset.boundaries = String(layer.getLayers().length);
       });
 
