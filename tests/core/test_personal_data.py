@@ -54,3 +54,33 @@ def test_people_page_and_audit_page(client, users):
     assert "139****5678" in page and "13912345678" not in page
     audit = client.get("/audit/").content.decode()
     assert "district" in audit and "core.user" in audit
+
+
+def test_admin_reads_and_changes_of_personal_data_are_logged(client, users):
+    from linli.core.models import User
+
+    root = User.objects.create_superuser("root", password="pw-root")
+    client.force_login(root)
+    resident = users["resident"]
+    assert client.get(f"/admin/core/user/{resident.pk}/change/").status_code == 200
+    read = AuditLog.objects.get(action="read")
+    assert read.actor == root and read.object_id == str(resident.pk)
+    form = client.get(f"/admin/core/user/{resident.pk}/change/").context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list | tuple)}
+    data.update(
+        {
+            "username": resident.username,
+            "role": resident.role,
+            "phone": "13600000000",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "last_login_0": "",
+            "last_login_1": "",
+        }
+    )
+    response = client.post(f"/admin/core/user/{resident.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    resident.refresh_from_db()
+    assert resident.phone == "13600000000"
+    change = AuditLog.objects.get(action="update")
+    assert change.fields == ["phone"] and change.actor == root

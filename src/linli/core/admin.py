@@ -1,8 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
+from linli.core.enums import AuditAction
 from linli.core.models import ApiToken, AuditLog, User
+from linli.core.services import audit_record
+
+PERSONAL_FIELDS = ("phone", "id_number")
 
 
 @admin.register(User)
@@ -14,6 +20,36 @@ class UserAdmin(BaseUserAdmin):
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         ("linli", {"fields": ("role", "scope", "display_name", "home_area_code", "phone", "id_number")}),
     )
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """The change form shows phone and ID number in full: the read is logged like any other."""
+        if request.method == "GET":
+            audit_record(
+                actor=request.user,
+                action=AuditAction.READ,
+                object_type="core.user",
+                object_id=str(object_id),
+                fields=list(PERSONAL_FIELDS),
+                detail={"via": "admin"},
+                request=request,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        changed = [f for f in PERSONAL_FIELDS if f in form.changed_data]
+        super().save_model(request, obj, form, change)
+        if changed:
+            audit_record(
+                actor=request.user,
+                action=AuditAction.UPDATE if change else AuditAction.CREATE,
+                object_type="core.user",
+                object_id=str(obj.pk),
+                fields=changed,
+                detail={"via": "admin"},
+                request=request,
+            )
 
 
 @admin.register(ApiToken)
