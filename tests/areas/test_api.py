@@ -120,3 +120,10 @@ def test_import_through_the_api_refuses_a_csv(client, area_tree, users, token_fo
     assert response.status_code == 400
     assert response.json()["code"] == "bad_file_type"
     assert response.json()["detail"]["field"] == "file"
+
+
+def test_households_are_given_where_they_are_recorded(client, area_tree, users, token_for):
+    headers = token_for(users["district"])
+    town = client.get("/api/areas/990102001000", **headers).json()
+    assert town["households"] is None and town["population"]["households"] == 1800
+    assert client.get("/api/areas/990102001001", **headers).json()["households"] == 1000

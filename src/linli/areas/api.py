@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from linli.areas import selectors
 from linli.areas.codes import prefix_of
+from linli.areas.enums import AreaLevel
 from linli.areas.geo import area_features
 from linli.areas.models import Area
 from linli.areas.services import area_import_start
@@ -25,7 +26,9 @@ class AreaOut(Schema):
     level: str
     kind: str
     parent_code: str | None
-    households: int
+    households: int | None = Field(
+        None, description="Communities and villages only; a higher level's households are in /population."
+    )
     centroid_lon: float | None
     centroid_lat: float | None
 
@@ -34,6 +37,11 @@ class AreaOut(Schema):
         if isinstance(obj, dict):
             return obj.get("parent_code")
         return obj.parent.code if obj.parent_id and obj.parent else None
+
+    @staticmethod
+    def resolve_households(obj: Area | dict[str, Any]) -> int | None:
+        level, households = (obj["level"], obj["households"]) if isinstance(obj, dict) else (obj.level, obj.households)
+        return households if level == AreaLevel.VILLAGE else None
 
 
 class PopulationOut(Schema):

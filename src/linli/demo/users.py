@@ -11,7 +11,7 @@ DISTRICT = "990102000000"
 DEMO_USERS: tuple[tuple[str, Role, str, str, str, bool], ...] = (
     ("admin", Role.DISTRICT_ADMIN, "", "", "系统管理员", True),
     ("district", Role.DISTRICT_ADMIN, "990102", "", "区民政局 王科长", False),
-    ("town", Role.TOWN_STAFF, "990102001", "", "东片街道 李主任", False),
+    ("town", Role.TOWN_STAFF, "990102001", "", "街道工作人员 李主任", False),
     ("community", Role.COMMUNITY_STAFF, "990102001001", "", "社区工作人员 张敏", False),
     ("resident", Role.RESIDENT, "", "990102001001", "居民 陈阿姨", False),
     ("operator", Role.OPERATOR, "", "", "运营主体 邻安养老服务中心", False),
