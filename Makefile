@@ -22,8 +22,8 @@ e2e: env assets  ## browser tests: Playwright driving Debian's chromium
 	$(PYTEST) -m e2e -q
 
 lint: env  ## ruff, mypy, import-linter, migrations up to date
-	.venv/bin/ruff check src tests bench
-	.venv/bin/ruff format --check src tests bench
+	.venv/bin/ruff check
+	.venv/bin/ruff format --check
 	.venv/bin/mypy
 	.venv/bin/lint-imports
 	$(LINLI) makemigrations --check --dry-run
