@@ -8,7 +8,7 @@ import sys
 
 
 def run_check(extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_") and k != "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINLI_", "DJANGO_"))}
     env.update({"DJANGO_SETTINGS_MODULE": "linli.config.settings", **extra_env})
     return subprocess.run(
         [sys.executable, "-m", "linli", "check", "--deploy", "--fail-level", "WARNING"],
