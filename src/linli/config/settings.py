@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.jobs",
     "linli.areas",
+    "linli.facilities",
+    "linli.catalog",
     "linli.planning",
     "linli.demo",
 ]

@@ -91,3 +91,25 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}:{self.object_id}"
+
+
+class CalendarDay(models.Model):
+    """An exception to the ordinary week in the official Chinese calendar: a public holiday on a weekday,
+    or a make-up working day (调休) on a weekend. Loaded from the chinesecalendar package by
+    `linli calendar_load`; admins correct or add next year's days when the State Council announces them."""
+
+    class Kind(models.TextChoices):
+        HOLIDAY = "holiday", _("public holiday (法定节假日)")
+        WORKDAY = "workday", _("make-up working day (调休上班)")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind} {self.name}"
