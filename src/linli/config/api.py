@@ -15,6 +15,7 @@ from linli.core.api import router as core_router
 from linli.core.errors import ApplicationError
 from linli.core.models import User
 from linli.core.selectors import user_for_token
+from linli.interop.hsds_api import router as hsds_router
 from linli.jobs.api import router as jobs_router
 from linli.planning.api import router as planning_router
 
@@ -45,3 +46,4 @@ api.add_router("/", core_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/jobs/", jobs_router)
 api.add_router("/planning/", planning_router)
+api.add_router("/hsds/", hsds_router)

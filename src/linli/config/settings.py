@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "linli.areas",
     "linli.facilities",
     "linli.catalog",
+    "linli.interop",
     "linli.planning",
     "linli.demo",
 ]
