@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from linli.areas.codes import CodeError, check_code
 from linli.areas.enums import AgeGroup, AreaKind
-from linli.core.errors import ApplicationError
+from linli.core.errors import ApplicationError, RowErrors
 
 AGE_GROUPS = [g.value for g in AgeGroup]
 
@@ -62,17 +62,6 @@ class AreaRow:
     population: dict[str, int] = field(default_factory=dict)
     boundary: dict[str, Any] | None = None
     centroid: tuple[float, float] | None = None
-
-
-@dataclass
-class RowErrors:
-    errors: list[dict[str, Any]] = field(default_factory=list)
-
-    def add(self, row: int, fieldname: str, message: str, value: Any = None) -> None:
-        item: dict[str, Any] = {"row": row, "field": fieldname, "message": message}
-        if value is not None:
-            item["value"] = str(value)[:100]
-        self.errors.append(item)
 
 
 def normalise_age_group(label: str) -> str | None:

@@ -31,6 +31,9 @@ class Perm(StrEnum):
     PEOPLE_VIEW = "people.view"
     AUDIT_VIEW = "audit.view"
     JOB_START = "job.start"
+    FACILITY_CHANGE = "facility.change"
+    CATALOG_CHANGE = "catalog.change"
+    OPERATOR_CONTACT_VIEW = "operator_contact.view"
 
 
 # Roles whose work is bound to an area and who read records of their scope.
@@ -45,9 +48,25 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.PERSONAL_DATA_VIEW,
         Perm.PEOPLE_VIEW,
         Perm.JOB_START,
+        Perm.FACILITY_CHANGE,
+        Perm.CATALOG_CHANGE,
+        Perm.OPERATOR_CONTACT_VIEW,
     },
-    Role.TOWN_STAFF: {Perm.AREA_VIEW, Perm.PERSONAL_DATA_VIEW, Perm.PEOPLE_VIEW, Perm.JOB_START},
-    Role.COMMUNITY_STAFF: {Perm.AREA_VIEW, Perm.PERSONAL_DATA_VIEW, Perm.PEOPLE_VIEW},
+    Role.TOWN_STAFF: {
+        Perm.AREA_VIEW,
+        Perm.PERSONAL_DATA_VIEW,
+        Perm.PEOPLE_VIEW,
+        Perm.JOB_START,
+        Perm.FACILITY_CHANGE,
+        Perm.OPERATOR_CONTACT_VIEW,
+    },
+    Role.COMMUNITY_STAFF: {
+        Perm.AREA_VIEW,
+        Perm.PERSONAL_DATA_VIEW,
+        Perm.PEOPLE_VIEW,
+        Perm.FACILITY_CHANGE,
+        Perm.OPERATOR_CONTACT_VIEW,
+    },
     Role.AUDITOR: {Perm.AREA_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW},
     Role.EVALUATOR: {Perm.AREA_VIEW},
     Role.RESIDENT: set(),

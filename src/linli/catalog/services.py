@@ -1,0 +1,235 @@
+"""Changes to the catalogue: service items, which facility offers which item, tier standards."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from linli.catalog.enums import Domain, FeeType, ServiceClass, TargetGroup
+from linli.catalog.models import Offering, ServiceItem
+from linli.core.enums import AuditAction
+from linli.core.errors import ApplicationError, RowErrors
+from linli.core.parsing import choice, count, text
+from linli.core.permissions import Perm, require
+from linli.core.services import audit_record
+from linli.facilities.models import Facility, FacilityType
+
+if TYPE_CHECKING:
+    from linli.core.permissions import AnyUser
+
+ITEM_FIELDS = (
+    "code", "name", "domain", "service_class", "content", "duration_minutes", "frequency", "facility_requirement",
+    "equipment", "staffing", "target_groups", "min_age", "max_age", "fee_type", "fee_amount", "fee_unit", "host_types",
+)  # fmt: skip
+
+
+def _split(value: Any) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in text(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
+
+
+def service_item_check(
+    *,
+    data: Mapping[str, Any],
+    row: int,
+    errors: RowErrors,
+    types: dict[str, FacilityType],
+    instance: ServiceItem | None = None,
+) -> dict[str, Any] | None:
+    """Model values of one service item (host_types as a list of FacilityType) or None with errors."""
+    before = len(errors.errors)
+    present = set(data) if instance is not None else set(ITEM_FIELDS)
+    values: dict[str, Any] = {}
+    if "code" in present:
+        values["code"] = text(data.get("code"))
+        if not values["code"]:
+            errors.add(row, "code", _("required"))
+    if "name" in present:
+        values["name"] = text(data.get("name"))[:100]
+        if not values["name"]:
+            errors.add(row, "name", _("required"))
+    if "domain" in present:
+        values["domain"] = choice(data.get("domain"), Domain, row, "domain", errors)
+        if values["domain"] is None and not text(data.get("domain")):
+            errors.add(row, "domain", _("required"))
+    if "service_class" in present:
+        values["service_class"] = (
+            choice(data.get("service_class"), ServiceClass, row, "service_class", errors) or ServiceClass.BASIC
+        )
+    if "fee_type" in present:
+        values["fee_type"] = choice(data.get("fee_type"), FeeType, row, "fee_type", errors) or FeeType.FREE
+    for field in ("duration_minutes", "min_age", "max_age"):
+        if field in present:
+            values[field] = count(data.get(field), row, field, errors)
+    if "fee_amount" in present:
+        raw = text(data.get("fee_amount"))
+        try:
+            values["fee_amount"] = Decimal(raw) if raw else None
+        except InvalidOperation:
+            errors.add(row, "fee_amount", _("not a number"), raw)
+        if values.get("fee_amount") is not None and values["fee_amount"] < 0:
+            errors.add(row, "fee_amount", _("must not be negative"), raw)
+    if "target_groups" in present:
+        groups = [choice(g, TargetGroup, row, "target_groups", errors) for g in _split(data.get("target_groups"))]
+        values["target_groups"] = [g for g in groups if g]
+    if "host_types" in present:
+        hosts = []
+        for code in _split(data.get("host_types")):
+            if code in types:
+                hosts.append(types[code])
+            else:
+                errors.add(row, "host_types", _("unknown facility type"), code)
+        values["host_types"] = hosts
+    for field, limit in (
+        ("content", 5000),
+        ("frequency", 64),
+        ("facility_requirement", 200),
+        ("equipment", 200),
+        ("staffing", 200),
+        ("fee_unit", 32),
+    ):
+        if field in present:
+            values[field] = text(data.get(field))[:limit]
+    min_age = values.get("min_age", getattr(instance, "min_age", None))
+    max_age = values.get("max_age", getattr(instance, "max_age", None))
+    if min_age is not None and max_age is not None and max_age < min_age:
+        errors.add(row, "max_age", _("must not be below the minimum age"), max_age)
+    fee_type = values.get("fee_type", getattr(instance, "fee_type", None))
+    if fee_type == FeeType.FREE and values.get("fee_amount"):
+        errors.add(row, "fee_amount", _("a free service has no fee amount"), values["fee_amount"])
+    return None if len(errors.errors) > before else values
+
+
+def _save_item(item: ServiceItem, values: dict[str, Any]) -> None:
+    hosts = values.pop("host_types", None)
+    for field, value in values.items():
+        setattr(item, field, value)
+    item.save()
+    if hosts is not None:
+        item.host_types.set(hosts)
+
+
+@transaction.atomic
+def service_item_create(*, actor: AnyUser | None, data: Mapping[str, Any]) -> ServiceItem:
+    if actor is not None:
+        require(actor, Perm.CATALOG_CHANGE)
+    errors = RowErrors()
+    values = service_item_check(data=data, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()})
+    if values and ServiceItem.objects.filter(code=values["code"]).exists():
+        errors.add(0, "code", _("a service item with this code exists"), values["code"])
+    errors.raise_if_any("invalid", _("The service item was not saved."))
+    assert values is not None
+    item = ServiceItem()
+    _save_item(item, values)
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="catalog.serviceitem",
+        object_id=item.code,
+        fields=sorted(data),
+    )
+    return item
+
+
+@transaction.atomic
+def service_item_update(*, actor: AnyUser | None, item: ServiceItem, data: Mapping[str, Any]) -> ServiceItem:
+    if actor is not None:
+        require(actor, Perm.CATALOG_CHANGE)
+    errors = RowErrors()
+    values = service_item_check(
+        data=data, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()}, instance=item
+    )
+    errors.raise_if_any("invalid", _("The service item was not saved."))
+    assert values is not None
+    hosts = values.get("host_types")
+    if hosts is not None:
+        _offerings_still_hostable(item, hosts)
+    _save_item(item, values)
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="catalog.serviceitem",
+        object_id=item.code,
+        fields=sorted(data),
+    )
+    return item
+
+
+def _offerings_still_hostable(item: ServiceItem, hosts: list[FacilityType]) -> None:
+    """Removing a host type is refused while a facility of that type offers the item."""
+    stranded = Offering.objects.filter(item=item).exclude(facility__facility_type__in=hosts).select_related("facility")
+    names = [o.facility.name for o in stranded[:5]]
+    if names:
+        raise ApplicationError(
+            "still_offered",
+            _("Facilities of a removed type still offer this item: %(names)s") % {"names": "、".join(names)},
+            {"field": "host_types"},
+        )
+
+
+def offering_check(facility: Facility, item: ServiceItem) -> str | None:
+    """Why `facility` cannot offer `item`, or None when it can."""
+    if not item.host_types.filter(pk=facility.facility_type_id).exists():
+        return _("%(type)s cannot host %(item)s") % {"type": facility.facility_type.name, "item": item.name}
+    return None
+
+
+@transaction.atomic
+def offering_set(
+    *,
+    actor: AnyUser | None,
+    facility: Facility,
+    item: ServiceItem,
+    schedule: str = "",
+    fee_type: str = "",
+    fee_amount: Decimal | None = None,
+    active: bool = True,
+) -> Offering:
+    """Facility offers item (created or updated). Refused when the facility's type cannot host it."""
+    if actor is not None:
+        require(actor, Perm.FACILITY_CHANGE, facility.area_code)
+    problem = offering_check(facility, item)
+    if problem:
+        raise ApplicationError("cannot_host", problem, {"field": "item"})
+    if fee_type and fee_type not in FeeType.values:
+        raise ApplicationError("invalid", _("unknown fee type"), {"field": "fee_type"})
+    offering, _created = Offering.objects.update_or_create(
+        facility=facility,
+        item=item,
+        defaults={
+            "area_code": facility.area_code,
+            "schedule": schedule[:200],
+            "fee_type": fee_type,
+            "fee_amount": fee_amount,
+            "active": active,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="facilities.facility",
+        object_id=facility.code,
+        fields=["offerings"],
+        detail={"item": item.code, "active": active},
+    )
+    return offering
+
+
+@transaction.atomic
+def offering_remove(*, actor: AnyUser | None, facility: Facility, item: ServiceItem) -> None:
+    if actor is not None:
+        require(actor, Perm.FACILITY_CHANGE, facility.area_code)
+    Offering.objects.filter(facility=facility, item=item).delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        object_type="facilities.facility",
+        object_id=facility.code,
+        fields=["offerings"],
+        detail={"item": item.code},
+    )
