@@ -136,7 +136,10 @@ def test_operator_credit_code_is_checked(registry, users):
     assert "check character" in errors["credit_code"]
     errors = refused(
         operator_create, actor=users["district"],
-        data={"name": "某公司", "kind": "company", "credit_code": credit_code(), "area_code": "990102000000", "grade": "5A"},
+        data={
+            "name": "某公司", "kind": "company", "credit_code": credit_code(),
+            "area_code": "990102000000", "grade": "5A",
+        },
     )  # fmt: skip
     assert "exists" in errors["credit_code"] and "graded" in errors["grade"]
     created = operator_create(
