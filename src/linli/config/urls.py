@@ -23,6 +23,9 @@ urlpatterns = [
     path("jobs/demo/", demo_views.demo_start, name="demo-start"),
     path("jobs/<uuid:job_id>/", job_views.job_detail, name="job-detail"),
     path("jobs/<uuid:job_id>/progress/", job_views.job_progress, name="job-progress"),
+    path("facilities/", include("linli.facilities.urls")),
+    path("catalog/", include("linli.catalog.urls")),
+    path("data/", include("linli.interop.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
