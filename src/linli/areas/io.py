@@ -275,14 +275,12 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
             if geom.is_empty or not geom.is_valid:
                 errors.add(index, "geometry", _("not a valid polygon (self-intersecting or empty)"))
                 continue
-            point = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+            point = geom.representative_point()
             problem = check_lon_lat(point.x, point.y)
             if problem:
                 errors.add(index, "geometry", problem, f"{point.x:.5f}, {point.y:.5f}")
                 continue
             area_row.boundary = geometry
-            if area_row.centroid is None:
-                area_row.centroid = (round(point.x, 7), round(point.y, 7))
         rows.append(area_row)
         if progress and index % 200 == 0:
             progress(index, len(features), _("reading feature %(n)d") % {"n": index})

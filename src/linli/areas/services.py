@@ -97,6 +97,8 @@ def area_rows_write(*, rows: list[AreaRow], progress: Progress | None = None) ->
                 area.boundary = row.boundary
             if row.centroid is not None:
                 area.centroid_lon, area.centroid_lat = row.centroid
+            elif row.boundary is not None:
+                area.centroid_lon, area.centroid_lat = centre_of(row.boundary)
             objects.append(area)
         Area.objects.bulk_create(
             objects,
@@ -119,6 +121,15 @@ def area_rows_write(*, rows: list[AreaRow], progress: Progress | None = None) ->
             progress(done, len(rows), _("writing areas"))
     _write_population(rows)
     return {"created": created, "updated": updated}
+
+
+def centre_of(geometry: dict[str, Any]) -> tuple[float, float]:
+    """A point inside a polygon: its centroid when that lies inside, else a representative point."""
+    from shapely.geometry import shape
+
+    polygon = shape(geometry)
+    point = polygon.centroid if polygon.contains(polygon.centroid) else polygon.representative_point()
+    return round(point.x, 7), round(point.y, 7)
 
 
 def _kind_of(code: str | None) -> str | None:

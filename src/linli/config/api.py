@@ -8,31 +8,21 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
 
 from linli.areas.api import router as areas_router
 from linli.core.api import router as core_router
+from linli.core.auth import REQUIRED_AUTH
 from linli.core.errors import ApplicationError
-from linli.core.models import User
-from linli.core.selectors import user_for_token
+from linli.facilities.api import router as facilities_router
 from linli.interop.hsds_api import router as hsds_router
 from linli.jobs.api import router as jobs_router
 from linli.planning.api import router as planning_router
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
 
 api = NinjaAPI(
     title="linli API",
     version="1",
     description="linli (邻里): community public services. Every list is limited to the caller's area scope.",
-    auth=[TokenAuth(), django_auth],
+    auth=REQUIRED_AUTH,
     urls_namespace="api",
 )
 
@@ -45,5 +35,6 @@ def application_error(request: HttpRequest, exc: ApplicationError) -> HttpRespon
 api.add_router("/", core_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/jobs/", jobs_router)
+api.add_router("/", facilities_router)
 api.add_router("/planning/", planning_router)
 api.add_router("/hsds/", hsds_router)

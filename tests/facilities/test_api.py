@@ -1,0 +1,112 @@
+"""Registry API: staff list and change in scope, the public reads built facilities and searches near a
+point, errors name the field."""
+
+from __future__ import annotations
+
+import pytest
+
+from linli.core.models import AuditLog
+from linli.facilities.models import OpeningRule
+
+
+@pytest.fixture
+def district(users, token_for):
+    return token_for(users["district"])
+
+
+def test_staff_list_is_scoped(client, registry, users, token_for):
+    body = client.get("/api/facilities/", **token_for(users["town"])).json()
+    assert [f["code"] for f in body["items"]] == ["F990102001001-01"]
+    assert (
+        body["items"][0]["type"] == "nc-community" and body["items"][0]["operator"] == registry["operator"].credit_code
+    )
+    assert client.get("/api/facilities/", **token_for(users["other_community"])).json()["count"] == 0
+    assert client.get("/api/facilities/", **token_for(users["resident"])).status_code == 403
+
+
+def test_public_detail_with_hours_offerings_and_standard(client, registry, users, district):
+    import datetime as dt
+
+    for weekday in range(7):
+        OpeningRule.objects.create(
+            facility=registry["facility"], weekday=weekday, opens=dt.time(0, 0), closes=dt.time(23, 59)
+        )
+    body = client.get("/api/facilities/F990102001001-01", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert body["name"] == "东湖邻里中心" and len(body["opening_hours"]) == 7
+    assert body["opening_status"].startswith(("Open until", "Opens at"))
+    assert "below the 600 m² standard" in body["compliance_summary"]
+    assert {c["rule"] for c in body["compliance"] if not c["ok"]} >= {"floor_area", "staff", "capacity"}
+    registry["facility"].status = "planned"
+    registry["facility"].save()
+    assert client.get("/api/facilities/F990102001001-01").status_code == 404  # not public any more
+    assert client.get("/api/facilities/F990102001001-01", **district).status_code == 200  # staff still see it
+
+
+def test_create_update_hours_and_offerings(client, registry, users, district):
+    payload = {
+        "code": "F990102001002-01", "name": "湖滨邻里中心", "type": "nc-community", "area_code": "990102001002",
+        "lon": 120.015, "lat": 30.005, "floor_area_m2": 700,
+    }  # fmt: skip
+    created = client.post("/api/facilities/", payload, content_type="application/json", **district)
+    assert created.status_code == 201, created.content
+    changed = client.patch(
+        "/api/facilities/F990102001002-01", {"staff_count": 4}, content_type="application/json", **district
+    )
+    assert changed.json()["staff_count"] == 4 and changed.json()["floor_area_m2"] == 700
+    hours = client.put(
+        "/api/facilities/F990102001002-01/hours",
+        {
+            "rules": [
+                {"weekday": 0, "opens": "09:00", "closes": "12:00"},
+                {"weekday": 0, "opens": "11:00", "closes": "13:00"},
+            ]
+        },
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **district,
+    )
+    assert hours.status_code == 400 and "overlaps" in hours.json()["detail"]["errors"][0]["message"]
+    offered = client.put(
+        "/api/facilities/F990102001002-01/offerings", {"item": "elderly-meals", "schedule": "每天 11:00-12:30"},
+        content_type="application/json", **district,
+    )  # fmt: skip
+    assert [o["item"] for o in offered.json()["offerings"]] == ["elderly-meals"]
+    assert AuditLog.objects.filter(object_id="F990102001002-01").count() == 3
+
+
+def test_bad_body_names_the_field(client, registry, district):
+    response = client.post(
+        "/api/facilities/",
+        {"code": "X", "name": "x", "type": "nc-community", "area_code": "990102001002", "lon": 30.0, "lat": 120.0},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+        **district,
+    )
+    assert response.status_code == 400
+    [error] = response.json()["detail"]["errors"]
+    assert error["field"] == "lon" and "swapped" in error["message"]
+
+
+def test_out_of_scope_change_is_404(client, registry, users, token_for):
+    response = client.patch(
+        "/api/facilities/F990102001001-01", {"name": "x"}, content_type="application/json",
+        **token_for(users["other_community"]),
+    )  # fmt: skip
+    assert response.status_code == 404
+
+
+def test_operator_contact_masked_by_role(client, registry, users, token_for):
+    staff = client.get("/api/operators/", **token_for(users["community"])).json()
+    assert staff[0]["contact_phone"] == "13800001111"
+    auditor = client.get("/api/operators/", **token_for(users["auditor"])).json()
+    assert auditor[0]["contact_phone"] == "138****1111"
+
+
+def test_near_me_from_a_point_or_a_community(client, registry):
+    by_point = client.get("/api/services/near?lon=120.0&lat=30.0&radius_m=2000").json()
+    assert [r["code"] for r in by_point] == ["F990102001001-01"] and by_point[0]["distance_m"] == 735
+    by_area = client.get("/api/services/near?area=990102001001&radius_m=1000").json()
+    assert by_area and by_area[0]["distance_m"] < 10  # the test community's centre is next to it
+    assert client.get("/api/services/near?domain=education&lon=120.0&lat=30.0").json() == []
+    assert client.get("/api/services/near").status_code == 400
+    assert client.get("/api/services/near?lon=120&lat=30&radius_m=0").status_code == 422
