@@ -6,6 +6,7 @@ from linli.areas import views as area_views
 from linli.config.api import api
 from linli.core import views as core_views
 from linli.demo import views as demo_views
+from linli.facilities import public_views
 from linli.jobs import views as job_views
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("jobs/demo/", demo_views.demo_start, name="demo-start"),
     path("jobs/<uuid:job_id>/", job_views.job_detail, name="job-detail"),
     path("jobs/<uuid:job_id>/progress/", job_views.job_progress, name="job-progress"),
+    path("services/", public_views.services_near, name="services-near"),
     path("facilities/", include("linli.facilities.urls")),
     path("catalog/", include("linli.catalog.urls")),
     path("data/", include("linli.interop.urls")),
