@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse
 
 from linli.core.enums import AuditAction
-from linli.core.models import ApiToken, AuditLog, User
+from linli.core.models import ApiToken, AuditLog, CalendarDay, User
 from linli.core.services import audit_record
 
 PERSONAL_FIELDS = ("phone", "id_number")
@@ -52,6 +52,13 @@ class UserAdmin(BaseUserAdmin):
             )
 
 
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "kind", "name")
+    list_filter = ("kind",)
+    date_hierarchy = "date"
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at")
@@ -68,3 +75,33 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
         return False
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """A back-office page whose every change is written to the audit log like a change made in linli's own
+    pages."""
+
+    def _audit(self, request: HttpRequest, obj: Any, action: AuditAction, fields: list[str]) -> None:
+        audit_record(
+            actor=request.user,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(getattr(obj, "code", None) or obj.pk),
+            fields=fields,
+            detail={"via": "admin"},
+            request=request,
+        )
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        self._audit(request, obj, AuditAction.UPDATE if change else AuditAction.CREATE, list(form.changed_data))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self._audit(request, obj, AuditAction.DELETE, [])
+        super().delete_model(request, obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        changed = [fs.prefix for fs in formsets if fs.has_changed()]
+        if changed:
+            self._audit(request, form.instance, AuditAction.UPDATE, changed)
