@@ -6,3 +6,6 @@ class InteropConfig(AppConfig):
     name = "linli.interop"
     label = "interop"
     verbose_name = _("Interoperability")
+
+    def ready(self) -> None:
+        from linli.interop import jobs  # noqa: F401  (registers the job handlers)
