@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from linli.facilities.models import Facility, FacilityType
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
 
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 ITEM_FIELDS = (
     "code", "name", "domain", "service_class", "content", "duration_minutes", "frequency", "facility_requirement",
     "equipment", "staffing", "target_groups", "min_age", "max_age", "fee_type", "fee_amount", "fee_unit", "host_types",
@@ -49,6 +51,8 @@ def service_item_check(
         values["code"] = text(data.get("code"))
         if not values["code"]:
             errors.add(row, "code", _("required"))
+        elif not SLUG.match(values["code"]) or len(values["code"]) > 64:
+            errors.add(row, "code", _("use at most 64 letters, digits, - and _"), values["code"])
     if "name" in present:
         values["name"] = text(data.get("name"))[:100]
         if not values["name"]:
@@ -148,7 +152,7 @@ def service_item_update(*, actor: AnyUser | None, item: ServiceItem, data: Mappi
     assert values is not None
     hosts = values.get("host_types")
     if hosts is not None:
-        _offerings_still_hostable(item, hosts)
+        offerings_still_hostable(item, hosts)
     _save_item(item, values)
     audit_record(
         actor=actor,
@@ -160,7 +164,7 @@ def service_item_update(*, actor: AnyUser | None, item: ServiceItem, data: Mappi
     return item
 
 
-def _offerings_still_hostable(item: ServiceItem, hosts: list[FacilityType]) -> None:
+def offerings_still_hostable(item: ServiceItem, hosts: list[FacilityType]) -> None:
     """Removing a host type is refused while a facility of that type offers the item."""
     stranded = Offering.objects.filter(item=item).exclude(facility__facility_type__in=hosts).select_related("facility")
     names = [o.facility.name for o in stranded[:5]]
@@ -198,6 +202,8 @@ def offering_set(
         raise ApplicationError("cannot_host", problem, {"field": "item"})
     if fee_type and fee_type not in FeeType.values:
         raise ApplicationError("invalid", _("unknown fee type"), {"field": "fee_type"})
+    if fee_amount is not None and fee_amount < 0:
+        raise ApplicationError("invalid", _("must not be negative"), {"field": "fee_amount"})
     offering, _created = Offering.objects.update_or_create(
         facility=facility,
         item=item,

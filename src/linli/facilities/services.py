@@ -126,8 +126,10 @@ def facility_check(
         name = text(data.get("name"))
         if not name:
             errors.add(row, "name", _("required"))
+        elif len(name) > 100:
+            errors.add(row, "name", _("at most %(n)d characters") % {"n": 100}, name)
         else:
-            values["name"] = name[:100]
+            values["name"] = name
     if given("type"):
         type_code = text(data.get("type"))
         facility_type = lookups.types.get(type_code)
@@ -164,7 +166,13 @@ def facility_check(
     if given("operator"):
         operator_code = text(data.get("operator"))
         if operator_code and operator_code not in lookups.operators:
-            errors.add(row, "operator", _("no operator with this credit code"), operator_code)
+            problem = credit_code_problem(operator_code.upper())
+            message = (
+                _("not a valid unified social credit code: %(why)s") % {"why": _(problem)}
+                if problem
+                else _("no operator with this credit code")
+            )
+            errors.add(row, "operator", message, operator_code)
         values["operator"] = lookups.operators.get(operator_code)
     if given("accessibility"):
         raw = data.get("accessibility")
@@ -229,6 +237,17 @@ def _check_together(values: dict[str, Any], instance: Facility | None, row: int,
     for (first, a), (second, b) in itertools.pairwise(known):
         if b < a:
             errors.add(row, second, _("must not be before %(field)s") % {"field": first}, b)
+    new_type = values.get("facility_type")
+    if instance is not None and new_type is not None and new_type.pk != instance.facility_type_id:
+        stranded = instance.offerings.exclude(item__host_types=new_type).select_related("item")
+        names = "、".join(o.item.name for o in stranded[:5])
+        if names:
+            errors.add(
+                row,
+                "type",
+                _("%(type)s cannot host what this facility offers: %(items)s")
+                % {"type": new_type.name, "items": names},
+            )
     closed_on = current("closed_on")
     if closed_on is not None and current("status") != ConstructionStatus.CLOSED:
         errors.add(row, "closed_on", _("only a closed facility has a closing date"), closed_on)
@@ -282,8 +301,15 @@ def facility_update(*, actor: AnyUser | None, facility: Facility, data: Mapping[
         setattr(facility, field, new)
     if changed:
         facility.save()
+        if "area_code" in changed:
+            facility.offerings.update(area_code=facility.area_code)
         _audit_change(actor, facility, changed, AuditAction.UPDATE)
     return facility
+
+
+def weekday_name(weekday: int) -> str:
+    names = (_("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"), _("Sunday"))
+    return str(names[weekday])
 
 
 def opening_hours_check(
@@ -321,9 +347,9 @@ def opening_hours_check(
             errors.add(
                 row,
                 field,
-                _("on weekday %(day)d, %(a)s overlaps %(b)s")
+                _("on %(day)s, %(a)s overlaps %(b)s")
                 % {
-                    "day": weekday,
+                    "day": weekday_name(weekday),
                     "a": f"{opens:%H:%M}-{closes:%H:%M}",
                     "b": f"{previous[-1][0]:%H:%M}-{previous[-1][1]:%H:%M}",
                 },
@@ -451,7 +477,11 @@ def operator_check(
         ("description", 5000),
     ):
         if field in present:
-            values[field] = text(data.get(field))[:limit]
+            values[field] = text(data.get(field))
+            if len(values[field]) > limit:
+                errors.add(row, field, _("at most %(n)d characters") % {"n": limit}, values[field])
+    if values.get("website") and not values["website"].startswith(("http://", "https://")):
+        errors.add(row, "website", _("must start with http:// or https://"), values["website"])
     return None if len(errors.errors) > before else values
 
 
