@@ -25,7 +25,7 @@ def test_area_browser_map_and_charts(page, demo):
     assert "邻里社区公共服务平台" in page.content()
     shot(page, "01-home-zh")
     log_in(page, "district", DEMO_PASSWORD)
-    page.click("nav >> text=行政区划")
+    page.click('nav >> text="行政区划"')
     page.wait_for_selector("[data-testid=area-code]")
     assert page.inner_text("[data-testid=area-code]") == "990102000000"
     # The map draws the children's boundaries and the walking network as vector layers (no tiles).

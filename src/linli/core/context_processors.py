@@ -15,6 +15,9 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         "tile_attribution": settings.LINLI_TILE_ATTRIBUTION,
         "nav": {
             "areas": has_perm(user, Perm.AREA_VIEW),
+            "facilities": has_perm(user, Perm.AREA_VIEW),
+            "catalog": has_perm(user, Perm.AREA_VIEW),
+            "exchange": has_perm(user, Perm.AREA_VIEW),
             "import": has_perm(user, Perm.AREA_CHANGE),
             "people": has_perm(user, Perm.PEOPLE_VIEW),
             "audit": has_perm(user, Perm.AUDIT_VIEW),
