@@ -94,9 +94,10 @@ class AuditLog(models.Model):
 
 
 class CalendarDay(models.Model):
-    """An exception to the ordinary week in the official Chinese calendar: a public holiday on a weekday,
-    or a make-up working day (调休) on a weekend. Loaded from the chinesecalendar package by
-    `linli calendar_load`; admins correct or add next year's days when the State Council announces them."""
+    """A day of the official Chinese calendar that is not an ordinary day: every day of a public holiday
+    period (weekends included, so a facility closed on holidays is closed that Saturday too), or a make-up
+    working day (调休) on a weekend. Loaded from the chinesecalendar package by `linli calendar_load`;
+    admins correct or add next year's days when the State Council announces them."""
 
     class Kind(models.TextChoices):
         HOLIDAY = "holiday", _("public holiday (法定节假日)")

@@ -1,5 +1,6 @@
-"""Loads the synthetic demo district (linli.engine.synth) into the database. Each part is loaded once:
-running it again finds what is there and loads nothing twice."""
+"""Loads the synthetic demo district (linli.engine.synth) into the database: areas, residential points,
+walking network, the registry of facilities and services, demo users. Each part is loaded once: running it
+again finds what is there and loads nothing twice."""
 
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ from linli.areas.io import AreaRow
 from linli.areas.models import Area, ResidentialPoint
 from linli.areas.services import area_rows_write
 from linli.core.models import User
+from linli.demo.registry import demo_registry_load
 from linli.demo.users import DEMO_PASSWORD, DEMO_USERS, DISTRICT
 from linli.engine.synth import AGE_GROUPS, SynthDistrict, generate_district
 from linli.planning.models import Network
 
 Progress = Callable[[int, int, str], None]
-STEPS = 5
+STEPS = 6
 
 
 def _noop(done: int, total: int, message: str = "") -> None:
@@ -40,7 +42,9 @@ def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str
     result["residential_points"] = _load_points(district)
     report(3, STEPS, _("saving the walking network"))
     result["network"] = _load_network(district)
-    report(4, STEPS, _("creating demo users"))
+    report(4, STEPS, _("loading facilities and services"))
+    result["registry"] = demo_registry_load(district, np.random.default_rng(seed + 1))
+    report(5, STEPS, _("creating demo users"))
     result["users"] = _load_users(district)
     report(STEPS, STEPS, _("done"))
     return result

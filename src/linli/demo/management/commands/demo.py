@@ -13,7 +13,10 @@ from linli.jobs.services import job_create, job_enqueue
 
 
 class Command(BaseCommand):
-    help = "Load the demo district: areas, population, residential points, walking network, demo users."
+    help = (
+        "Load the demo district: areas, population, residential points, walking network, the registry of "
+        "facilities, operators and services, and demo users."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--seed", type=int, default=2026)
