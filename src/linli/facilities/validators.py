@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from django.utils.translation import gettext_noop
+
 # GB 32100-2015: the 18-character unified social credit code (统一社会信用代码). Its alphabet leaves out
 # I, O, Z, S and V; each character has a value 0-30; the 18th is a check character.
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -16,15 +18,14 @@ def credit_code_check_char(first17: str) -> str:
 
 
 def credit_code_problem(code: str) -> str | None:
-    """None when `code` is a valid unified social credit code, else what is wrong (in English; callers
-    translate)."""
+    """None when `code` is a valid unified social credit code, else what is wrong (marked for translation;
+    callers translate it)."""
     if len(code) != 18:
-        return "must be 18 characters"
-    bad = sorted({c for c in code if c not in CREDIT_ALPHABET})
-    if bad:
-        return "contains characters not used in credit codes: " + "".join(bad)
+        return gettext_noop("must be 18 characters")
+    if any(c not in CREDIT_ALPHABET for c in code):
+        return gettext_noop("contains characters not used in credit codes (I, O, Z, S, V or lower case)")
     if code[17] != credit_code_check_char(code[:17]):
-        return "the check character does not match"
+        return gettext_noop("the check character does not match")
     return None
 
 
