@@ -78,3 +78,12 @@ def test_compiled_translations_are_up_to_date(tmp_path):
     out = tmp_path / "django.mo"
     subprocess.run(["msgfmt", "--check-format", "-o", str(out), str(po)], check=True)
     assert out.read_bytes() == po.with_suffix(".mo").read_bytes()
+
+
+def test_an_english_browser_still_gets_chinese_pages_but_the_api_follows_it(client, db):
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
+    response = client.get("/api/services/near", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["message"] == "Give lon and lat, or an area code."
+    response = client.get("/api/services/near")
+    assert response.json()["message"] == "请提供经纬度或区划代码。"

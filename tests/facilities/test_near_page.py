@@ -32,5 +32,6 @@ def test_a_resident_starts_from_home(client, registry, users):
 
 
 def test_unknown_area_is_a_clear_message(client, registry):
-    page = client.get("/services/?area=990102009999", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get("/services/?area=990102009999").content.decode()
     assert "No such area." in page

@@ -1,11 +1,14 @@
-"""Renders an `ApplicationError` raised by a page as a page with its status (the API has its own
-handler in `linli.config.api` giving the same code and message as JSON)."""
+"""linli's own request handling: an `ApplicationError` raised by a page rendered as a page with its status
+(the API has its own handler in `linli.config.api` giving the same code and message as JSON), and the
+choice of interface language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.shortcuts import render
 
 from linli.core.errors import ApplicationError
@@ -28,3 +31,14 @@ class ApplicationErrorMiddleware:
         if request.headers.get("HX-Request") or request.path.startswith("/api/"):
             return JsonResponse(exception.as_dict(), status=exception.status)
         return render(request, "core/error.html", {"error": exception}, status=exception.status)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Pages speak Chinese unless the person chose English with the language switch (a cookie); the
+    browser's Accept-Language is not asked, so an English-language browser in a Chinese office still gets
+    the Chinese interface. The API keeps honouring Accept-Language for partner systems."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not request.path.startswith("/api/") and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        super().process_request(request)

@@ -9,9 +9,11 @@ from linli.areas.enums import AreaLevel
 from linli.areas.models import Area
 from linli.catalog.enums import Domain, TargetGroup
 from linli.core.errors import ApplicationError
-from linli.facilities.api import nearby_rows
+from linli.facilities.api import nearby_rows, search_point
 
 RADII = (500, 1000, 2000, 5000)
+RESULTS = 20  # nearest first; a phone screen needs no more
+OFFERINGS_SHOWN = 4  # per place, the rest on its own page
 
 
 def _float(value: str | None) -> float | None:
@@ -34,9 +36,11 @@ def services_near(request: HttpRequest) -> HttpResponse:
     radius = radius if radius in RADII else 2000
     rows: list[dict] = []
     error = None
+    point = None
     if (lon is not None and lat is not None) or area:
         try:
-            rows = nearby_rows(lon, lat, None if lon is not None else area, domain or None, radius, 50)
+            point = search_point(lon, lat, None if lon is not None else area)
+            rows = nearby_rows(point[0], point[1], None, domain or None, radius, RESULTS)
         except ApplicationError as exc:
             error = exc.message
     villages = Area.objects.filter(level=AreaLevel.VILLAGE).select_related("parent").order_by("code")
@@ -47,6 +51,8 @@ def services_near(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["target_labels"] = [target_labels.get(g, g) for g in row["target_groups"]]
         row["distance_label"] = distance_label(row["distance_m"])
+        row["more_offerings"] = max(0, len(row["offerings"]) - OFFERINGS_SHOWN)
+        row["offerings"] = row["offerings"][:OFFERINGS_SHOWN]
     return render(
         request,
         "services/near.html",
@@ -57,6 +63,7 @@ def services_near(request: HttpRequest) -> HttpResponse:
             "area": area,
             "lon": lon,
             "lat": lat,
+            "point": point,
             "domain": domain,
             "domains": Domain.choices,
             "radius": radius,
