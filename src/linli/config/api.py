@@ -17,6 +17,8 @@ from linli.facilities.api import router as facilities_router
 from linli.interop.hsds_api import router as hsds_router
 from linli.jobs.api import router as jobs_router
 from linli.planning.api import router as planning_router
+from linli.planning.compliance_api import router as compliance_router
+from linli.planning.siting_api import router as siting_router
 
 api = NinjaAPI(
     title="linli API",
@@ -36,5 +38,7 @@ api.add_router("/", core_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/jobs/", jobs_router)
 api.add_router("/", facilities_router)
+api.add_router("/planning/compliance/", compliance_router)
+api.add_router("/planning/siting/", siting_router)
 api.add_router("/planning/", planning_router)
 api.add_router("/hsds/", hsds_router)

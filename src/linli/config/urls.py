@@ -28,6 +28,9 @@ urlpatterns = [
     path("facilities/", include("linli.facilities.urls")),
     path("catalog/", include("linli.catalog.urls")),
     path("data/", include("linli.interop.urls")),
+    path("planning/compliance/", include("linli.planning.compliance_urls")),
+    path("planning/siting/", include("linli.planning.siting_urls")),
+    path("planning/", include("linli.planning.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
