@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
+from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from linli.core.errors import ApplicationError
 from linli.jobs.models import Job
 from linli.jobs.services import job_run
 
@@ -53,3 +56,31 @@ def watch(job: Job, *, stdout: Any, interval: float = 0.5) -> Job:
     bar.close()
     stdout.write(_describe(job))
     return job
+
+
+class FileImportCommand(BaseCommand):
+    """A management command `linli <name> FILE [--queue]` that starts an import job for FILE and follows it
+    with a progress bar (or hands it to the worker). Subclasses say how to start the job."""
+
+    def start(self, *, name: str, content: bytes, enqueue: bool) -> Job:
+        raise NotImplementedError
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("file")
+        parser.add_argument("--queue", action="store_true", help="hand the job to the worker")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        source = Path(options["file"])
+        if not source.is_file():
+            raise CommandError(f"no such file: {source}")
+        try:
+            job = self.start(name=source.name, content=source.read_bytes(), enqueue=options["queue"])
+        except ApplicationError as exc:
+            raise CommandError(str(exc.message)) from exc
+        if options["queue"]:
+            self.stdout.write(f"queued job {job.pk}; follow it with: linli job {job.pk}")
+            return
+        job = run_with_progress(job, show=True, stdout=self.stdout)
+        if job.error:
+            raise CommandError("nothing was imported")
+        self.stdout.write(self.style.SUCCESS(f"imported: {job.result}"))
