@@ -6,3 +6,6 @@ class PlanningConfig(AppConfig):
     name = "linli.planning"
     label = "planning"
     verbose_name = _("Planning")
+
+    def ready(self) -> None:
+        from linli.planning import compliance, jobs  # noqa: F401  (register their job handlers)

@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from linli.planning import compliance_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", compliance_views.compliance_page, name="planning-compliance"),
+]
