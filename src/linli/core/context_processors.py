@@ -18,6 +18,7 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             "facilities": has_perm(user, Perm.AREA_VIEW),
             "catalog": has_perm(user, Perm.AREA_VIEW),
             "exchange": has_perm(user, Perm.AREA_VIEW),
+            "planning": has_perm(user, Perm.AREA_VIEW),
             "import": has_perm(user, Perm.AREA_CHANGE),
             "people": has_perm(user, Perm.PEOPLE_VIEW),
             "audit": has_perm(user, Perm.AUDIT_VIEW),

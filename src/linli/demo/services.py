@@ -18,6 +18,7 @@ from linli.areas.io import AreaRow
 from linli.areas.models import Area, ResidentialPoint
 from linli.areas.services import area_rows_write
 from linli.core.models import User
+from linli.demo.idle_spaces import demo_idle_spaces_load
 from linli.demo.registry import demo_registry_load
 from linli.demo.users import DEMO_PASSWORD, DEMO_USERS, DISTRICT
 from linli.engine.synth import AGE_GROUPS, SynthDistrict, generate_district
@@ -44,6 +45,7 @@ def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str
     result["network"] = _load_network(district)
     report(4, STEPS, _("loading facilities and services"))
     result["registry"] = demo_registry_load(district, np.random.default_rng(seed + 1))
+    result["idle_spaces"] = demo_idle_spaces_load(district, np.random.default_rng(seed + 2))
     report(5, STEPS, _("creating demo users"))
     result["users"] = _load_users(district)
     report(STEPS, STEPS, _("done"))

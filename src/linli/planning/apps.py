@@ -8,4 +8,4 @@ class PlanningConfig(AppConfig):
     verbose_name = _("Planning")
 
     def ready(self) -> None:
-        from linli.planning import compliance, jobs  # noqa: F401  (register their job handlers)
+        from linli.planning import compliance, jobs, siting  # noqa: F401  (register their job handlers)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from linli.areas import selectors as area_selectors
@@ -212,4 +213,5 @@ def run_compliance(job: Job, progress: Progress) -> dict[str, Any]:
             result=result,
         )
         result["run"] = run.pk
+    result["url"] = reverse("planning-compliance") + f"?area={job.params['area_code']}"
     return result

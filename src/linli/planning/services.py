@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from linli.areas import selectors as area_selectors
@@ -327,7 +328,7 @@ def coverage_run_compute(*, run: PlanningRun, progress: Progress | None = None) 
     )
     _run_save(run=run, result=result, arrays_file=relative)
     report(steps, steps, _("done"))
-    summary: dict[str, Any] = {"run": run.pk, _("residential points"): n}
+    summary: dict[str, Any] = {"run": run.pk, "url": reverse("run-detail", args=[run.pk]), _("residential points"): n}
     for row in result["types"]:
         summary[row["name"]] = "—" if row["percent"] is None else f"{row['percent']:.1f}%"
     return summary

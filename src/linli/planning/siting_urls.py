@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from linli.planning import siting_views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", siting_views.siting_home, name="siting-home"),
+    path("runs/<int:run_id>/", siting_views.siting_run, name="siting-run"),
+]
