@@ -62,3 +62,43 @@ def test_mclp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert 0 < result["covered_weight"] <= result["total_weight"] == sum(range(40))
     assert main(["mclp", "--points", str(pts), "--radius", "800", "--p", "50"]) == 2
     assert "p=50" in capsys.readouterr().err
+
+
+def test_coverage_split_by_area_on_a_local_cluster(
+    tmp_path: Path, helsinki: Network, capsys: pytest.CaptureFixture[str]
+) -> None:
+    demand = tmp_path / "demand.csv"
+    demand.write_text(
+        "id,lon,lat,weight,area\n"
+        + "".join(f"d{i},{helsinki.lon[i]},{helsinki.lat[i]},{i + 1},a{i % 3}\n" for i in range(0, 5000, 50))
+    )
+    fac = tmp_path / "facilities.csv"
+    fac.write_text(
+        "id,lon,lat,type\n"
+        + "".join(
+            f"f{i},{helsinki.lon[i]},{helsinki.lat[i]},{('clinic', 'school')[i % 2]}\n" for i in range(7, 6000, 500)
+        )
+    )
+    args = ["coverage", "--network", str(HELSINKI), "--demand", str(demand), "--facilities", str(fac)]
+    args += ["--radius", "700"]
+    assert main(args) == 0
+    expected = capsys.readouterr().out.strip().splitlines()[-1]
+    assert 0 < _last_json(expected)["types"]["school"]["ratio"] < 1
+    out = tmp_path / "out.csv"
+    assert main([*args, "--split-by", "area", "--out", str(out)]) == 0  # no --scheduler: a local Dask cluster
+    printed = capsys.readouterr().out
+    assert "split into 3 area(s) on a local Dask cluster" in printed
+    assert printed.strip().splitlines()[-1] == expected
+    assert "inf" in out.read_text()  # distances beyond the radius
+    assert main([*args, "--split-by", "district"]) == 2
+    assert "missing column(s) ['district']" in capsys.readouterr().err
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:1", "--timeout", "0.5"]) == 2
+    assert "cannot reach the Dask scheduler at 'tcp://127.0.0.1:1'" in capsys.readouterr().err
+
+
+def test_coverage_help_documents_the_scheduler(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["coverage", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--scheduler ADDRESS" in text and "tcp://host:8786" in text and "default: run locally" in text
+    assert "--split-by COLUMN" in text and "--grid-cells" in text

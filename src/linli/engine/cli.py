@@ -1,6 +1,10 @@
 """Command line for the planning engine: `coverage`, `pmedian` and `mclp` subcommands.
 
 Each prints a human summary and, as its last line, one JSON object. Called as `main(argv)`.
+
+`coverage` runs in this process by default. With `--scheduler tcp://host:8786` (or `--split-by`) the run is
+split by area and its chunks go to a Dask distributed cluster (see `linli.engine.distributed`); the JSON is
+the same as the local run's.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 from scipy.spatial.distance import cdist
 
 from linli.engine.access import accessibility, coverage
+from linli.engine.distributed import grid_areas, split_coverage
 from linli.engine.network import from_osm_pbf, snap
 from linli.engine.siting import mclp, p_median, read_orlib_pmed
 
@@ -34,14 +39,38 @@ def _read_csv(path: Path, columns: Sequence[str]) -> dict[str, list[str]]:
 
 def _coverage(args: argparse.Namespace) -> dict[str, object]:
     net = from_osm_pbf(args.network)
-    demand = _read_csv(args.demand, ["id", "lon", "lat", "weight"])
+    split = args.scheduler is not None or args.split_by is not None
+    demand = _read_csv(args.demand, ["id", "lon", "lat", "weight", *([args.split_by] if args.split_by else [])])
     fac = _read_csv(args.facilities, ["id", "lon", "lat", "type"])
     ds = snap(net, np.array(demand["lon"], float), np.array(demand["lat"], float), max_snap=args.max_snap)
     fs = snap(net, np.array(fac["lon"], float), np.array(fac["lat"], float), max_snap=args.max_snap)
-    acc = accessibility(
-        net, fs.node, fac["type"], facility_snap=fs.distance, demand_node=ds.node, demand_snap=ds.distance
-    )
-    cov = coverage(acc, args.radius, np.array(demand["weight"], float))
+    weights = np.array(demand["weight"], float)
+    if split:
+        if args.split_by:
+            area = np.array(demand[args.split_by])
+        else:
+            area = grid_areas(net.x[ds.node], net.y[ds.node], args.grid_cells)
+        res = split_coverage(
+            net,
+            fs.node,
+            fac["type"],
+            args.radius,
+            demand_node=ds.node,
+            area=area,
+            demand_snap=ds.distance,
+            facility_snap=fs.distance,
+            weights=weights,
+            scheduler=args.scheduler,
+            timeout=args.timeout,
+        )
+        acc, cov = res.access, res.coverage
+        where = args.scheduler or "a local Dask cluster"
+        print(f"split into {len(res.areas)} area(s) on {where}; largest sub-network {max(res.sub_nodes)} nodes")
+    else:
+        acc = accessibility(
+            net, fs.node, fac["type"], facility_snap=fs.distance, demand_node=ds.node, demand_snap=ds.distance
+        )
+        cov = coverage(acc, args.radius, weights)
     if args.out:
         with open(args.out, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
@@ -107,7 +136,27 @@ def _parser() -> argparse.ArgumentParser:
     cov.add_argument("--facilities", type=Path, required=True, help="CSV id,lon,lat,type")
     cov.add_argument("--radius", type=float, required=True, help="metres")
     cov.add_argument("--max-snap", type=float, default=None, help="metres; farther points are an error")
-    cov.add_argument("--out", type=Path, help="CSV of each demand point's snap and distance per type")
+    cov.add_argument(
+        "--out",
+        type=Path,
+        help="CSV of each demand point's snap and distance per type (a split run writes inf beyond the radius)",
+    )
+    cov.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler, e.g. tcp://host:8786: split the run by area and run the areas on that cluster "
+        "(the workers need linli installed); default: run locally in this process",
+    )
+    cov.add_argument(
+        "--split-by",
+        metavar="COLUMN",
+        help="demand CSV column with each point's area (e.g. area): one task per area; without it a split run "
+        "uses a grid of the points (--grid-cells); given without --scheduler, runs on a local Dask cluster",
+    )
+    cov.add_argument(
+        "--grid-cells", type=int, default=4, help="about how many grid cells a split run without --split-by uses"
+    )
+    cov.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for the --scheduler to answer")
     cov.set_defaults(run=_coverage)
     pm = sub.add_parser("pmedian", help="p-median of an OR-Library instance")
     pm.add_argument("--orlib", type=Path, required=True)
