@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,3 +186,57 @@ def test_bad_p_and_inputs() -> None:
     unreachable = np.array([[1.0, 2.0], [np.inf, np.inf]])
     with pytest.raises(InfeasibleError, match="#1"):
         p_median(unreachable, 1)
+
+
+def _brute_mclp_at_most(cover: np.ndarray, w: np.ndarray, p: int) -> float:
+    """Best weight covered by at most p of the columns of `cover`."""
+    m = cover.shape[1]
+    return max(
+        (
+            float(w @ cover[:, list(s)].any(axis=1))
+            for k in range(min(p, m) + 1)
+            for s in itertools.combinations(range(m), k)
+        ),
+        default=0.0,
+    )
+
+
+@fast
+@given(instances)
+def test_mclp_reductions_keep_the_optimum(case: tuple[int, int, int, bool]) -> None:
+    """Merged demand rows and dropped dominated candidates leave the best coverage unchanged, also when
+    the points an existing site covers are left out first."""
+    from linli.engine.siting import _mclp_reduce
+
+    n, m, seed, with_existing = case
+    d, w, rng = _instance(n, m, seed)
+    d = np.vstack([d, d[: n // 2]])  # duplicated demand rows
+    w = np.concatenate([w, w[: n // 2]])
+    d = np.hstack([d, d[:, :1] + 5.0])  # a candidate dominated by candidate 0 at any radius
+    radius = float(rng.uniform(10, 60))
+    cover = d <= radius
+    existing = [int(rng.integers(m))] if with_existing else []
+    free = [j for j in range(cover.shape[1]) if j not in existing]
+    fixed = cover[:, existing].any(axis=1)
+    p = int(rng.integers(1, len(free) + 1))
+    a, wa, kept = _mclp_reduce(sp.csr_matrix(cover[:, free]), np.where(fixed, 0.0, w))
+    assert a.shape == (len(wa), len(kept))
+    expected = _brute_mclp_at_most(cover[:, free] & ~fixed[:, None], w, p)
+    assert _brute_mclp_at_most(a.toarray() > 0, wa, p) == pytest.approx(expected)
+    res = mclp(d, radius, p, weights=w, existing=existing)
+    assert res.optimal and res.covered_weight == pytest.approx(expected + float(w @ fixed))
+    assert len(res.added) == p and not set(existing) & set(res.added.tolist())
+
+
+def test_mclp_gap_tolerance() -> None:
+    rng = np.random.default_rng(3)
+    pts, cand = rng.uniform(0, 10_000, (600, 2)), rng.uniform(0, 10_000, (150, 2))
+    d = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1))
+    exact = mclp(d, 800.0, 8)
+    loose = mclp(d, 800.0, 8, mip_gap=0.05)
+    assert exact.optimal and exact.gap == 0.0
+    assert loose.gap <= 0.05 + 1e-9 and loose.upper_bound >= exact.covered_weight - 1e-6
+    assert loose.covered_weight <= exact.covered_weight + 1e-6
+    assert loose.optimal == (loose.gap == 0.0)
+    with pytest.raises(SitingError, match="mip_gap must be in"):
+        mclp(d, 800.0, 8, mip_gap=1.5)

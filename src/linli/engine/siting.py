@@ -151,8 +151,9 @@ def _highs(
     maximize: bool = False,
     time_limit: float = np.inf,
     start: np.ndarray | None = None,
+    rel_gap: float = 0.0,
 ) -> _Solved:
-    """Solve a MIP (or an LP when `integer` is None) with HiGHS; exact gap tolerance."""
+    """Solve a MIP (or an LP when `integer` is None) with HiGHS, stopping at relative gap `rel_gap`."""
     a = sp.csc_matrix(a)
     lp = highspy.HighsLp()
     lp.num_col_ = a.shape[1]
@@ -175,7 +176,7 @@ def _highs(
         ]
     h = highspy.Highs()
     h.setOptionValue("output_flag", bool(__import__("os").environ.get("HLOG")))
-    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
     if np.isfinite(time_limit):
         h.setOptionValue("time_limit", max(float(time_limit), 0.01))
     h.passModel(lp)
@@ -631,7 +632,7 @@ def _mclp_greedy(cover: sp.csr_matrix, w: np.ndarray, p: int, fixed_covered: np.
     todo = np.where(fixed_covered, 0.0, w)
     chosen: list[int] = []
     usable = np.ones(cover.shape[1], dtype=bool)
-    for _ in range(p):
+    for _ in range(min(p, cover.shape[1])):
         gain = cover_t @ todo
         gain[~usable] = -1.0
         j = int(np.argmax(gain))
@@ -639,6 +640,97 @@ def _mclp_greedy(cover: sp.csr_matrix, w: np.ndarray, p: int, fixed_covered: np.
         usable[j] = False
         todo[cover_t[j].indices] = 0.0
     return np.array(sorted(chosen), dtype=np.int64)
+
+
+def _mclp_reduce(cover: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+    """Shrink a covering model without changing its optimum.
+
+    Demand points with the same set of covering candidates become one row with their summed weight
+    (rows of zero weight or no candidate are dropped), and a candidate whose rows are a subset of another
+    candidate's rows is dropped (of identical ones the first is kept). Returns (rows x kept candidates
+    matrix, row weights, kept candidate indices)."""
+    cover = sp.csr_matrix(cover, dtype=bool)
+    cover.sort_indices()
+    live = np.flatnonzero((w > 0) & (np.diff(cover.indptr) > 0))
+    groups: dict[bytes, int] = {}
+    first: list[int] = []
+    agg: list[float] = []
+    for i in live:
+        key = cover.indices[cover.indptr[i] : cover.indptr[i + 1]].tobytes()
+        g = groups.setdefault(key, len(first))
+        if g == len(first):
+            first.append(int(i))
+            agg.append(0.0)
+        agg[g] += float(w[i])
+    a = cover[np.array(first, dtype=np.int64)].astype(np.float64) if first else sp.csr_matrix((0, cover.shape[1]))
+    col = sp.csc_matrix(a)
+    size = np.diff(col.indptr)
+    inter = (col.T @ col).tocoo()  # inter[j, k] = rows covered by both j and k
+    j, k = inter.row, inter.col
+    bigger = (size[k] > size[j]) | ((size[k] == size[j]) & (k < j))
+    dominated = np.zeros(a.shape[1], dtype=bool)
+    dominated[j[(j != k) & (inter.data == size[j]) & bigger]] = True
+    dominated[size == 0] = True
+    kept = np.flatnonzero(~dominated)
+    return sp.csr_matrix(col[:, kept]), np.array(agg), kept
+
+
+def _mclp_swap(a: sp.csr_matrix, w: np.ndarray, open_: np.ndarray, deadline: float) -> np.ndarray:
+    """Best-improvement swaps (close one site, open another) until none gains; all swaps are valued at
+    once from the weight each site covers alone."""
+    k, m = a.shape
+    a_t = a.T.tocsr()
+    open_ = open_.copy()
+    while time.perf_counter() < deadline and 0 < len(open_) < m:
+        sub = a[:, open_].tocoo()
+        count = np.bincount(sub.row, minlength=k)
+        gain = a_t @ np.where(count == 0, w, 0.0)
+        alone = count[sub.row] == 1
+        owner = sp.csr_matrix((w[sub.row[alone]], (sub.col[alone], sub.row[alone])), shape=(len(open_), k))
+        saving = (owner @ a).toarray() + gain[None, :] - np.asarray(owner.sum(axis=1))
+        saving[:, open_] = -np.inf
+        r, j = np.unravel_index(int(np.argmax(saving)), saving.shape)
+        if saving[r, j] <= 1e-9 * max(1.0, float(w.sum())):
+            break
+        open_[r] = j
+    return np.sort(open_)
+
+
+def _mclp_search(
+    a: sp.csr_matrix, w: np.ndarray, start: np.ndarray, deadline: float, patience: int = 200, seed: int = 0
+) -> np.ndarray:
+    """Iterated local search: swap descent, then repeatedly close a random part of the open sites, reopen
+    as many by a randomised greedy, descend again, and keep the result when it is no worse. Stops at
+    `deadline` or after `patience` rounds without a better solution."""
+    rng = np.random.default_rng(seed)
+    k, m = a.shape
+    a_t = a.T.tocsr()
+
+    def value(s: np.ndarray) -> float:
+        return float(w @ (np.bincount(a[:, s].tocoo().row, minlength=k) > 0))
+
+    best = cur = _mclp_swap(a, w, start, deadline)
+    best_v = cur_v = value(cur)
+    idle = 0
+    while time.perf_counter() < deadline and 2 <= len(cur) < m and idle < patience:
+        idle += 1
+        q = int(rng.integers(2, max(3, len(cur) // 4)))
+        chosen: list[int] = rng.choice(cur, size=len(cur) - q, replace=False).tolist()
+        todo = np.where(np.bincount(a[:, np.array(chosen, dtype=np.int64)].tocoo().row, minlength=k) == 0, w, 0.0)
+        for _ in range(q):
+            gain = a_t @ todo
+            gain[chosen] = -1.0
+            top = np.argsort(-gain)[:3]
+            j = int(top[rng.integers(len(top))]) if rng.random() < 0.5 else int(top[0])
+            chosen.append(j)
+            todo[a_t[j].indices] = 0.0
+        trial = _mclp_swap(a, w, np.sort(np.array(chosen, dtype=np.int64)), deadline)
+        v = value(trial)
+        if v >= cur_v:
+            cur, cur_v = trial, v
+            if v > best_v:
+                best, best_v, idle = trial, v, 0
+    return best
 
 
 def mclp(
@@ -649,9 +741,16 @@ def mclp(
     weights: ArrayLike | None = None,
     existing: ArrayLike | None = None,
     time_limit: float = 60.0,
+    mip_gap: float = 0.0,
 ) -> MCLPResult:
     """Maximal covering: open `p` new sites (besides `existing`, whose coverage counts) maximising the
-    weight of the demand points within `radius` of an open site (Church & ReVelle 1974)."""
+    weight of the demand points within `radius` of an open site (Church & ReVelle 1974).
+
+    HiGHS stops once the proven gap is at most `mip_gap` (0: prove optimality); `optimal` is True only
+    when the gap is 0. Before solving, demand points covered by `existing` or by no candidate are dropped,
+    points with the same covering candidates merged and dominated candidates dropped; an iterated swap
+    search gives the start. Model: max sum w_i c_i, c_i <= sum of the covering x_j, sum x_j <= p, with
+    binary x and c in [0, 1] (integral at an optimum)."""
     t0 = time.perf_counter()
     cover = coverage_matrix(distances, radius)
     n, m = cover.shape
@@ -659,54 +758,73 @@ def mclp(
     ex = _existing(existing, m)
     p = _p(p, m, len(ex))
     deadline = t0 + _time_limit(time_limit)
+    if not 0.0 <= mip_gap < 1.0:
+        raise SitingError(f"mip_gap must be in [0, 1), got {mip_gap}")
     fixed = np.asarray(cover[:, ex].sum(axis=1)).ravel() > 0 if len(ex) else np.zeros(n, dtype=bool)
     free = np.setdiff1d(np.arange(m), ex)
-    greedy = free[_mclp_greedy(cover[:, free], w, p, fixed)] if p else np.empty(0, dtype=np.int64)
 
     def covered_by(sites: np.ndarray) -> np.ndarray:
         return fixed | (np.asarray(cover[:, sites].sum(axis=1)).ravel() > 0)
 
-    heuristic = float(w @ covered_by(greedy))
-    # Model over the demand points that a free candidate can still cover: x_i <= sum_j a_ij y_j.
-    open_rows = np.flatnonzero(~fixed & (w > 0) & (np.diff(cover.indptr) > 0))
-    sub = cover[open_rows][:, free].tocoo()
-    k, mf = len(open_rows), len(free)
-    a = sp.vstack(
-        [
-            sp.hstack([sp.identity(k, format="csr"), -sp.csr_matrix(sub, dtype=np.float64)]),
-            sp.hstack([sp.csr_matrix((1, k)), sp.csr_matrix(np.ones((1, mf)))]),
-        ]
-    ).tocsc()
-    start = np.concatenate([covered_by(greedy)[open_rows].astype(float), np.isin(free, greedy).astype(float)])
-    res = _highs(
-        np.concatenate([w[open_rows], np.zeros(mf)]),
-        a,
-        np.concatenate([np.full(k, -np.inf), [p]]),
-        np.concatenate([np.zeros(k), [p]]),
-        np.zeros(k + mf),
-        np.ones(k + mf),
-        np.concatenate([np.zeros(k, dtype=bool), np.ones(mf, dtype=bool)]),
-        offset=float(w @ fixed),
-        maximize=True,
-        time_limit=deadline - time.perf_counter(),
-        start=start,
-    )
-    added = free[np.flatnonzero(res.x[k:] > 0.5)] if res.x is not None else greedy
-    if float(w @ covered_by(added)) < heuristic:
-        added = greedy
+    def padded(local: np.ndarray) -> np.ndarray:
+        """Global indices of the chosen kept candidates, topped up to p new sites with unused ones."""
+        chosen = kept[local]
+        return np.sort(np.concatenate([chosen, free[~np.isin(free, chosen)][: p - len(chosen)]]))
+
+    a, wa, kept_local = _mclp_reduce(cover[:, free], np.where(fixed, 0.0, w))
+    kept = free[kept_local]
+    k, mk = a.shape
+    q = min(p, mk)
+    start_local = _mclp_greedy(a, wa, q, np.zeros(k, dtype=bool))
+    heuristic = float(w @ covered_by(padded(start_local)))
+    budget = t0 + min(0.1 * (deadline - t0), 5.0)
+    best_local = _mclp_search(a, wa, start_local, budget) if 0 < q < mk else start_local
+    res: _Solved | None = None
+    if 0 < q < mk and k > 0:
+        c_start = np.asarray(a[:, best_local].sum(axis=1)).ravel() > 0
+        x_start = np.isin(np.arange(mk), best_local)
+        model = sp.vstack(
+            [
+                sp.hstack([sp.identity(k, format="csr"), -a]),
+                sp.hstack([sp.csr_matrix((1, k)), sp.csr_matrix(np.ones((1, mk)))]),
+            ]
+        ).tocsc()
+        res = _highs(
+            np.concatenate([wa, np.zeros(mk)]),
+            model,
+            np.full(k + 1, -np.inf),
+            np.concatenate([np.zeros(k), [q]]),
+            np.zeros(k + mk),
+            np.ones(k + mk),
+            np.concatenate([np.zeros(k, dtype=bool), np.ones(mk, dtype=bool)]),
+            offset=float(w @ fixed),
+            maximize=True,
+            time_limit=deadline - time.perf_counter(),
+            start=np.concatenate([c_start, x_start]).astype(np.float64),
+            rel_gap=mip_gap,
+        )
+        if res.x is not None:
+            local = np.flatnonzero(res.x[k:] > 0.5)
+            if float(w @ covered_by(padded(local))) > float(w @ covered_by(padded(best_local))):
+                best_local = local
+    added = padded(best_local)
     cov = covered_by(added)
     value = float(w @ cov)
-    bound = max(value, res.bound) if np.isfinite(res.bound) else np.inf
-    gap = 0.0 if res.optimal else _gap(value, bound, maximize=True)
+    if res is None:  # nothing to decide: every kept candidate opens, or no demand is left to cover
+        bound, proven = value, True
+    else:
+        bound = max(value, res.bound) if np.isfinite(res.bound) else np.inf
+        proven = res.optimal and mip_gap == 0.0
+    gap = 0.0 if proven else _gap(value, bound, maximize=True)
     return MCLPResult(
         covered_weight=value,
         total_weight=float(w.sum()),
         facilities=np.union1d(ex, added),
         added=added,
         covered=cov,
-        optimal=res.optimal,
+        optimal=proven or gap == 0.0,
         gap=gap,
-        upper_bound=value if res.optimal else bound,
+        upper_bound=value if proven else bound,
         seconds=time.perf_counter() - t0,
         heuristic_weight=heuristic,
     )
