@@ -10,10 +10,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from linli.areas.api import router as areas_router
+from linli.bookings.api import router as bookings_router
+from linli.cases.api import router as cases_router
 from linli.core.api import router as core_router
 from linli.core.auth import REQUIRED_AUTH
 from linli.core.errors import ApplicationError
 from linli.facilities.api import router as facilities_router
+from linli.feedback.api import router as feedback_router
 from linli.interop.hsds_api import router as hsds_router
 from linli.jobs.api import router as jobs_router
 from linli.planning.api import router as planning_router
@@ -42,3 +45,6 @@ api.add_router("/planning/compliance/", compliance_router)
 api.add_router("/planning/siting/", siting_router)
 api.add_router("/planning/", planning_router)
 api.add_router("/hsds/", hsds_router)
+api.add_router("/bookings/", bookings_router)
+api.add_router("/cases/", cases_router)
+api.add_router("/feedback/", feedback_router)

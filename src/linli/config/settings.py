@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "linli.facilities",
     "linli.catalog",
     "linli.interop",
+    "linli.bookings",
+    "linli.cases",
+    "linli.feedback",
     "linli.planning",
     "linli.demo",
 ]

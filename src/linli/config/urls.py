@@ -31,6 +31,9 @@ urlpatterns = [
     path("planning/compliance/", include("linli.planning.compliance_urls")),
     path("planning/siting/", include("linli.planning.siting_urls")),
     path("planning/", include("linli.planning.urls")),
+    path("activities/", include("linli.bookings.urls")),
+    path("requests/", include("linli.cases.urls")),
+    path("feedback/", include("linli.feedback.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
