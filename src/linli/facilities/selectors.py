@@ -176,4 +176,6 @@ def facility_types() -> QuerySet[FacilityType]:
 
 
 def operators_visible(*, viewer: AnyUser) -> QuerySet[Operator]:
+    """Operators are public bodies of the directory (HSDS publishes them): everyone may list them; what
+    differs by role is their contact phone, masked by the views for roles that may not see it."""
     return Operator.objects.all().order_by("name")
