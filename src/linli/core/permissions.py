@@ -34,6 +34,8 @@ class Perm(StrEnum):
     FACILITY_CHANGE = "facility.change"
     CATALOG_CHANGE = "catalog.change"
     OPERATOR_CONTACT_VIEW = "operator_contact.view"
+    REQUEST_HANDLE = "request.handle"
+    REQUEST_TYPE_CHANGE = "request_type.change"
 
 
 # Roles whose work is bound to an area and who read records of their scope.
@@ -51,6 +53,8 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.FACILITY_CHANGE,
         Perm.CATALOG_CHANGE,
         Perm.OPERATOR_CONTACT_VIEW,
+        Perm.REQUEST_HANDLE,
+        Perm.REQUEST_TYPE_CHANGE,
     },
     Role.TOWN_STAFF: {
         Perm.AREA_VIEW,
@@ -59,6 +63,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.JOB_START,
         Perm.FACILITY_CHANGE,
         Perm.OPERATOR_CONTACT_VIEW,
+        Perm.REQUEST_HANDLE,
     },
     Role.COMMUNITY_STAFF: {
         Perm.AREA_VIEW,
@@ -66,6 +71,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.PEOPLE_VIEW,
         Perm.FACILITY_CHANGE,
         Perm.OPERATOR_CONTACT_VIEW,
+        Perm.REQUEST_HANDLE,
     },
     Role.AUDITOR: {Perm.AREA_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW},
     Role.EVALUATOR: {Perm.AREA_VIEW},

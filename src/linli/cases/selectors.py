@@ -1,0 +1,156 @@
+"""Reads of requests and consultations, always through the scope filter: staff see the requests of their
+scope (the request's area code starts with their prefix), residents only their own; a staff member's queue
+holds the open requests handled at their level, sorted by working time left (overdue first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.cases.enums import RequestState
+from linli.cases.models import OPEN_STATES, Consultation, RequestEvent, RequestType, ServiceRequest
+from linli.cases.services import HANDLE, staff_level
+from linli.cases.workdays import WorkCalendar, working_time_between
+from linli.core.enums import Role
+from linli.core.errors import ApplicationError
+from linli.core.models import User
+from linli.core.permissions import filter_scope, has_perm, require
+from linli.core.selectors import people_in_scope
+
+if TYPE_CHECKING:
+    from linli.core.permissions import AnyUser
+
+
+def request_types(*, active_only: bool = True) -> QuerySet[RequestType]:
+    qs = RequestType.objects.all()
+    return qs.filter(active=True) if active_only else qs
+
+
+def request_type_get(*, code: str) -> RequestType:
+    found = RequestType.objects.filter(code=code).first()
+    if found is None:
+        raise ApplicationError(
+            "not_found", _("No such request type."), {"field": "request_type", "code": code}, status=404
+        )
+    return found
+
+
+def requests_visible(*, viewer: AnyUser) -> QuerySet[ServiceRequest]:
+    """Staff: every request of their scope; anyone else: the requests made for them."""
+    qs = ServiceRequest.objects.select_related("request_type", "resident", "filed_by", "handler")
+    if not viewer.is_authenticated:
+        return qs.none()
+    if has_perm(viewer, HANDLE):
+        return filter_scope(viewer, qs)
+    return qs.filter(resident=viewer)
+
+
+def request_get(*, viewer: AnyUser, pk: int) -> ServiceRequest:
+    found = requests_visible(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise ApplicationError("not_found", _("No such request."), {"id": pk}, status=404)
+    return found
+
+
+def request_events(*, request: ServiceRequest) -> QuerySet[RequestEvent]:
+    return request.events.select_related("actor")
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Where a request stands against its deadline at a moment: the working time left (negative when
+    overdue), frozen while the request waits for the resident."""
+
+    left: dt.timedelta
+    paused: bool
+    running: bool
+
+    @property
+    def overdue(self) -> bool:
+        return self.running and self.left < dt.timedelta(0)
+
+    @property
+    def text(self) -> str:
+        if not self.running and not self.paused:
+            return ""
+        amount = abs(self.left)
+        if amount >= dt.timedelta(days=1):
+            span = _("%(n).1f working days") % {"n": amount / dt.timedelta(days=1)}
+        else:
+            span = _("%(n).1f working hours") % {"n": amount / dt.timedelta(hours=1)}
+        if self.left < dt.timedelta(0):
+            return _("overdue by %(span)s") % {"span": span}
+        if self.paused:
+            return _("%(span)s left (paused: waiting for the resident)") % {"span": span}
+        return _("%(span)s left") % {"span": span}
+
+
+def request_clock(request: ServiceRequest, now: dt.datetime, calendar: WorkCalendar | None = None) -> Clock:
+    paused = request.state == RequestState.WAITING and request.paused_at is not None
+    running = request.state in OPEN_STATES and not paused
+    if not (paused or running):
+        return Clock(dt.timedelta(0), False, False)
+    since = request.paused_at if paused and request.paused_at is not None else now
+    return Clock(working_time_between(since, request.deadline_at, calendar), paused, running)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    request: ServiceRequest
+    clock: Clock
+
+
+def request_queue(*, viewer: AnyUser, now: dt.datetime | None = None, all_levels: bool = False) -> list[QueueRow]:
+    """The open requests a staff member works on: of their scope and handled at their level (or every
+    level with `all_levels`), overdue first, then by working time left; requests waiting for the resident
+    (clock paused) last."""
+    require(viewer, HANDLE)
+    now = now or timezone.now()
+    qs = requests_visible(viewer=viewer).filter(state__in=OPEN_STATES)
+    level = staff_level(viewer)
+    if not all_levels and level is not None and not viewer.is_superuser:
+        qs = qs.filter(level=level)
+    calendar = WorkCalendar()
+    rows = [QueueRow(r, request_clock(r, now, calendar)) for r in qs]
+    rows.sort(key=lambda row: (row.clock.paused, row.clock.left, row.request.pk))
+    return rows
+
+
+def residents_for_filing(*, viewer: AnyUser) -> QuerySet[User]:
+    """The residents a staff member may file a request for (代办): people living in their scope."""
+    require(viewer, HANDLE)
+    return people_in_scope(viewer=viewer).filter(role=Role.RESIDENT)
+
+
+def handlers_for(*, request: ServiceRequest) -> list[User]:
+    """Staff who may take over `request`: in its scope and at its level or above."""
+    from linli.cases.services import may_handle
+
+    staff = User.objects.filter(role__in=[Role.COMMUNITY_STAFF, Role.TOWN_STAFF, Role.DISTRICT_ADMIN], is_active=True)
+    return [u for u in staff.order_by("username") if may_handle(u, request)]
+
+
+def consultations_visible(*, viewer: AnyUser) -> QuerySet[Consultation]:
+    qs = Consultation.objects.select_related("asker", "answered_by", "request_type")
+    if not viewer.is_authenticated:
+        return qs.none()
+    if has_perm(viewer, HANDLE):
+        return filter_scope(viewer, qs)
+    return qs.filter(asker=viewer)
+
+
+def consultation_get(*, viewer: AnyUser, pk: int) -> Consultation:
+    found = consultations_visible(viewer=viewer).filter(pk=pk).first()
+    if found is None:
+        raise ApplicationError("not_found", _("No such question."), {"id": pk}, status=404)
+    return found
+
+
+def faq_public() -> QuerySet[Consultation]:
+    """The published answers: anyone may read them."""
+    return Consultation.objects.filter(is_faq=True).select_related("request_type").order_by("-answered_at", "-id")

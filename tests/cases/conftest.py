@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone, translation
+
+from linli.cases.models import RequestType
+from linli.core.calendar import calendar_load
+
+
+def at(*args: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(*args))
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def calendar2026(db):
+    calendar_load([2026])
+
+
+@pytest.fixture
+def rtype(calendar2026) -> RequestType:
+    return RequestType.objects.create(
+        code="elderly-card", name="老年人优待证", deadline_days=5, department="民政", handling_level="community"
+    )

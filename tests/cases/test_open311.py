@@ -1,0 +1,32 @@
+"""Open311 GeoReport v2: services, public requests without personal data, filing with a token."""
+
+from __future__ import annotations
+
+from linli.cases.services import request_file
+from tests.cases.conftest import at
+
+
+def test_services_requests_and_filing(client, users, rtype, token_for):
+    services = client.get("/api/cases/open311/services.json").json()
+    assert services[0]["service_code"] == "elderly-card" and services[0]["group"] == "民政"
+    filed = client.post(
+        "/api/cases/open311/requests.json",
+        {"service_code": "elderly-card", "description": "我的电话13912345678", "lat": 30.00512, "long": 120.00498},
+        content_type="application/json",
+        **token_for(users["resident"]),
+    )
+    assert filed.status_code == 201, filed.content
+    request_id = filed.json()[0]["service_request_id"]
+    one = client.get(f"/api/cases/open311/requests/{request_id}.json").json()[0]
+    assert one["status"] == "open" and one["service_code"] == "elderly-card" and one["expected_datetime"]
+    assert (one["lat"], one["long"]) == (30.005, 120.005)
+    assert "13912345678" not in str(one) and "resident" not in str(one)
+    request_file(actor=users["resident"], request_type=rtype, description="x", now=at(2026, 9, 14, 10))
+    assert len(client.get("/api/cases/open311/requests.json").json()) == 2
+    assert client.get("/api/cases/open311/requests.json?status=closed").json() == []
+    anonymous = client.post(
+        "/api/cases/open311/requests.json", {"service_code": "elderly-card", "description": "x"},
+        content_type="application/json",
+    )  # fmt: skip
+    assert anonymous.status_code == 401
+    assert client.get("/api/cases/open311/requests/999999.json").status_code == 404
