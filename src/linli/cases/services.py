@@ -37,7 +37,7 @@ from linli.core.services import audit_record
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
 
-# Roles that handle requests are those that serve residents with their personal data (全程代理).
+# Community, town and district staff handle requests for residents (全程代理).
 HANDLE = Perm.REQUEST_HANDLE
 # Request types are catalogue data: district admins edit them.
 TYPE_CHANGE = Perm.REQUEST_TYPE_CHANGE
