@@ -36,6 +36,7 @@ class Perm(StrEnum):
     OPERATOR_CONTACT_VIEW = "operator_contact.view"
     REQUEST_HANDLE = "request.handle"
     REQUEST_TYPE_CHANGE = "request_type.change"
+    FEEDBACK_CHANGE = "feedback.change"
 
 
 # Roles whose work is bound to an area and who read records of their scope.
@@ -55,6 +56,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.OPERATOR_CONTACT_VIEW,
         Perm.REQUEST_HANDLE,
         Perm.REQUEST_TYPE_CHANGE,
+        Perm.FEEDBACK_CHANGE,
     },
     Role.TOWN_STAFF: {
         Perm.AREA_VIEW,
@@ -64,6 +66,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.FACILITY_CHANGE,
         Perm.OPERATOR_CONTACT_VIEW,
         Perm.REQUEST_HANDLE,
+        Perm.FEEDBACK_CHANGE,
     },
     Role.COMMUNITY_STAFF: {
         Perm.AREA_VIEW,
@@ -72,6 +75,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.FACILITY_CHANGE,
         Perm.OPERATOR_CONTACT_VIEW,
         Perm.REQUEST_HANDLE,
+        Perm.FEEDBACK_CHANGE,
     },
     Role.AUDITOR: {Perm.AREA_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW},
     Role.EVALUATOR: {Perm.AREA_VIEW},
