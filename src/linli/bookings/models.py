@@ -1,0 +1,161 @@
+"""Activities at a facility, their dated sessions, residents' registrations (confirmed or on the waiting
+list) with a one-time check-in code, and notifications to residents.
+
+No overbooking is enforced by the database: each session keeps the number of confirmed and waitlisted
+persons in columns checked against its capacities, and a resident holds at most one active registration
+per session. The services take a row lock on the session before changing either."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from linli.bookings.enums import RegistrationStatus
+from linli.catalog.enums import Domain
+from linli.catalog.models import ServiceItem
+from linli.core.models import TimeStampedModel
+from linli.facilities.models import Facility
+
+
+class Activity(TimeStampedModel):
+    """Something a centre runs (a class, a talk, a health check), once or as a series of sessions."""
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.PROTECT, related_name="activities", verbose_name=_("facility")
+    )
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    title = models.CharField(_("title"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
+    item = models.ForeignKey(
+        ServiceItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities",
+        verbose_name=_("service item"),
+    )
+    series_rule = models.JSONField(_("series rule"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("activity (活动)")
+        verbose_name_plural = _("activities")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Session(TimeStampedModel):
+    """One dated occurrence of an activity, with its seats, waiting list and registration rules."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sessions")
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    starts_at = models.DateTimeField(_("starts at"), db_index=True)
+    ends_at = models.DateTimeField(_("ends at"))
+    capacity = models.PositiveIntegerField(_("capacity (persons)"))
+    waitlist_capacity = models.PositiveIntegerField(_("waiting-list capacity (persons)"), default=0)
+    opens_at = models.DateTimeField(_("registration opens"))
+    closes_at = models.DateTimeField(_("registration closes"))
+    min_age = models.PositiveSmallIntegerField(_("minimum age"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age"), null=True, blank=True)
+    max_group_size = models.PositiveSmallIntegerField(_("persons per registration"), default=1)
+    confirmed = models.PositiveIntegerField(_("confirmed persons"), default=0)
+    waitlisted = models.PositiveIntegerField(_("waitlisted persons"), default=0)
+
+    class Meta:
+        verbose_name = _("session (场次)")
+        verbose_name_plural = _("sessions")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(confirmed__lte=models.F("capacity")), name="session_no_overbooking"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(waitlisted__lte=models.F("waitlist_capacity")), name="session_waitlist_limit"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(condition=models.Q(closes_at__gt=models.F("opens_at")), name="session_window_order"),
+            models.CheckConstraint(condition=models.Q(max_group_size__gte=1), name="session_group_size"),
+            models.CheckConstraint(
+                condition=models.Q(min_age__isnull=True)
+                | models.Q(max_age__isnull=True)
+                | models.Q(max_age__gte=models.F("min_age")),
+                name="session_age_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity_id} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.capacity - self.confirmed)
+
+
+class Registration(TimeStampedModel):
+    """A resident's registration for 1..N persons. Confirmed ones carry a check-in code, of which only
+    hashes are stored (see `linli.bookings.codes`)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
+    resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    persons = models.PositiveSmallIntegerField(_("persons"), default=1)
+    status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
+    code_nonce = models.CharField(max_length=32, blank=True)
+    code_hash = models.CharField(max_length=64, blank=True)
+    short_code_hash = models.CharField(max_length=64, blank=True)
+    promoted_at = models.DateTimeField(_("promoted from the waiting list"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("registration (报名)")
+        verbose_name_plural = _("registrations")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "resident"],
+                condition=~models.Q(status=RegistrationStatus.CANCELLED),
+                name="registration_one_active_per_resident",
+            ),
+            models.UniqueConstraint(
+                fields=["code_hash"], condition=~models.Q(code_hash=""), name="registration_code_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["session", "short_code_hash"],
+                condition=~models.Q(short_code_hash=""),
+                name="registration_short_code_unique",
+            ),
+            models.CheckConstraint(condition=models.Q(persons__gte=1), name="registration_persons"),
+        ]
+        indexes = [models.Index(fields=["session", "status", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} {self.resident_id} {self.status}"
+
+
+class Notification(models.Model):
+    """A message to a user (promoted from the waiting list, session cancelled …)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    text = models.CharField(_("text"), max_length=500)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read = models.BooleanField(_("read"), default=False)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text[:40]

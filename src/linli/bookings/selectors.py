@@ -1,0 +1,129 @@
+"""Reads of activities and registrations, always through the scope filter: residents see their own
+registrations (404 otherwise), staff those of their scope, everyone the upcoming public sessions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.bookings.enums import RegistrationStatus
+from linli.bookings.models import Notification, Registration, Session
+from linli.core.errors import ApplicationError
+from linli.core.permissions import Perm, filter_scope, require
+from linli.facilities.enums import ConstructionStatus
+
+if TYPE_CHECKING:
+    from linli.core.permissions import AnyUser
+
+# "Near me": sessions in the resident's sub-district or town (the first 9 digits of the home area code).
+NEAR_PREFIX = 9
+
+
+def sessions_upcoming(
+    *, area: str | None = None, domain: str | None = None, facility: str | None = None
+) -> QuerySet[Session]:
+    """Public sessions not yet over, at built facilities, soonest first; `area` is an area-code prefix."""
+    qs = Session.objects.filter(
+        ends_at__gt=timezone.now(), activity__facility__status=ConstructionStatus.BUILT
+    ).select_related("activity", "activity__facility", "activity__item")
+    if area:
+        qs = qs.filter(area_code__startswith=area)
+    if domain:
+        qs = qs.filter(activity__domain=domain)
+    if facility:
+        qs = qs.filter(activity__facility__code=facility)
+    return qs.order_by("starts_at", "id")
+
+
+def near_prefix(viewer: AnyUser) -> str:
+    """The area-code prefix of "near me" for a resident; "" (everywhere) for anyone else."""
+    home = getattr(viewer, "home_area_code", "") or ""
+    return home[:NEAR_PREFIX] if len(home) == 12 else ""
+
+
+def session_get_public(*, session_id: int) -> Session:
+    session = (
+        Session.objects.filter(pk=session_id, activity__facility__status=ConstructionStatus.BUILT)
+        .select_related("activity", "activity__facility", "activity__item")
+        .first()
+    )
+    if session is None:
+        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
+    return session
+
+
+def sessions_managed(*, viewer: AnyUser) -> QuerySet[Session]:
+    """Sessions in the staff member's scope, past ones included."""
+    require(viewer, Perm.AREA_VIEW)
+    return filter_scope(viewer, Session.objects.select_related("activity", "activity__facility")).order_by(
+        "-starts_at", "-id"
+    )
+
+
+def session_get_managed(*, viewer: AnyUser, session_id: int) -> Session:
+    session = sessions_managed(viewer=viewer).filter(pk=session_id).first()
+    if session is None:
+        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
+    return session
+
+
+def roster(*, viewer: AnyUser, session: Session) -> QuerySet[Registration]:
+    """Every registration of a session in the viewer's scope, in arrival order."""
+    require(viewer, Perm.AREA_VIEW, session.area_code)
+    return filter_scope(viewer, session.registrations.select_related("resident")).order_by("id")
+
+
+def waiting_list(*, viewer: AnyUser, session: Session) -> list[Registration]:
+    return list(roster(viewer=viewer, session=session).filter(status=RegistrationStatus.WAITLISTED))
+
+
+def no_shows(*, viewer: AnyUser, session: Session) -> QuerySet[Registration]:
+    """Seated registrations without a check-in once the session is over (marked or not yet marked)."""
+    qs = roster(viewer=viewer, session=session)
+    if session.ends_at > timezone.now():
+        return qs.none()
+    return qs.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.NO_SHOW])
+
+
+def registrations_of(*, viewer: AnyUser) -> QuerySet[Registration]:
+    """The viewer's own registrations, the next session first."""
+    if not viewer.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    return (
+        Registration.objects.filter(resident_id=viewer.pk)
+        .select_related("session", "session__activity", "session__activity__facility")
+        .order_by("session__starts_at", "id")
+    )
+
+
+def registration_get(*, viewer: AnyUser, registration_id: int) -> Registration:
+    """A registration the viewer may see: their own, or one in their scope (staff); 404 otherwise."""
+    if not viewer.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    qs = Registration.objects.select_related("session", "session__activity", "session__activity__facility")
+    own = Q(resident_id=viewer.pk)
+    registration = qs.filter(own).filter(pk=registration_id).first()
+    if registration is None:
+        registration = filter_scope(viewer, qs).filter(pk=registration_id).first()
+    if registration is None:
+        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404)
+    return registration
+
+
+def waiting_position(registration: Registration) -> int | None:
+    """1 for the first on the waiting list."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(
+        session_id=registration.session_id, status=RegistrationStatus.WAITLISTED, id__lt=registration.pk
+    ).count()
+    return ahead + 1
+
+
+def notifications_of(*, viewer: AnyUser) -> QuerySet[Notification]:
+    if not viewer.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(user_id=viewer.pk)
