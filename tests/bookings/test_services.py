@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.bookings import services
 from linli.bookings.enums import RegistrationStatus
@@ -15,6 +15,13 @@ from linli.bookings.models import Activity, Notification, Registration, Session
 from linli.core.errors import ApplicationError
 
 S = RegistrationStatus
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are checked by their English wording here."""
+    with translation.override("en"):
+        yield
 
 
 def refused(code: str, **kwargs) -> ApplicationError:
