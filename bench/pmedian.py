@@ -1,7 +1,8 @@
 """Benchmark (b): p-median on OR-Library pmed1-5 and on generated instances of all 40 OR-Library sizes.
 
-linli `p_median` (radius formulation, HiGHS via highspy) against spopt's PMedian (assignment model built
-with PuLP, solved by HiGHS through pulp.HiGHS). Generated instances follow Beasley's recipe: a random
+linli `p_median` (radius formulation, or the Benders method for at most 10 open sites; HiGHS via highspy)
+against spopt's PMedian (assignment model built with PuLP, solved by HiGHS through pulp.HiGHS). Generated
+instances follow Beasley's recipe: a random
 spanning tree plus random edges up to n^2/50 edges, integer costs 1..100, all-pairs shortest paths.
 
     .venv/bin/python bench/pmedian.py [--limit 60] [--spopt-limit 60] [--spopt-max-n 400]

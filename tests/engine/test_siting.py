@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from linli.engine.siting import (
     InfeasibleError,
     SitingError,
+    _pmedian_benders,
     lscp,
     mclp,
     p_median,
@@ -240,3 +242,52 @@ def test_mclp_gap_tolerance() -> None:
     assert loose.optimal == (loose.gap == 0.0)
     with pytest.raises(SitingError, match="mip_gap must be in"):
         mclp(d, 800.0, 8, mip_gap=1.5)
+
+
+@pytest.mark.parametrize("integral", [True, False])
+def test_mclp_bound_is_proven_with_existing_sites(integral: bool) -> None:
+    """With a gap tolerance and existing sites, `upper_bound` is a valid bound on the exact optimum, `gap`
+    is measured from it and `optimal` holds only with a proof; integral weights give an integral bound."""
+    rng = np.random.default_rng(7)
+    pts, cand = rng.uniform(0, 10_000, (500, 2)), rng.uniform(0, 10_000, (140, 2))
+    pts = np.vstack([pts, pts[:100]])  # duplicated points: merged by the reductions
+    cand = np.vstack([cand, cand[:10] + 1.0])  # near-copies: dominated or dominating
+    d = np.hypot(*(pts[:, None, :] - cand[None, :, :]).transpose(2, 0, 1))
+    w = rng.integers(1, 50, len(pts)).astype(float) + (0.0 if integral else 0.25)
+    existing = [3, 77]
+    exact = mclp(d, 900.0, 7, weights=w, existing=existing)
+    loose = mclp(d, 900.0, 7, weights=w, existing=existing, mip_gap=0.05)
+    for res in (exact, loose):
+        assert set(existing) <= set(res.facilities.tolist()) and len(res.added) == 7
+        assert res.covered_weight == pytest.approx(float(w @ res.covered))
+        assert res.upper_bound >= exact.covered_weight - 1e-6
+        assert res.gap == pytest.approx((res.upper_bound - res.covered_weight) / res.covered_weight, abs=1e-12)
+        assert res.optimal == (res.gap == 0.0)
+    assert exact.optimal and exact.upper_bound == exact.covered_weight
+    assert loose.gap <= 0.05 + 1e-9
+    if integral:
+        assert loose.upper_bound == np.floor(loose.upper_bound)
+
+
+@fast
+@given(instances, st.booleans())
+def test_pmedian_benders_equals_brute_force(case: tuple[int, int, int, bool], integral: bool) -> None:
+    """The Benders path (small p) from a deliberately bad start, with integer and fractional data."""
+    n, m, seed, with_existing = case
+    n, m = n + 3, m + 3
+    d, w, rng = _instance(n, m, seed)
+    if not integral:
+        d = d + rng.uniform(0, 1, d.shape)
+    existing = [int(rng.integers(m))] if with_existing else []
+    p = int(rng.integers(1, m - len(existing) + 1))
+    free = np.setdiff1d(np.arange(m), existing)
+    start = np.sort(np.concatenate([existing, free[-p:]])).astype(np.int64)
+    best, lower, optimal = _pmedian_benders(
+        d, w, p, np.array(existing, dtype=np.int64), start, time.perf_counter() + 60
+    )
+    cost = float(w @ d[:, best].min(axis=1))
+    brute = _brute_pmedian(d, w, p, existing)
+    assert optimal
+    assert cost == pytest.approx(brute, abs=1e-6)
+    assert lower <= brute + 1e-6
+    assert set(existing) <= set(best.tolist()) and len(best) == p + len(existing)
