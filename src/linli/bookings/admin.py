@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from linli.bookings.models import Activity, Notification, Registration, Session
+from linli.bookings.models import Activity, Notification, Registration, Session, Venue, VenueBooking
 from linli.core.admin import AuditedAdmin
 
 
@@ -43,3 +43,26 @@ class RegistrationAdmin(admin.ModelAdmin):
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ("user", "text", "created_at", "read")
+
+
+@admin.register(Venue)
+class VenueAdmin(AuditedAdmin):
+    """Venues are set up here by district staff; bookings go through the venue services."""
+
+    list_display = ("name", "facility", "kind", "slot_minutes", "needs_approval", "active")
+    list_filter = ("kind", "needs_approval", "active")
+    raw_id_fields = ("facility",)
+
+
+@admin.register(VenueBooking)
+class VenueBookingAdmin(admin.ModelAdmin):
+    """Read-only: bookings change only through the services, which hold the venue lock."""
+
+    list_display = ("venue", "starts_at", "ends_at", "status", "group_name", "booker")
+    list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from linli.bookings import codes, selectors, services
 from linli.bookings.models import Registration, Session
+from linli.bookings.venue_api import router as venue_router
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
 from linli.facilities.selectors import facility_get
@@ -239,3 +240,7 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> dict[str, Any]:
 @router.get("/notifications", response=list[NotificationOut], summary="My notifications")
 def notifications(request: HttpRequest) -> Any:
     return selectors.notifications_of(viewer=request.user)[:50]
+
+
+# Venue booking (rooms, courts, fields): its own router, under /api/bookings/venues/.
+router.add_router("/venues/", venue_router)

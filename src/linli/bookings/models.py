@@ -159,3 +159,103 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+# Venues ----------------------------------------------------------------------------------------------
+# Rooms, courts and fields booked by the slot. Two active bookings of one venue never overlap: the
+# services check under a row lock on the venue, and on PostgreSQL an exclusion constraint
+# `venue_booking_no_overlap` (venue WITH =, tstzrange(starts_at, ends_at) WITH &&, active rows only; added
+# by migration 0002's vendor-guarded step) refuses an overlap even from a code path that skips the check.
+
+
+class VenueKind(models.TextChoices):
+    ROOM = "room", _("room (活动室)")
+    COURT = "court", _("court (球场)")
+    FIELD = "field", _("field (场地)")
+
+
+class VenueBookingStatus(models.TextChoices):
+    """Pending and approved bookings hold their time; cancelled and rejected ones hold nothing."""
+
+    PENDING = "pending", _("awaiting approval (待审核)")
+    APPROVED = "approved", _("booked (已预约)")
+    CANCELLED = "cancelled", _("cancelled (已取消)")
+    REJECTED = "rejected", _("rejected (未通过)")
+
+
+# Statuses that hold the venue's time (the exclusion constraint covers exactly these).
+VENUE_ACTIVE = (VenueBookingStatus.PENDING, VenueBookingStatus.APPROVED)
+
+
+class Venue(TimeStampedModel):
+    """A bookable room, court or field of a facility, with its booking rules."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="venues", verbose_name=_("facility"))
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=VenueKind.choices, default=VenueKind.ROOM)
+    capacity = models.PositiveIntegerField(_("capacity (persons)"), null=True, blank=True)
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("slot length (minutes)"), default=30, help_text=_("bookings start and end on slot boundaries")
+    )
+    min_duration_minutes = models.PositiveSmallIntegerField(_("shortest booking (minutes)"), default=30)
+    max_duration_minutes = models.PositiveSmallIntegerField(_("longest booking (minutes)"), default=240)
+    max_days_ahead = models.PositiveSmallIntegerField(_("bookable days ahead"), default=14)
+    max_active_bookings_per_person = models.PositiveSmallIntegerField(
+        _("upcoming bookings per person"), null=True, blank=True, help_text=_("empty: no limit")
+    )
+    needs_approval = models.BooleanField(_("needs staff approval"), default=False)
+    active = models.BooleanField(_("bookable"), default=True)
+
+    class Meta:
+        verbose_name = _("venue (场馆)")
+        verbose_name_plural = _("venues")
+        ordering = ["facility_id", "name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(slot_minutes__gte=5) & models.Q(slot_minutes__lte=1440), name="venue_slot_minutes"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(min_duration_minutes__gte=models.F("slot_minutes")), name="venue_min_duration"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_duration_minutes__gte=models.F("min_duration_minutes")),
+                name="venue_max_duration",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VenueBooking(TimeStampedModel):
+    """A booking of a venue from `starts_at` to `ends_at` (half-open: one may end when the next starts);
+    the bookings of a weekly series share a `series_id`."""
+
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("venue"))
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    booker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="venue_bookings")
+    group_name = models.CharField(_("group"), max_length=100, blank=True)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(_("status"), max_length=16, choices=VenueBookingStatus.choices)
+    series_id = models.UUIDField(_("series"), null=True, blank=True, db_index=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("venue booking (场馆预约)")
+        verbose_name_plural = _("venue bookings")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="venue_booking_ends_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["venue", "starts_at"]), models.Index(fields=["booker", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M} {self.status}"

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from linli.bookings import views
+from linli.bookings import venue_urls, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.activity_list, name="booking-activities"),
@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sessions/<int:session_id>/", views.session_detail, name="booking-session"),
     path("sessions/<int:session_id>/register/", views.register, name="booking-register"),
     path("registrations/<int:registration_id>/cancel/", views.cancel, name="booking-cancel"),
+    # Venue booking pages (activities/venues/…).
+    *venue_urls.urlpatterns,
 ]

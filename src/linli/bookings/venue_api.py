@@ -1,0 +1,166 @@
+"""Venue booking API: the venues of a facility with their slots of a day (public), booking once or weekly
+(residents and groups), my bookings, cancelling one booking or its whole series, and the approval queue
+(staff of the area). Mounted under the bookings router at `venues/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from linli.bookings import venues
+from linli.bookings.models import Venue, VenueBooking
+from linli.core.auth import OPTIONAL_AUTH
+from linli.facilities.selectors import facility_get_public
+
+router = Router(tags=["venue bookings"])
+
+
+class SlotOut(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    free: bool
+
+
+class VenueOut(Schema):
+    id: int
+    facility: str
+    facility_name: str
+    name: str
+    kind: str
+    capacity: int | None
+    slot_minutes: int
+    min_duration_minutes: int
+    max_duration_minutes: int
+    max_days_ahead: int
+    max_active_bookings_per_person: int | None
+    needs_approval: bool
+    day: dt.date
+    slots: list[SlotOut]
+
+
+class BookingOut(Schema):
+    id: int
+    venue_id: int
+    venue: str
+    facility: str
+    group_name: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    status: str
+    series_id: uuid.UUID | None
+    booker: str | None = Field(None, description="shown to staff")
+    created_at: dt.datetime
+
+
+class BookIn(Schema):
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    group_name: str = ""
+    repeat_weeks: int = Field(0, ge=0, description="the same slot on this many following weeks (one series)")
+
+
+class DecideIn(Schema):
+    approve: bool
+    whole_series: bool = False
+
+
+class DayQuery(Schema):
+    facility: str = Field(description="facility code")
+    date: dt.date | None = Field(None, description="default today")
+
+
+def venue_out(venue: Venue, day: dt.date) -> dict[str, Any]:
+    return {
+        "id": venue.pk,
+        "facility": venue.facility.code,
+        "facility_name": venue.facility.name,
+        "name": venue.name,
+        "kind": venue.kind,
+        "capacity": venue.capacity,
+        "slot_minutes": venue.slot_minutes,
+        "min_duration_minutes": venue.min_duration_minutes,
+        "max_duration_minutes": venue.max_duration_minutes,
+        "max_days_ahead": venue.max_days_ahead,
+        "max_active_bookings_per_person": venue.max_active_bookings_per_person,
+        "needs_approval": venue.needs_approval,
+        "day": day,
+        "slots": [s.__dict__ for s in venues.venue_slots(venue=venue, day=day)],
+    }
+
+
+def booking_out(booking: VenueBooking, *, staff: bool = False) -> dict[str, Any]:
+    return {
+        "id": booking.pk,
+        "venue_id": booking.venue_id,
+        "venue": booking.venue.name,
+        "facility": booking.venue.facility.code,
+        "group_name": booking.group_name,
+        "starts_at": booking.starts_at,
+        "ends_at": booking.ends_at,
+        "status": booking.status,
+        "series_id": booking.series_id,
+        "booker": str(booking.booker) if staff else None,
+        "created_at": booking.created_at,
+    }
+
+
+@router.get("/", response=list[VenueOut], auth=OPTIONAL_AUTH, summary="Venues of a facility with a day's slots")
+def venue_list(request: HttpRequest, query: Query[DayQuery]) -> list[dict[str, Any]]:
+    facility = facility_get_public(code=query.facility)
+    day = query.date or timezone.localdate()
+    return [venue_out(v, day) for v in venues.venues_of_facility(facility=facility)]
+
+
+@router.get("/{venue_id}", response=VenueOut, auth=OPTIONAL_AUTH, summary="One venue with a day's slots")
+def venue_detail(request: HttpRequest, venue_id: int, date: dt.date | None = None) -> dict[str, Any]:
+    return venue_out(venues.venue_get_public(venue_id=venue_id), date or timezone.localdate())
+
+
+@router.post(
+    "/{venue_id}/bookings", response={201: list[BookingOut]}, summary="Book a venue (once, or weekly as a series)"
+)
+def booking_create(request: HttpRequest, venue_id: int, payload: BookIn) -> Status:
+    venue = venues.venue_get_public(venue_id=venue_id)
+    created = venues.venue_booking_create(
+        actor=request.user,
+        venue=venue,
+        starts_at=payload.starts_at,
+        ends_at=payload.ends_at,
+        group_name=payload.group_name,
+        repeat_weeks=payload.repeat_weeks,
+    )
+    return Status(201, [booking_out(b) for b in created])
+
+
+@router.get("/bookings/mine", response=list[BookingOut], summary="My venue bookings")
+def my_bookings(request: HttpRequest) -> list[dict[str, Any]]:
+    return [booking_out(b) for b in venues.venue_bookings_of(viewer=request.user)]
+
+
+@router.get("/bookings/pending", response=list[BookingOut], summary="Bookings awaiting approval (staff)")
+def pending(request: HttpRequest) -> list[dict[str, Any]]:
+    return [booking_out(b, staff=True) for b in venues.venue_bookings_pending(viewer=request.user)[:200]]
+
+
+@router.post("/bookings/{booking_id}/cancel", response=list[BookingOut], summary="Cancel a booking or its whole series")
+def booking_cancel(request: HttpRequest, booking_id: int, whole_series: bool = False) -> list[dict[str, Any]]:
+    """`?whole_series=true` cancels every booking of the series not yet begun."""
+    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    done = venues.venue_booking_cancel(actor=request.user, booking=booking, whole_series=whole_series)
+    return [booking_out(b) for b in done]
+
+
+@router.post(
+    "/bookings/{booking_id}/decide", response=list[BookingOut], summary="Approve or reject a pending booking (staff)"
+)
+def booking_decide(request: HttpRequest, booking_id: int, payload: DecideIn) -> list[dict[str, Any]]:
+    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    done = venues.venue_booking_decide(
+        actor=request.user, booking=booking, approve=payload.approve, whole_series=payload.whole_series
+    )
+    return [booking_out(b, staff=True) for b in done]

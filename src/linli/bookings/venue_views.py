@@ -1,0 +1,153 @@
+"""Pages of venue booking: a facility's venues with the free slots of a day and a booking form, "my venue
+bookings" with cancel (one or the whole series), and for staff the approval queue. The services of
+`linli.bookings.venues` underneath."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from linli.bookings import venues
+from linli.bookings.models import VENUE_ACTIVE
+from linli.core.errors import ApplicationError
+from linli.core.permissions import Perm, require
+from linli.facilities.selectors import facility_get_public
+
+
+def _day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _moment(day: str, time: str) -> dt.datetime | None:
+    try:
+        return timezone.make_aware(dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time)))
+    except ValueError:
+        return None
+
+
+def venue_list(request: HttpRequest, facility_code: str) -> HttpResponse:
+    """The venues of a facility with the slots of `?date=` (default today)."""
+    facility = facility_get_public(code=facility_code)
+    day = _day(request.GET.get("date"))
+    rows = [(venue, venues.venue_slots(venue=venue, day=day)) for venue in venues.venues_of_facility(facility=facility)]
+    return render(
+        request,
+        "bookings/venue_list.html",
+        {
+            "facility": facility,
+            "day": day,
+            "previous": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+            "rows": rows,
+        },
+    )
+
+
+@login_required
+@require_POST
+def venue_book(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = venues.venue_get_public(venue_id=venue_id)
+    day = request.POST.get("date", "")
+    starts_at = _moment(day, request.POST.get("start", ""))
+    ends_at = _moment(day, request.POST.get("end", ""))
+    back = redirect(f"{_list_url(venue.facility.code)}?date={day}")
+    if starts_at is None or ends_at is None:
+        messages.error(request, _("Choose the day, the start and the end of the booking."))
+        return back
+    try:
+        repeat = int(request.POST.get("repeat_weeks") or 0)
+    except ValueError:
+        repeat = -1
+    try:
+        created = venues.venue_booking_create(
+            actor=request.user,
+            venue=venue,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            group_name=request.POST.get("group_name", ""),
+            repeat_weeks=repeat,
+        )
+    except ApplicationError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        messages.error(request, exc.message)
+        return back
+    if venue.needs_approval:
+        messages.info(request, _("Booked %(n)d time(s); the centre's staff will approve.") % {"n": len(created)})
+    else:
+        messages.success(request, _("Booked %(n)d time(s).") % {"n": len(created)})
+    return redirect("venue-mine")
+
+
+def _list_url(code: str) -> str:
+    return reverse("venue-list", args=[code])
+
+
+@login_required
+def my_venue_bookings(request: HttpRequest) -> HttpResponse:
+    bookings = venues.venue_bookings_of(viewer=request.user)
+    return render(
+        request,
+        "bookings/venue_mine.html",
+        {"bookings": bookings, "active": [str(s) for s in VENUE_ACTIVE], "now": timezone.now()},
+    )
+
+
+@login_required
+@require_POST
+def venue_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
+    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    try:
+        done = venues.venue_booking_cancel(
+            actor=request.user, booking=booking, whole_series=request.POST.get("whole_series") == "1"
+        )
+    except ApplicationError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(n)d booking(s) cancelled.") % {"n": len(done)})
+    return redirect(request.POST.get("next") or "venue-mine")
+
+
+@login_required
+def venue_queue(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.FACILITY_CHANGE)
+    return render(
+        request,
+        "bookings/venue_queue.html",
+        {"bookings": venues.venue_bookings_pending(viewer=request.user)[:200]},
+    )
+
+
+@login_required
+@require_POST
+def venue_decide(request: HttpRequest, booking_id: int) -> HttpResponse:
+    require(request.user, Perm.FACILITY_CHANGE)
+    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    approve = request.POST.get("approve") == "1"
+    try:
+        done = venues.venue_booking_decide(
+            actor=request.user, booking=booking, approve=approve, whole_series=request.POST.get("whole_series") == "1"
+        )
+    except ApplicationError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            (_("%(n)d booking(s) approved.") if approve else _("%(n)d booking(s) rejected.")) % {"n": len(done)},
+        )
+    return redirect("venue-queue")

@@ -1,0 +1,485 @@
+"""Venue booking: rooms, courts and fields of a facility booked by the slot, once or weekly as a series.
+
+Rules, all checked here before anything is written: a booking starts and ends on the venue's slot
+boundaries, lasts from its shortest to its longest duration, starts in the future and at most
+`max_days_ahead` days ahead, lies inside one opening span of the facility on that day (never past closing,
+never across midnight), keeps the booker within the venue's limit of upcoming bookings, and overlaps no
+pending or approved booking of the venue. A weekly series is all-or-nothing.
+
+No overlap, twice over: the services take a row lock on the venue (`SELECT … FOR UPDATE` on PostgreSQL;
+on SQLite the project's `BEGIN IMMEDIATE` transactions serialise writers) and then check; on PostgreSQL
+the exclusion constraint `venue_booking_no_overlap` refuses an overlapping row even if a code path skipped
+the check, and its `IntegrityError` becomes the same refusal as the check's.
+
+Services (`venue_booking_create`, `venue_booking_cancel`, `venue_booking_decide`) and the selectors that
+read venues and bookings through the scope filter live together in this module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.bookings.models import VENUE_ACTIVE, Notification, Venue, VenueBooking, VenueBookingStatus
+from linli.core.enums import AuditAction
+from linli.core.errors import ApplicationError
+from linli.core.permissions import Perm, can, filter_scope, require
+from linli.core.services import audit_record
+from linli.facilities.enums import ConstructionStatus
+from linli.facilities.models import Facility
+
+if TYPE_CHECKING:
+    from linli.core.models import User
+    from linli.core.permissions import AnyUser
+
+MAX_REPEAT_WEEKS = 52
+NO_OVERLAP_CONSTRAINT = "venue_booking_no_overlap"
+
+
+def _fmt(moment: dt.datetime) -> str:
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M}"
+
+
+def _span_text(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
+    return f"{_fmt(starts_at)}–{timezone.localtime(ends_at):%H:%M}"
+
+
+# Opening hours ---------------------------------------------------------------------------------------
+
+
+def opening_spans(facility: Facility, day: dt.date) -> list[tuple[dt.time, dt.time]]:
+    """The facility's opening spans on `day`: a dated exception (closed, or other hours) wins over the
+    weekly rules of that weekday."""
+    exceptions = [e for e in facility.opening_exceptions.all() if e.date == day]
+    if exceptions:
+        if any(e.closed for e in exceptions):
+            return []
+        return sorted((e.opens, e.closes) for e in exceptions if e.opens and e.closes)
+    return sorted((r.opens, r.closes) for r in facility.opening_rules.all() if r.weekday == day.weekday())
+
+
+def _hours_text(spans: list[tuple[dt.time, dt.time]]) -> str:
+    return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans)
+
+
+def _check_opening(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    day = start.date()
+    spans = opening_spans(venue.facility, day)
+    if not spans:
+        raise ApplicationError(
+            "closed",
+            _("%(facility)s is closed on %(day)s.") % {"facility": venue.facility.name, "day": day.isoformat()},
+            {"field": "starts_at"},
+        )
+    around = next((s for s in spans if s[0] <= start.time() < s[1]), None)
+    if around is None:
+        raise ApplicationError(
+            "closed",
+            _("%(facility)s is not open at %(time)s on %(day)s; it is open %(hours)s.")
+            % {
+                "facility": venue.facility.name,
+                "time": f"{start:%H:%M}",
+                "day": day.isoformat(),
+                "hours": _hours_text(spans),
+            },
+            {"field": "starts_at"},
+        )
+    if end.date() != day:
+        raise ApplicationError(
+            "across_midnight",
+            _("A booking cannot run across midnight: %(facility)s closes at %(time)s on %(day)s.")
+            % {"facility": venue.facility.name, "time": f"{around[1]:%H:%M}", "day": day.isoformat()},
+            {"field": "ends_at"},
+        )
+    if end.time() > around[1]:
+        raise ApplicationError(
+            "past_closing",
+            _("The booking would run past closing: %(facility)s closes at %(time)s on %(day)s.")
+            % {"facility": venue.facility.name, "time": f"{around[1]:%H:%M}", "day": day.isoformat()},
+            {"field": "ends_at"},
+        )
+
+
+# Checks ----------------------------------------------------------------------------------------------
+
+
+def _aware(moment: dt.datetime, field: str) -> dt.datetime:
+    if not isinstance(moment, dt.datetime):
+        raise ApplicationError(
+            "invalid", _("Give a date and time (YYYY-MM-DDTHH:MM)."), {"field": field, "value": str(moment)[:40]}
+        )
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+def _on_boundary(moment: dt.datetime, slot_minutes: int) -> bool:
+    local = timezone.localtime(moment)
+    minutes = local.hour * 60 + local.minute
+    return local.second == 0 and local.microsecond == 0 and minutes % slot_minutes == 0
+
+
+def _check_shape(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    """Slots and duration (the same for every week of a series)."""
+    if ends_at <= starts_at:
+        raise ApplicationError("invalid", _("The booking must end after it starts."), {"field": "ends_at"})
+    for field, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not _on_boundary(moment, venue.slot_minutes):
+            raise ApplicationError(
+                "not_on_slot",
+                _("Bookings of %(venue)s start and end on %(n)d-minute slots (for example 09:00, 09:%(n)02d).")
+                % {"venue": venue.name, "n": venue.slot_minutes}
+                if venue.slot_minutes < 60
+                else _("Bookings of %(venue)s start and end on %(n)d-minute slots.")
+                % {"venue": venue.name, "n": venue.slot_minutes},
+                {"field": field, "value": f"{timezone.localtime(moment):%H:%M}"},
+            )
+    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    if minutes < venue.min_duration_minutes:
+        raise ApplicationError(
+            "too_short",
+            _("A booking of %(venue)s lasts at least %(n)d minutes.")
+            % {"venue": venue.name, "n": venue.min_duration_minutes},
+            {"field": "ends_at", "minutes": minutes},
+        )
+    if minutes > venue.max_duration_minutes:
+        raise ApplicationError(
+            "too_long",
+            _("A booking of %(venue)s lasts at most %(n)d minutes.")
+            % {"venue": venue.name, "n": venue.max_duration_minutes},
+            {"field": "ends_at", "minutes": minutes},
+        )
+
+
+def _check_when(venue: Venue, starts_at: dt.datetime, now: dt.datetime) -> None:
+    if starts_at <= now:
+        raise ApplicationError(
+            "in_past", _("%(at)s has already begun.") % {"at": _fmt(starts_at)}, {"field": "starts_at"}
+        )
+    last_day = timezone.localdate(now) + dt.timedelta(days=venue.max_days_ahead)
+    if timezone.localdate(starts_at) > last_day:
+        raise ApplicationError(
+            "too_far_ahead",
+            _("%(venue)s can be booked at most %(n)d days ahead (until %(day)s); %(at)s is later.")
+            % {"venue": venue.name, "n": venue.max_days_ahead, "day": last_day.isoformat(), "at": _fmt(starts_at)},
+            {"field": "starts_at"},
+        )
+
+
+def _overlap_refusal(conflict: VenueBooking | None = None) -> ApplicationError:
+    if conflict is None:
+        return ApplicationError(
+            "overlap", _("The venue is already booked at that time."), {"field": "starts_at"}, status=409
+        )
+    return ApplicationError(
+        "overlap",
+        _("The venue is already booked from %(span)s.") % {"span": _span_text(conflict.starts_at, conflict.ends_at)},
+        {"field": "starts_at", "conflict": conflict.pk},
+        status=409,
+    )
+
+
+def _conflict(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> VenueBooking | None:
+    return (
+        VenueBooking.objects.filter(venue=venue, status__in=VENUE_ACTIVE, starts_at__lt=ends_at, ends_at__gt=starts_at)
+        .order_by("starts_at")
+        .first()
+    )
+
+
+def _weekly(starts_at: dt.datetime, ends_at: dt.datetime, weeks: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The same local wall-clock slot on `weeks` + 1 consecutive weeks."""
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    tz = start.tzinfo
+    out = []
+    for n in range(weeks + 1):
+        shift = dt.timedelta(weeks=n)
+        out.append(
+            (
+                timezone.make_aware(start.replace(tzinfo=None) + shift, tz),
+                timezone.make_aware(end.replace(tzinfo=None) + shift, tz),
+            )
+        )
+    return out
+
+
+# Services --------------------------------------------------------------------------------------------
+
+
+def _lock_venue(venue_id: int) -> Venue:
+    venue = Venue.objects.select_for_update().filter(pk=venue_id).first()
+    if venue is None:
+        raise ApplicationError("not_found", _("No such venue."), {"field": "venue"}, status=404)
+    return venue
+
+
+@transaction.atomic
+def venue_booking_create(
+    *,
+    actor: AnyUser,
+    venue: Venue,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    group_name: str = "",
+    repeat_weeks: int = 0,
+) -> list[VenueBooking]:
+    """Book `venue` from `starts_at` to `ends_at` for `actor` (on behalf of `group_name`), and when
+    `repeat_weeks` > 0 the same slot on that many following weeks as one series: every booking is
+    written, or none. Pending when the venue needs staff approval, approved otherwise."""
+    if not actor.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    if not 0 <= repeat_weeks <= MAX_REPEAT_WEEKS:
+        raise ApplicationError(
+            "invalid",
+            _("A series repeats on 0 to %(n)d further weeks.") % {"n": MAX_REPEAT_WEEKS},
+            {"field": "repeat_weeks", "value": repeat_weeks},
+        )
+    group = (group_name or "").strip()
+    if len(group) > 100:
+        raise ApplicationError("invalid", _("The group name is at most 100 characters."), {"field": "group_name"})
+    starts_at, ends_at = _aware(starts_at, "starts_at"), _aware(ends_at, "ends_at")
+    try:
+        with transaction.atomic():
+            return _create(actor, venue.pk, starts_at, ends_at, group, repeat_weeks)
+    except IntegrityError as exc:  # the database's guarantee, should a concurrent writer slip past the check
+        if NO_OVERLAP_CONSTRAINT in str(exc):
+            raise _overlap_refusal() from exc
+        raise ApplicationError("invalid", _("The booking was refused."), {"field": "starts_at"}) from exc
+
+
+def _create(
+    actor: User, venue_id: int, starts_at: dt.datetime, ends_at: dt.datetime, group: str, repeat_weeks: int
+) -> list[VenueBooking]:
+    venue = _lock_venue(venue_id)
+    if not venue.active or venue.facility.status != ConstructionStatus.BUILT:
+        raise ApplicationError("not_bookable", _("This venue cannot be booked."), {"field": "venue"}, status=409)
+    now = timezone.now()
+    _check_shape(venue, starts_at, ends_at)
+    occurrences = _weekly(starts_at, ends_at, repeat_weeks)
+    for start, end in occurrences:
+        _check_when(venue, start, now)
+        _check_opening(venue, start, end)
+    limit = venue.max_active_bookings_per_person
+    if limit is not None:
+        held = VenueBooking.objects.filter(
+            venue=venue, booker_id=actor.pk, status__in=VENUE_ACTIVE, ends_at__gt=now
+        ).count()
+        if held + len(occurrences) > limit:
+            raise ApplicationError(
+                "limit_reached",
+                _("You may hold at most %(n)d upcoming bookings of %(venue)s; you hold %(held)d.")
+                % {"n": limit, "venue": venue.name, "held": held},
+                {"field": "repeat_weeks" if repeat_weeks else "venue", "limit": limit, "held": held},
+                status=409,
+            )
+    for start, end in occurrences:
+        conflict = _conflict(venue, start, end)
+        if conflict is not None:
+            raise _overlap_refusal(conflict)
+    status = VenueBookingStatus.PENDING if venue.needs_approval else VenueBookingStatus.APPROVED
+    series = uuid.uuid4() if repeat_weeks else None
+    bookings = [
+        VenueBooking(
+            venue=venue,
+            area_code=venue.area_code,
+            booker=actor,
+            group_name=group,
+            starts_at=start,
+            ends_at=end,
+            status=status,
+            series_id=series,
+        )
+        for start, end in occurrences
+    ]
+    for booking in bookings:  # one by one: each row gets its id on every database
+        booking.save()
+    return bookings
+
+
+def _series_rows(booking: VenueBooking, whole_series: bool) -> QuerySet[VenueBooking]:
+    if whole_series and booking.series_id is not None:
+        return VenueBooking.objects.filter(series_id=booking.series_id, venue_id=booking.venue_id)
+    return VenueBooking.objects.filter(pk=booking.pk)
+
+
+@transaction.atomic
+def venue_booking_cancel(*, actor: AnyUser, booking: VenueBooking, whole_series: bool = False) -> list[VenueBooking]:
+    """Cancel a booking (the booker, or staff of the venue's area) before it starts; with `whole_series`
+    every booking of its series not yet started and still held. Returns the cancelled bookings."""
+    is_owner = actor.is_authenticated and booking.booker_id == actor.pk
+    if not is_owner:
+        require(actor, Perm.FACILITY_CHANGE, booking.area_code)
+    _lock_venue(booking.venue_id)
+    now = timezone.now()
+    current = VenueBooking.objects.get(pk=booking.pk)
+    if not whole_series or current.series_id is None:
+        if current.status not in VENUE_ACTIVE:
+            raise ApplicationError(
+                "not_cancellable",
+                _("This booking cannot be cancelled: it is %(status)s.") % {"status": current.get_status_display()},
+                {"field": "status"},
+                status=409,
+            )
+        if current.starts_at <= now:
+            raise ApplicationError("started", _("The booking has already begun."), {"field": "booking"}, status=409)
+    rows = list(_series_rows(current, whole_series).filter(status__in=VENUE_ACTIVE, starts_at__gt=now))
+    if not rows:
+        raise ApplicationError(
+            "not_cancellable", _("No booking of this series is left to cancel."), {"field": "series"}, status=409
+        )
+    VenueBooking.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=VenueBookingStatus.CANCELLED, cancelled_at=now, updated_at=now
+    )
+    if not is_owner:
+        audit_record(
+            actor=actor,
+            action=AuditAction.UPDATE,
+            object_type="bookings.venuebooking",
+            object_id=str(current.pk),
+            detail={"cancelled": len(rows), "series": str(current.series_id or "")},
+        )
+        Notification.objects.create(
+            user_id=current.booker_id,
+            text=_("Your booking of %(venue)s on %(span)s was cancelled by the centre.")
+            % {"venue": current.venue.name, "span": _span_text(current.starts_at, current.ends_at)},
+        )
+    return list(VenueBooking.objects.filter(pk__in=[r.pk for r in rows]).order_by("starts_at"))
+
+
+@transaction.atomic
+def venue_booking_decide(
+    *, actor: AnyUser, booking: VenueBooking, approve: bool, whole_series: bool = False
+) -> list[VenueBooking]:
+    """Approve or reject a pending booking (staff of the venue's area); with `whole_series` every pending
+    booking of its series. The booker is told."""
+    require(actor, Perm.FACILITY_CHANGE, booking.area_code)
+    _lock_venue(booking.venue_id)
+    current = VenueBooking.objects.select_related("venue").get(pk=booking.pk)
+    if current.status != VenueBookingStatus.PENDING:
+        raise ApplicationError(
+            "not_pending",
+            _("This booking is not awaiting approval: it is %(status)s.") % {"status": current.get_status_display()},
+            {"field": "status"},
+            status=409,
+        )
+    now = timezone.now()
+    rows = list(_series_rows(current, whole_series).filter(status=VenueBookingStatus.PENDING))
+    status = VenueBookingStatus.APPROVED if approve else VenueBookingStatus.REJECTED
+    VenueBooking.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=status, decided_by=actor, decided_at=now, updated_at=now
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="bookings.venuebooking",
+        object_id=str(current.pk),
+        detail={"status": str(status), "bookings": len(rows)},
+    )
+    text = (
+        _("Your booking of %(venue)s on %(span)s was approved.")
+        if approve
+        else _("Your booking of %(venue)s on %(span)s was not approved.")
+    )
+    suffix = _(" (%(n)d bookings of the series)") % {"n": len(rows)} if len(rows) > 1 else ""
+    Notification.objects.create(
+        user_id=current.booker_id,
+        text=(text % {"venue": current.venue.name, "span": _span_text(current.starts_at, current.ends_at)}) + suffix,
+    )
+    return list(VenueBooking.objects.filter(pk__in=[r.pk for r in rows]).order_by("starts_at"))
+
+
+# Selectors -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    free: bool
+
+
+def venues_of_facility(*, facility: Facility) -> QuerySet[Venue]:
+    """The bookable venues of a (public) facility."""
+    return Venue.objects.filter(facility=facility, active=True).select_related("facility").order_by("name", "id")
+
+
+def venue_get_public(*, venue_id: int) -> Venue:
+    venue = (
+        Venue.objects.filter(pk=venue_id, active=True, facility__status=ConstructionStatus.BUILT)
+        .select_related("facility")
+        .first()
+    )
+    if venue is None:
+        raise ApplicationError("not_found", _("No such venue."), {"field": "venue"}, status=404)
+    return venue
+
+
+def venue_slots(*, venue: Venue, day: dt.date, now: dt.datetime | None = None) -> list[Slot]:
+    """Every slot of `venue` inside the facility's opening spans on `day`; free when it has not begun and
+    no pending or approved booking covers it."""
+    moment = now or timezone.now()
+    tz = timezone.get_current_timezone()
+    spans = opening_spans(venue.facility, day)
+    if not spans:
+        return []
+    first = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
+    taken = list(
+        VenueBooking.objects.filter(
+            venue=venue, status__in=VENUE_ACTIVE, starts_at__lt=first + dt.timedelta(days=1), ends_at__gt=first
+        ).values_list("starts_at", "ends_at")
+    )
+    step = dt.timedelta(minutes=venue.slot_minutes)
+    slots = []
+    for opens, closes in spans:
+        start = timezone.make_aware(dt.datetime.combine(day, opens), tz)
+        close = timezone.make_aware(dt.datetime.combine(day, closes), tz)
+        minutes = opens.hour * 60 + opens.minute
+        if minutes % venue.slot_minutes:  # first boundary at or after opening
+            start += dt.timedelta(minutes=venue.slot_minutes - minutes % venue.slot_minutes)
+        while start + step <= close:
+            end = start + step
+            busy = any(a < end and b > start for a, b in taken)
+            slots.append(Slot(start, end, not busy and start > moment))
+            start = end
+    return slots
+
+
+def venue_bookings_of(*, viewer: AnyUser) -> QuerySet[VenueBooking]:
+    """The viewer's own venue bookings, the next first."""
+    if not viewer.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    return (
+        VenueBooking.objects.filter(booker_id=viewer.pk)
+        .select_related("venue", "venue__facility")
+        .order_by("starts_at", "id")
+    )
+
+
+def venue_booking_get(*, viewer: AnyUser, booking_id: int) -> VenueBooking:
+    """A booking the viewer may see: their own, or one in their scope (staff); 404 otherwise."""
+    if not viewer.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    qs = VenueBooking.objects.select_related("venue", "venue__facility", "booker")
+    booking = qs.filter(Q(booker_id=viewer.pk), pk=booking_id).first()
+    if booking is None and can(viewer, Perm.AREA_VIEW):
+        booking = filter_scope(viewer, qs).filter(pk=booking_id).first()
+    if booking is None:
+        raise ApplicationError("not_found", _("No such booking."), {"id": booking_id}, status=404)
+    return booking
+
+
+def venue_bookings_pending(*, viewer: AnyUser) -> QuerySet[VenueBooking]:
+    """The approval queue: pending bookings not yet begun in the staff member's scope, soonest first."""
+    require(viewer, Perm.FACILITY_CHANGE)
+    return filter_scope(
+        viewer,
+        VenueBooking.objects.filter(status=VenueBookingStatus.PENDING, starts_at__gt=timezone.now()).select_related(
+            "venue", "venue__facility", "booker"
+        ),
+    ).order_by("starts_at", "id")
