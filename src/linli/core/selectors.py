@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 from linli.core.models import ApiToken, AuditLog, User
 from linli.core.permissions import Perm, filter_scope, require
@@ -31,5 +34,8 @@ def user_for_token(key: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
     if token is None or not token.user.is_active:
         return None
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    now = timezone.now()
+    # Record use at most once a minute: a write on every request would queue behind SQLite's single writer.
+    if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.user
