@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
-TOKEN_USE_RESOLUTION = timedelta(minutes=1)
-
 from linli.core.models import ApiToken, AuditLog, User
 from linli.core.permissions import Perm, filter_scope, require
 
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
+
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 
 
 def people_in_scope(*, viewer: AnyUser) -> QuerySet[User]:
