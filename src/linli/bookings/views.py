@@ -14,7 +14,7 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.bookings import codes, selectors, services
+from linli.bookings import codes, qr, selectors, services
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Registration
 from linli.catalog.enums import Domain
@@ -110,6 +110,7 @@ def my_registrations(request: HttpRequest) -> HttpResponse:
                 "registration": registration,
                 "code": codes.full_code(registration.code_nonce) if shown else "",
                 "short_code": codes.short_code(registration.code_nonce) if shown else "",
+                "qr": qr.checkin_qr(registration.code_nonce) if shown else "",
                 "position": selectors.waiting_position(registration),
             }
         )

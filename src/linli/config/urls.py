@@ -32,6 +32,7 @@ urlpatterns = [
     path("planning/siting/", include("linli.planning.siting_urls")),
     path("planning/", include("linli.planning.urls")),
     path("activities/", include("linli.bookings.urls")),
+    path("calendar/", include("linli.bookings.ical_urls")),
     path("requests/", include("linli.cases.urls")),
     path("feedback/", include("linli.feedback.urls")),
     path("api/", api.urls),

@@ -18,6 +18,7 @@ from linli.areas.io import AreaRow
 from linli.areas.models import Area, ResidentialPoint
 from linli.areas.services import area_rows_write
 from linli.core.models import User
+from linli.demo.history import demo_history_load
 from linli.demo.idle_spaces import demo_idle_spaces_load
 from linli.demo.registry import demo_registry_load
 from linli.demo.users import DEMO_PASSWORD, DEMO_USERS, DISTRICT
@@ -25,7 +26,7 @@ from linli.engine.synth import AGE_GROUPS, SynthDistrict, generate_district
 from linli.planning.models import Network
 
 Progress = Callable[[int, int, str], None]
-STEPS = 6
+STEPS = 7
 
 
 def _noop(done: int, total: int, message: str = "") -> None:
@@ -48,6 +49,8 @@ def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str
     result["idle_spaces"] = demo_idle_spaces_load(district, np.random.default_rng(seed + 2))
     report(5, STEPS, _("creating demo users"))
     result["users"] = _load_users(district)
+    report(6, STEPS, _("generating a year of history"))
+    result["history"] = demo_history_load(district, np.random.default_rng(seed + 3))
     report(STEPS, STEPS, _("done"))
     return result
 
