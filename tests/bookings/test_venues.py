@@ -8,13 +8,20 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from linli.bookings import venues
 from linli.bookings.models import Notification, Venue, VenueBooking, VenueBookingStatus
 from linli.core.errors import ApplicationError
 from linli.facilities.models import OpeningException, OpeningRule
 from tests.conftest import login
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Refusals are checked by their English wording here."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
