@@ -131,12 +131,9 @@ def opening_status(facility: Facility, now: dt.datetime | None = None) -> Openin
             )
         spans = sorted((e.opens, e.closes) for e in exceptions if e.opens and e.closes)
     else:
-        calendar_day = _holiday(today)
-        if (
-            calendar_day is not None
-            and calendar_day.kind == CalendarDay.Kind.HOLIDAY
-            and facility.closed_on_public_holidays
-        ):
+        # Only facilities that close on holidays need the calendar: no query for the others.
+        calendar_day = _holiday(today) if facility.closed_on_public_holidays else None
+        if calendar_day is not None and calendar_day.kind == CalendarDay.Kind.HOLIDAY:
             name = calendar_day.name or _("public holiday")
             return OpeningStatus(False, _("Closed today: %(reason)s") % {"reason": name}, "holiday")
         weekday = today.weekday()
