@@ -164,7 +164,6 @@ def registration_create(request: HttpRequest, session_id: int, payload: Register
     registration = services.registration_create(
         actor=request.user, session_id=session_id, persons=payload.persons if payload else 1
     )
-    registration = selectors.registration_get(viewer=request.user, registration_id=registration.pk)
     return Status(201, registration_out(registration, with_code=True))
 
 
@@ -215,8 +214,7 @@ def registration_detail(request: HttpRequest, registration_id: int) -> dict[str,
 @router.post("/registrations/{registration_id}/cancel", response=RegistrationOut, summary="Cancel a registration")
 def registration_cancel(request: HttpRequest, registration_id: int) -> dict[str, Any]:
     registration = selectors.registration_get(viewer=request.user, registration_id=registration_id)
-    services.registration_cancel(actor=request.user, registration=registration)
-    registration = selectors.registration_get(viewer=request.user, registration_id=registration_id)
+    registration = services.registration_cancel(actor=request.user, registration=registration)
     return registration_out(registration, with_code=False)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -103,14 +103,15 @@ def registration_get(*, viewer: AnyUser, registration_id: int) -> Registration:
     """A registration the viewer may see: their own, or one in their scope (staff); 404 otherwise."""
     if not viewer.is_authenticated:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    qs = Registration.objects.select_related("session", "session__activity", "session__activity__facility")
-    own = Q(resident_id=viewer.pk)
-    registration = qs.filter(own).filter(pk=registration_id).first()
-    if registration is None:
-        registration = filter_scope(viewer, qs).filter(pk=registration_id).first()
-    if registration is None:
-        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404)
-    return registration
+    qs = Registration.objects.select_related("session__activity__facility").filter(pk=registration_id)
+    try:
+        return qs.get(resident_id=viewer.pk)
+    except Registration.DoesNotExist:
+        pass
+    try:
+        return filter_scope(viewer, qs).get()
+    except Registration.DoesNotExist:
+        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404) from None
 
 
 def waiting_position(registration: Registration) -> int | None:

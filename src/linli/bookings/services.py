@@ -385,10 +385,12 @@ def _issue_code(registration: Registration, session: Session) -> None:
 
 
 def _lock_session(session_id: int) -> Session:
-    session = Session.objects.select_for_update().filter(pk=session_id).first()
-    if session is None:
-        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
-    return session
+    """The session, its row locked until the transaction ends (on SQLite the transaction's write lock does
+    that). Its activity and facility come along, so answers built from it need no further query."""
+    try:
+        return Session.objects.select_for_update(of=("self",)).select_related("activity__facility").get(pk=session_id)
+    except Session.DoesNotExist:
+        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404) from None
 
 
 def _add(session: Session, *, confirmed: int = 0, waitlisted: int = 0) -> None:
@@ -409,14 +411,14 @@ def _refusal_for(exc: IntegrityError) -> ApplicationError:
     return ApplicationError("full", _("This session and its waiting list are full."), {"field": "persons"}, status=409)
 
 
-@transaction.atomic
 def registration_create(*, actor: AnyUser, session_id: int, persons: int = 1) -> Registration:
     """Register `actor` (and persons - 1 companions) for a session: confirmed while seats are left and
-    nobody is waiting, otherwise on the waiting list while it has room, otherwise refused."""
+    nobody is waiting, otherwise on the waiting list while it has room, otherwise refused. The returned
+    registration carries its session (with counters after the change), activity and facility."""
     if not actor.is_authenticated:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # one transaction; a savepoint only when the caller already has one
             return _registration_create(actor, session_id, persons)
     except IntegrityError as exc:  # the database's guarantee, should the checks above ever miss
         raise _refusal_for(exc) from exc
@@ -464,7 +466,9 @@ def _registration_create(resident: User, session_id: int, persons: int) -> Regis
 def _promote(session: Session) -> list[Registration]:
     """Move the head of the waiting list to confirmed while it fits (strictly in arrival order: a group
     that does not fit yet is not overtaken), telling each resident. The session must be locked."""
-    promoted = []
+    promoted: list[Registration] = []
+    if session.waitlisted == 0:  # the counter is exact under the lock: nobody to look for
+        return promoted
     for registration in session.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("id"):
         if session.confirmed + registration.persons > session.capacity:
             break
@@ -488,35 +492,41 @@ def _promote(session: Session) -> list[Registration]:
 @transaction.atomic
 def registration_cancel(*, actor: AnyUser, registration: Registration) -> Registration:
     """Cancel a registration (the resident, or staff of the session's area) before the session starts;
-    a freed seat goes to the first on the waiting list."""
+    a freed seat goes to the first on the waiting list. Returns the registration as it is now, with its
+    locked session (counters after the change), activity and facility."""
     is_owner = actor.is_authenticated and registration.resident_id == actor.pk
     if not is_owner:
         require(actor, Perm.FACILITY_CHANGE, registration.area_code)
     session = _lock_session(registration.session_id)
-    current = Registration.objects.get(pk=registration.pk)
-    if current.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+    # Read status and size again under the lock: `registration` may be stale (a promotion, a second tab).
+    current = Registration.objects.filter(pk=registration.pk).values("status", "persons").get()
+    if current["status"] not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
         raise ApplicationError(
             "not_cancellable",
-            _("This registration cannot be cancelled: it is %(status)s.") % {"status": current.get_status_display()},
+            _("This registration cannot be cancelled: it is %(status)s.")
+            % {"status": RegistrationStatus(current["status"]).label},
             {"field": "status"},
             status=409,
         )
     if timezone.now() >= session.starts_at:
         raise ApplicationError("started", _("The session has already started."), {"field": "session"}, status=409)
-    was = current.status
-    current.status = RegistrationStatus.CANCELLED
-    current.cancelled_at = timezone.now()
-    current.save(update_fields=["status", "cancelled_at", "updated_at"])
-    if was == RegistrationStatus.CONFIRMED:
-        _add(session, confirmed=-current.persons)
+    now = timezone.now()
+    Registration.objects.filter(pk=registration.pk).update(
+        status=RegistrationStatus.CANCELLED, cancelled_at=now, updated_at=now
+    )
+    registration.status, registration.persons = RegistrationStatus.CANCELLED, current["persons"]
+    registration.cancelled_at = registration.updated_at = now
+    registration.session = session
+    if current["status"] == RegistrationStatus.CONFIRMED:
+        _add(session, confirmed=-registration.persons)
     else:
-        _add(session, waitlisted=-current.persons)
+        _add(session, waitlisted=-registration.persons)
     _promote(session)
     if not is_owner:
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, object_type="bookings.registration", object_id=str(current.pk)
+            actor=actor, action=AuditAction.UPDATE, object_type="bookings.registration", object_id=str(registration.pk)
         )
-    return current
+    return registration
 
 
 # Check-in --------------------------------------------------------------------------------------------

@@ -31,8 +31,11 @@ def audit_log(*, viewer: AnyUser) -> QuerySet[AuditLog]:
 
 
 def user_for_token(key: str) -> User | None:
-    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
-    if token is None or not token.user.is_active:
+    try:
+        token = ApiToken.objects.select_related("user").get(key_hash=ApiToken.hash_key(key))
+    except ApiToken.DoesNotExist:
+        return None
+    if not token.user.is_active:
         return None
     now = timezone.now()
     # Record use at most once a minute: a write on every request would queue behind SQLite's single writer.
