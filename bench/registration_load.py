@@ -5,20 +5,22 @@ The script builds a throwaway data dir and database (an SQLite file in the data 
 database it creates and drops), migrates it, creates through the models and services one facility, 200
 activities of 2 sessions each (capacity 100 + 10 waiting, so nobody is ever refused as full), and 50
 residents with ID numbers and API tokens; starts gunicorn on 127.0.0.1 and a free port, and runs one
-closed-loop client per resident (a thread with its own httpx.Client): while it holds fewer than `--hold`
+closed-loop client per resident (a thread with its own http.client connection): while it holds fewer than `--hold`
 registrations it registers for a random session it is not registered for, otherwise it cancels a random
 one of its own. Requests of the first `--warmup` seconds are not counted. 2xx are successes, 409
 (already registered / full / not cancellable) are refusals, everything else (other 4xx, 5xx, transport
 errors, timeouts) is an error. The anchor is the target: p95 below `--target-ms` (150 ms) with zero errors.
 
     .venv/bin/python bench/registration_load.py [--db sqlite|postgres] [--seconds 60] [--clients 50]
-        [--workers 2*cores+1] [--worker-class sync|gthread] [--threads 1] [--pg postgres://postgres@127.0.0.1:5432]
+        [--workers 3] [--worker-class gthread|sync] [--threads 4] [--pg postgres://postgres@127.0.0.1:5432]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import http.client
+import json
 import os
 import random
 import resource
@@ -235,34 +237,44 @@ Sample = tuple[str, float, float, int]  # (operation, start, seconds, status; 0 
 def client_loop(
     base: str, key: str, sessions: list[int], hold: int, seed: int, start: threading.Barrier, until: list[float]
 ) -> list[Sample]:
+    """One resident's closed loop. The standard library's http.client keeps the load generator light (it
+    shares the 2 cores with the server): one connection, kept open while the server allows it (gthread
+    workers), reopened by http.client when the server closes it (sync workers close after each answer)."""
     rnd = random.Random(seed)
     mine: dict[int, int] = {}  # registration id -> session id
     samples: list[Sample] = []
-    headers = {"Authorization": f"Bearer {key}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=30) as http:
-        start.wait()
-        while time.monotonic() < until[0]:
-            if len(mine) < hold:
-                op = "register"
-                taken = set(mine.values())
-                session = rnd.choice([s for s in sessions if s not in taken])
-                path, body = f"/api/bookings/sessions/{session}/registrations", {"persons": 1}
-            else:
-                op = "cancel"
-                registration = rnd.choice(list(mine))
-                path, body = f"/api/bookings/registrations/{registration}/cancel", None
-            t0 = time.perf_counter()
-            try:
-                response = http.post(path, json=body)
-                status = response.status_code
-            except httpx.HTTPError:
-                status = 0
-            seconds = time.perf_counter() - t0
-            samples.append((op, time.monotonic(), seconds, status))
-            if op == "register" and status == 201:
-                mine[response.json()["id"]] = session
-            elif op == "cancel" and status in (200, 409):
-                mine.pop(registration, None)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", "Host": "127.0.0.1"}
+    host, port = base.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    start.wait()
+    while time.monotonic() < until[0]:
+        if len(mine) < hold:
+            op = "register"
+            taken = set(mine.values())
+            session = rnd.choice([s for s in sessions if s not in taken])
+            path, body = f"/api/bookings/sessions/{session}/registrations", b'{"persons": 1}'
+        else:
+            op = "cancel"
+            registration = rnd.choice(list(mine))
+            path, body = f"/api/bookings/registrations/{registration}/cancel", b""
+        t0 = time.perf_counter()
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            status = response.status
+            if response.will_close:
+                conn.close()
+        except (OSError, http.client.HTTPException):
+            conn.close()
+            status = 0
+        seconds = time.perf_counter() - t0
+        samples.append((op, time.monotonic(), seconds, status))
+        if op == "register" and status == 201:
+            mine[json.loads(payload)["id"]] = session
+        elif op == "cancel" and status in (200, 409):
+            mine.pop(registration, None)
+    conn.close()
     return samples
 
 
@@ -312,9 +324,10 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent residents (one token each)")
     parser.add_argument("--activities", type=int, default=200)
     parser.add_argument("--hold", type=int, default=5, help="registrations a client keeps before cancelling")
-    parser.add_argument("--workers", type=int, default=2 * cores + 1, help="gunicorn workers")
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="sync")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    # the defaults are what `linli serve` runs: 3 gthread workers of 4 threads, connections kept alive
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server (no db)")
     parser.add_argument("--target-ms", type=float, default=150.0, help="the target p95")
     args = parser.parse_args()

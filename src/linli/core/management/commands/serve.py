@@ -20,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+        parser.add_argument(
+            "--threads", type=int, default=4, help="threads per worker (gthread: connections are kept alive)"
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -37,6 +40,10 @@ class Command(BaseCommand):
                     f"{options['host']}:{options['port']}",
                     "--workers",
                     str(options["workers"]),
+                    "--worker-class",
+                    "gthread",
+                    "--threads",
+                    str(options["threads"]),
                     "--access-logfile",
                     "-",
                     "--graceful-timeout",
