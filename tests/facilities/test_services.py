@@ -171,3 +171,15 @@ def test_admin_changes_are_audited(client, registry):
     assert response.status_code == 302, response.context["adminform"].form.errors
     log = AuditLog.objects.get(object_type="catalog.serviceitem")
     assert log.actor == root and "name" in log.fields and log.detail == {"via": "admin"}
+
+
+def test_a_reimported_district_boundary_is_used_at_once(registry, users):
+    """The prepared district shape is cached per process; a new boundary must replace it, not be ignored."""
+    from linli.areas.io import AreaRow
+    from linli.areas.services import area_rows_write
+    from tests.conftest import DISTRICT, square
+
+    east = new_facility(code="F990102001002-07", lon=120.3, lat=30.05)  # outside the 0.2-degree square
+    assert "outside the district" in refused(facility_create, actor=users["district"], data=east)["lon"]
+    area_rows_write(rows=[AreaRow(row=1, code=DISTRICT, name="邻里区", boundary=square(120.0, 30.0, 0.5))])
+    assert facility_create(actor=users["district"], data=east).code == "F990102001002-07"

@@ -46,9 +46,15 @@ BOUNDARY_TOLERANCE_M = 200.0
 NEEDS_OPERATOR = {OperationModel.PUBLIC_PRIVATE, OperationModel.PURCHASE, OperationModel.MARKET}
 
 
-@lru_cache(maxsize=64)
 def _district_shape(county_code: str) -> Any:
-    """The prepared boundary of a district, or None when it has none."""
+    """The prepared boundary of a district, or None when it has none. Prepared shapes are kept per
+    process, keyed by the area's last change, so a re-imported boundary is used at once."""
+    changed = Area.objects.filter(code=county_code).values_list("updated_at", flat=True).first()
+    return _prepared_shape(county_code, changed) if changed else None
+
+
+@lru_cache(maxsize=64)
+def _prepared_shape(county_code: str, changed: Any) -> Any:
     from shapely import prepare
     from shapely.geometry import shape
 
