@@ -161,6 +161,7 @@ STATICFILES_DIRS = [
         "htmx": "htmx.org/dist",
         "leaflet": "leaflet/dist",
         "echarts": "echarts/dist",
+        "jsqr": "jsqr/dist",
     }.items()
     if (NODE_MODULES / path).is_dir()
 ]
