@@ -24,7 +24,11 @@ class CalendarNotLoaded(ApplicationError):
     def __init__(self, year: int) -> None:
         super().__init__(
             "calendar_not_loaded",
-            _("The holiday calendar for %(year)d is not loaded (run: linli calendar_load %(year)d).") % {"year": year},
+            _(
+                "The holiday calendar for %(year)d is not loaded (run: linli calendar_load --year %(year)d, or "
+                "linli calendar_load --file with the year's official days)."
+            )
+            % {"year": year},
             {"year": year},
             status=503,
         )

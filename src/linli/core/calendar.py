@@ -1,5 +1,6 @@
 """The official Chinese calendar of public holidays and make-up working days (调休), from the
-chinesecalendar package.
+chinesecalendar package, or for a year the package does not know yet from a data file an admin writes from
+the State Council's notice (`linli calendar_load --file 2027.csv`).
 
 Every day of an official holiday period is stored as a holiday, weekends included: a facility open on
 Saturdays but closed on public holidays must know that the Saturday in the Spring Festival week is one.
@@ -7,14 +8,19 @@ Callers that want only the days differing from the ordinary week filter holidays
 
 from __future__ import annotations
 
+import csv
 import datetime
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
 import chinese_calendar
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from linli.core.errors import ApplicationError
+from linli.core.errors import ApplicationError, RowErrors
 from linli.core.models import CalendarDay
+from linli.core.parsing import blank, date_value, text
 
 
 def calendar_years() -> list[int]:
@@ -68,3 +74,85 @@ def calendar_load(years: Iterable[int] | None = None) -> dict[str, int]:
     new = [CalendarDay(date=day, kind=kind, name=name) for day, (kind, name) in official.items() if day not in existing]
     CalendarDay.objects.bulk_create(new, batch_size=500)
     return {"created": len(new), "updated": len(changed)}
+
+
+# A year's calendar from a data file --------------------------------------------------------------------
+
+KIND_WORDS = {
+    "holiday": CalendarDay.Kind.HOLIDAY,
+    "休": CalendarDay.Kind.HOLIDAY,
+    "假": CalendarDay.Kind.HOLIDAY,
+    "法定节假日": CalendarDay.Kind.HOLIDAY,
+    "workday": CalendarDay.Kind.WORKDAY,
+    "班": CalendarDay.Kind.WORKDAY,
+    "调休上班": CalendarDay.Kind.WORKDAY,
+}
+FILE_COLUMNS = ("date", "kind", "name")
+
+
+def _file_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a CSV (UTF-8, with or without BOM) or .xlsx file with the header date, kind, name."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
+        values = [list(row) for row in sheet.iter_rows(values_only=True)]
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            values = [list(row) for row in csv.reader(f)]
+    if not values:
+        raise ApplicationError("empty_file", _("The file is empty."), {"field": "file"})
+    header = [text(v).lower() for v in values[0]]
+    missing = [c for c in FILE_COLUMNS[:2] if c not in header]
+    if missing:
+        raise ApplicationError(
+            "missing_columns",
+            _("The file needs the columns %(columns)s; missing: %(missing)s.")
+            % {"columns": ", ".join(FILE_COLUMNS), "missing": ", ".join(missing)},
+            {"field": "header", "missing": missing},
+        )
+    return [
+        {
+            "row": n,
+            **{c: row[header.index(c)] if c in header and header.index(c) < len(row) else None for c in FILE_COLUMNS},
+        }
+        for n, row in enumerate(values[1:], start=2)
+        if any(not blank(v) for v in row)
+    ]
+
+
+@transaction.atomic
+def calendar_file_load(path: str | Path) -> dict[str, Any]:
+    """Replace the calendar of each year in a data file (the State Council's notice for a year, typed in by
+    an admin when the package does not know it yet): columns `date` (YYYY-MM-DD), `kind` (holiday or
+    workday, or 休/班) and `name` (e.g. 春节). Every day of each holiday period is listed, weekends
+    included; make-up working days fall on a Saturday or Sunday. All rows are checked first, every problem
+    reported with its row; nothing is written unless the whole file is right."""
+    rows = _file_rows(Path(path))
+    errors = RowErrors()
+    days: dict[datetime.date, tuple[str, str]] = {}
+    for item in rows:
+        row = item["row"]
+        day = date_value(item["date"], row, "date", errors)
+        if day is None and blank(item["date"]):
+            errors.add(row, "date", _("required"))
+        kind = KIND_WORDS.get(text(item["kind"]).lower())
+        if kind is None:
+            errors.add(row, "kind", _("must be holiday or workday (休 or 班)"), item["kind"])
+        name = text(item["name"])[:32]
+        if day is None or kind is None:
+            continue
+        if day in days:
+            errors.add(row, "date", _("listed twice"), day.isoformat())
+        elif kind == CalendarDay.Kind.WORKDAY and day.weekday() < 5:
+            errors.add(row, "kind", _("a make-up working day falls on a Saturday or Sunday"), day.isoformat())
+        days[day] = (kind.value, name)
+    if not rows:
+        errors.add(0, "file", _("no days in the file"))
+    errors.raise_if_any("invalid_calendar", _("The calendar file was not loaded; nothing was changed."))
+    years = sorted({day.year for day in days})
+    removed, _removed_by_type = CalendarDay.objects.filter(date__year__in=years).delete()
+    CalendarDay.objects.bulk_create(
+        [CalendarDay(date=day, kind=kind, name=name) for day, (kind, name) in sorted(days.items())], batch_size=500
+    )
+    return {"years": years, "days": len(days), "replaced": removed}

@@ -1,4 +1,6 @@
-"""`linli calendar_load [--year Y ...]`: load the official public holidays and make-up working days."""
+"""`linli calendar_load [--year Y ...]`: load the official public holidays and make-up working days from
+the chinesecalendar package; `linli calendar_load --file 2027.csv` (or .xlsx; columns date, kind, name)
+replaces the years in the file from the admin's own data file, for a year the package does not know yet."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from linli.core.calendar import calendar_load, calendar_years
+from linli.core.calendar import calendar_file_load, calendar_load, calendar_years
 from linli.core.errors import ApplicationError
 
 
@@ -23,7 +25,26 @@ class Command(BaseCommand):
             help=f"a year to load (repeatable; default: every year the package knows, {years[0]}-{years[-1]})",
         )
 
+        parser.add_argument(
+            "--file",
+            help="a CSV or .xlsx file with the columns date, kind (holiday/workday or 休/班), name: replaces "
+            "the calendar of every year it lists",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["file"]:
+            try:
+                loaded = calendar_file_load(options["file"])
+            except ApplicationError as exc:
+                problems = [f"row {e['row']}, {e['field']}: {e['message']}" for e in exc.extra.get("errors", [])]
+                raise CommandError("\n".join([str(exc.message), *problems])) from exc
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"calendar {', '.join(map(str, loaded['years']))}: {loaded['days']} days "
+                    f"(replacing {loaded['replaced']})"
+                )
+            )
+            return
         try:
             result = calendar_load(options["years"])
         except ApplicationError as exc:
