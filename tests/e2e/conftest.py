@@ -74,3 +74,27 @@ def log_in(page, username: str, password: str) -> None:  # type: ignore[no-untyp
     page.fill("input[name=password]", password)
     page.click("form.form button[type=submit]")
     page.wait_for_selector("[data-testid=who]", state="attached")
+
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def new_page(browser, live_server):  # type: ignore[no-untyped-def]
+    """A factory of pages, each in a browser context of its own (its own cookies: one per person), on a
+    desktop (default) or a phone-sized (`phone=True`, 390 x 844, touch) viewport."""
+    contexts = []
+
+    def make(*, phone: bool = False):  # type: ignore[no-untyped-def]
+        options = {"viewport": PHONE, "is_mobile": True, "has_touch": True} if phone else {"viewport": DESKTOP}
+        context = browser.new_context(locale="zh-CN", **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.base_url = live_server.url
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -30,6 +30,34 @@ def _field_errors(exc: ApplicationError) -> dict[str, str]:
     return {str(item.get("field") or ""): str(item["message"]) for item in items}
 
 
+def _field_labels() -> dict[str, str]:
+    """The fields the services name in a refusal, as the forms label them (in the user's language)."""
+    return {
+        "resident": _("Resident"),
+        "request_type": _("Request type"),
+        "description": _("What do you need?"),
+        "address": _("Address"),
+        "note": _("Note"),
+        "rating": _("Rating"),
+        "comment": _("Comment"),
+        "department": _("Department"),
+        "handler": _("Handler"),
+        "question": _("Your question"),
+        "answer": _("Answer"),
+        "public_question": _("Question as published (nothing personal)"),
+        "code": _("Code"),
+        "name": _("Name"),
+        "deadline_days": _("Deadline (working days)"),
+        "handling_level": _("Handled at"),
+    }
+
+
+def _labelled(errors: dict[str, str]) -> dict[str, str]:
+    """`errors` keyed by the fields' labels for the page, not their code names."""
+    labels = _field_labels()
+    return {labels.get(field, field): message for field, message in errors.items()}
+
+
 def _status(errors: dict[str, str]) -> int:
     return 400 if errors else 200
 
@@ -82,7 +110,7 @@ def request_create(request: HttpRequest) -> HttpResponse:
             "types": selectors.request_types(),
             "residents": residents,
             "staff": staff,
-            "errors": errors,
+            "errors": _labelled(errors),
             "data": request.POST,
         },
         status=_status(errors),
@@ -132,7 +160,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "handles": handles,
         "handlers": selectors.handlers_for(request=found) if handles and found.is_open else [],
         "may_rate": request.user.pk == found.resident_id and found.state == "closed" and found.rating is None,
-        "errors": errors,
+        "errors": _labelled(errors),
         "note_actions": [a.value for a, rule in services.TRANSITIONS.items() if rule.note_required],
     }
     if handles:
@@ -162,7 +190,7 @@ def type_list(request: HttpRequest) -> HttpResponse:
             "types": selectors.request_types(active_only=False),
             "may_change": may_change,
             "levels": HandlingLevel.choices,
-            "errors": errors,
+            "errors": _labelled(errors),
             "data": request.POST,
         },
         status=_status(errors),
@@ -199,7 +227,11 @@ def consultations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/consultations.html",
-        {"items": selectors.consultations_visible(viewer=request.user)[:200], "staff": staff, "errors": errors},
+        {
+            "items": selectors.consultations_visible(viewer=request.user)[:200],
+            "staff": staff,
+            "errors": _labelled(errors),
+        },
         status=_status(errors),
     )
 
