@@ -3,7 +3,7 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from linli.bookings.models import Activity, Notification, Registration, Session, Venue, VenueBooking
+from linli.bookings.models import Activity, KioskToken, Notification, Registration, Session, Venue, VenueBooking
 from linli.core.admin import AuditedAdmin
 
 
@@ -47,7 +47,8 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Venue)
 class VenueAdmin(AuditedAdmin):
-    """Venues are set up here by district staff; bookings go through the venue services."""
+    """Venues are set up by staff on the venue pages (`linli.bookings.venue_views`) or here; bookings go
+    through the venue services."""
 
     list_display = ("name", "facility", "kind", "slot_minutes", "needs_approval", "active")
     list_filter = ("kind", "needs_approval", "active")
@@ -60,6 +61,20 @@ class VenueBookingAdmin(admin.ModelAdmin):
 
     list_display = ("venue", "starts_at", "ends_at", "status", "group_name", "booker")
     list_filter = ("status",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(KioskToken)
+class KioskTokenAdmin(admin.ModelAdmin):
+    """Read-only: kiosk links are created and revoked on the facility's kiosk page, which audits both."""
+
+    list_display = ("name", "facility", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
+    exclude = ("key_hash",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

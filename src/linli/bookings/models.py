@@ -259,3 +259,38 @@ class VenueBooking(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.venue_id} {self.starts_at:%Y-%m-%d %H:%M}-{self.ends_at:%H:%M} {self.status}"
+
+
+# Kiosk devices ---------------------------------------------------------------------------------------
+
+
+class KioskToken(TimeStampedModel):
+    """A link that turns one device (a tablet at the centre's door) into the check-in kiosk of one
+    facility, without a staff login on it. Only the SHA-256 of the secret is stored; the link is shown
+    once. The device may do nothing but check in codes for that facility, until the token expires or is
+    revoked."""
+
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, related_name="kiosk_tokens", verbose_name=_("facility")
+    )
+    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
+    name = models.CharField(_("device"), max_length=64)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kiosk link (签到终端)")
+        verbose_name_plural = _("kiosk links")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

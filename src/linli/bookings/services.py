@@ -12,7 +12,7 @@ refuses the write and the caller gets the same refusal as from the checks.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -23,12 +23,13 @@ from django.utils.translation import gettext as _
 from linli.bookings import codes
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Activity, Notification, Registration, Session
+from linli.bookings.venues import closed_holidays, closure_reason, hours_text, opening_spans
 from linli.catalog.enums import Domain
 from linli.catalog.models import ServiceItem
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.parsing import choice, count, date_value, text
-from linli.core.permissions import Perm, can, in_scope, require
+from linli.core.permissions import Perm, can, require
 from linli.core.services import audit_record
 from linli.facilities.models import Facility
 
@@ -230,6 +231,96 @@ def _session_dates(data: Mapping[str, Any], errors: RowErrors) -> tuple[list[dt.
     return days, rule
 
 
+# Opening hours: a session lies inside one opening span of its facility on its day.
+MAX_DATES_LISTED = 20
+
+
+def _day_text(facility: Facility, day: dt.date, spans: list[tuple[dt.time, dt.time]], holidays: dict) -> str:
+    if not spans:
+        reason = closure_reason(facility, day, holidays)
+        return (
+            _("%(day)s (closed: %(reason)s)") % {"day": day.isoformat(), "reason": reason}
+            if reason
+            else _("%(day)s (closed)") % {"day": day.isoformat()}
+        )
+    return _("%(day)s (open %(hours)s)") % {"day": day.isoformat(), "hours": hours_text(spans)}
+
+
+def check_opening_hours(
+    facility: Facility, times: list[tuple[dt.datetime, dt.datetime]], errors: RowErrors, *, series: bool
+) -> list[str]:
+    """Add a clear error to `errors` for every session of `times` outside the opening hours of `facility`
+    (weekly hours, dated exceptions, official holidays when it closes on holidays); returns the offending
+    dates. A facility without weekly hours on record is checked only against its known closures.
+
+    One session: the date (closed that day) or the start time (outside the hours) is named with the
+    hours of that day. A series: when only some dates are off, they are listed as dates to add to the
+    excluded dates; when every date is off, the times are named."""
+    if not times:
+        return []
+    # A fresh copy with its hours, so that hours changed meanwhile are seen and the caller's is untouched.
+    facility = Facility.objects.prefetch_related("opening_rules", "opening_exceptions").get(pk=facility.pk)
+    holidays = closed_holidays(facility, [timezone.localdate(a) for a, _b in times])
+    has_rules = any(True for _rule in facility.opening_rules.all())
+    known = {e.date for e in facility.opening_exceptions.all()} | set(holidays)
+    bad: list[tuple[dt.date, list[tuple[dt.time, dt.time]]]] = []
+    for start_at, end_at in times:
+        start, end = timezone.localtime(start_at), timezone.localtime(end_at)
+        day = start.date()
+        if not has_rules and day not in known:
+            continue
+        spans = opening_spans(facility, day, holidays)
+        if end.date() != day or not any(a <= start.time() and end.time() <= b for a, b in spans):
+            bad.append((day, spans))
+    if not bad:
+        return []
+    first = timezone.localtime(times[0][0])
+    span = f"{first:%H:%M}–{timezone.localtime(times[0][1]):%H:%M}"
+    listed = "; ".join(_day_text(facility, day, spans, holidays) for day, spans in bad[:MAX_DATES_LISTED])
+    if len(bad) > MAX_DATES_LISTED:
+        listed += _(" … and %(n)d more") % {"n": len(bad) - MAX_DATES_LISTED}
+    dates = [day.isoformat() for day, _spans in bad]
+    if not series:
+        day, spans = bad[0]
+        if not spans:
+            reason = closure_reason(facility, day, holidays)
+            message = (
+                _("%(facility)s is closed on %(day)s (%(reason)s).")
+                % {"facility": facility.name, "day": day.isoformat(), "reason": reason}
+                if reason
+                else _("%(facility)s is closed on %(day)s.") % {"facility": facility.name, "day": day.isoformat()}
+            )
+            errors.add(0, "date", message, day)
+        else:
+            errors.add(
+                0,
+                "start_time",
+                _("%(span)s on %(day)s is outside the opening hours of %(facility)s: open %(hours)s that day.")
+                % {"span": span, "day": day.isoformat(), "facility": facility.name, "hours": hours_text(spans)},
+                span,
+            )
+    elif len(bad) == len(times):
+        errors.add(
+            0,
+            "start_time",
+            _("%(span)s is outside the opening hours of %(facility)s on every date of the series: %(dates)s.")
+            % {"span": span, "facility": facility.name, "dates": listed},
+            span,
+        )
+    else:
+        errors.add(
+            0,
+            "excluded_dates",
+            _(
+                "%(facility)s is closed or not open %(span)s on %(n)d of the %(total)d dates: %(dates)s. "
+                "Add these dates to the excluded dates, or change the times."
+            )
+            % {"facility": facility.name, "span": span, "n": len(bad), "total": len(times), "dates": listed},
+            ", ".join(dates),
+        )
+    return dates
+
+
 @transaction.atomic
 def activity_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any]) -> Activity:
     """Publish an activity at `facility` with its sessions: one (`repeat` = none, `date`) or a weekly series
@@ -264,6 +355,19 @@ def activity_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, An
         values["max_age"] = item.max_age if values["max_age"] is None else values["max_age"]
     errors.raise_if_any("invalid", _("The activity was not published."))
     assert starts is not None and ends is not None and domain is not None
+    now = timezone.now()
+    times = []
+    for day in days:
+        start_at = timezone.make_aware(dt.datetime.combine(day, starts))
+        end_at = timezone.make_aware(dt.datetime.combine(day, ends))
+        if end_at > now:
+            times.append((start_at, end_at))
+    if not times:
+        raise ApplicationError("invalid", _("The activity was not published."), {"errors": [
+            {"row": 0, "field": "start_time", "message": _("every session would already be over")}
+        ]})  # fmt: skip
+    outside = check_opening_hours(facility, times, errors, series=bool(rule))
+    errors.raise_if_any("outside_opening_hours", _("The activity was not published."), dates=outside)
     activity = Activity.objects.create(
         facility=facility,
         area_code=facility.area_code,
@@ -276,28 +380,18 @@ def activity_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, An
     )
     opens_before = dt.timedelta(days=values.pop("opens_days_before"))
     closes_before = dt.timedelta(hours=values.pop("closes_hours_before"))
-    now = timezone.now()
-    sessions = []
-    for day in days:
-        start_at = timezone.make_aware(dt.datetime.combine(day, starts))
-        end_at = timezone.make_aware(dt.datetime.combine(day, ends))
-        if end_at <= now:
-            continue
-        sessions.append(
-            Session(
-                activity=activity,
-                area_code=facility.area_code,
-                starts_at=start_at,
-                ends_at=end_at,
-                opens_at=min(start_at - opens_before, now),
-                closes_at=min(start_at - closes_before, end_at) if closes_before else start_at,
-                **values,
-            )
+    sessions = [
+        Session(
+            activity=activity,
+            area_code=facility.area_code,
+            starts_at=start_at,
+            ends_at=end_at,
+            opens_at=min(start_at - opens_before, now),
+            closes_at=min(start_at - closes_before, end_at) if closes_before else start_at,
+            **values,
         )
-    if not sessions:
-        raise ApplicationError("invalid", _("The activity was not published."), {"errors": [
-            {"row": 0, "field": "start_time", "message": _("every session would already be over")}
-        ]})  # fmt: skip
+        for start_at, end_at in times
+    ]
     Session.objects.bulk_create(sessions)
     audit_record(
         actor=actor,
@@ -366,6 +460,127 @@ def session_update(*, actor: AnyUser, session: Session, data: Mapping[str, Any])
             fields=sorted(changed),
             detail={k: str(v) for k, v in changed.items()},
         )
+    return locked
+
+
+# What a session added to an activity copies from its latest session.
+SESSION_COPIED = ("capacity", "waitlist_capacity", "min_age", "max_age", "max_group_size")
+
+
+def _new_times(data: Mapping[str, Any], errors: RowErrors) -> tuple[dt.datetime, dt.datetime] | None:
+    """`date`, `start_time` and `end_time` of a session to add or move: in the future, ending after it
+    starts."""
+    day = date_value(data.get("date"), 0, "date", errors)
+    if day is None and not any(e["field"] == "date" for e in errors.errors):
+        errors.add(0, "date", _("required"))
+    starts = _time_value(data.get("start_time"), 0, "start_time", errors)
+    ends = _time_value(data.get("end_time"), 0, "end_time", errors)
+    if day is None or starts is None or ends is None:
+        return None
+    if ends <= starts:
+        errors.add(0, "end_time", _("must be after the start time"), ends)
+        return None
+    start_at = timezone.make_aware(dt.datetime.combine(day, starts))
+    if start_at <= timezone.now():
+        errors.add(0, "date", _("must not be in the past"), day)
+        return None
+    return start_at, timezone.make_aware(dt.datetime.combine(day, ends))
+
+
+@transaction.atomic
+def session_add(*, actor: AnyUser, activity: Activity, data: Mapping[str, Any]) -> Session:
+    """Add a session to an activity on `date` from `start_time` to `end_time`, inside the facility's
+    opening hours; seats, waiting list, ages and registration window as its latest session."""
+    require(actor, Perm.FACILITY_CHANGE, activity.area_code)
+    errors = RowErrors()
+    times = _new_times(data, errors)
+    if times is not None:
+        check_opening_hours(activity.facility, [times], errors, series=False)
+    errors.raise_if_any("invalid", _("The session was not added."))
+    assert times is not None
+    start_at, end_at = times
+    model = activity.sessions.order_by("-starts_at", "-id").first()
+    now = timezone.now()
+    if model is not None:
+        opens_before, closes_before = model.starts_at - model.opens_at, model.starts_at - model.closes_at
+        values = {
+            f: getattr(model, f) for f in ("capacity", "waitlist_capacity", "min_age", "max_age", "max_group_size")
+        }
+    else:
+        opens_before, closes_before = dt.timedelta(days=14), dt.timedelta(0)
+        values = {"capacity": 20, "waitlist_capacity": 0, "max_group_size": 1}
+    opens_at = min(start_at - opens_before, now)
+    closes_at = min(start_at - closes_before, end_at)
+    if closes_at <= opens_at:
+        closes_at = start_at
+    session = Session.objects.create(
+        activity=activity,
+        area_code=activity.area_code,
+        starts_at=start_at,
+        ends_at=end_at,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        **values,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="bookings.session",
+        object_id=str(session.pk),
+        detail={"activity": activity.pk, "starts_at": start_at.isoformat(), "ends_at": end_at.isoformat()},
+    )
+    return session
+
+
+@transaction.atomic
+def session_move(*, actor: AnyUser, session: Session, data: Mapping[str, Any]) -> Session:
+    """Move a session not yet begun to `date`, `start_time`-`end_time`, inside the facility's opening
+    hours. Registrations stay; their residents are told. The registration window keeps its distance to
+    the start (a window already open stays open)."""
+    require(actor, Perm.FACILITY_CHANGE, session.area_code)
+    locked = Session.objects.select_for_update().select_related("activity", "activity__facility").get(pk=session.pk)
+    errors = RowErrors()
+    now = timezone.now()
+    if locked.starts_at <= now:
+        errors.add(0, "date", _("the session has already begun"))
+    times = _new_times(data, errors) if not errors else None
+    if times is not None:
+        check_opening_hours(locked.activity.facility, [times], errors, series=False)
+    errors.raise_if_any("invalid", _("The session was not moved."))
+    assert times is not None
+    start_at, end_at = times
+    before = (locked.starts_at, locked.ends_at)
+    shift = start_at - locked.starts_at
+    opens_at = locked.opens_at if locked.opens_at <= now else max(locked.opens_at + shift, now)
+    closes_at = min(locked.closes_at + shift, end_at)
+    if closes_at <= opens_at:
+        closes_at = start_at if start_at > opens_at else end_at
+    locked.starts_at, locked.ends_at, locked.opens_at, locked.closes_at = start_at, end_at, opens_at, closes_at
+    locked.save(update_fields=["starts_at", "ends_at", "opens_at", "closes_at", "updated_at"])
+    old_text = f"{timezone.localtime(before[0]):%Y-%m-%d %H:%M}"
+    new_text = f"{timezone.localtime(start_at):%Y-%m-%d %H:%M}–{timezone.localtime(end_at):%H:%M}"
+    residents = locked.registrations.filter(
+        status__in=(RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+    ).values_list("resident_id", flat=True)
+    Notification.objects.bulk_create(
+        Notification(
+            user_id=resident,
+            text=_("%(title)s on %(old)s was moved to %(new)s.")
+            % {"title": locked.activity.title, "old": old_text, "new": new_text},
+        )
+        for resident in residents
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="bookings.session",
+        object_id=str(locked.pk),
+        fields=["starts_at", "ends_at"],
+        detail={
+            "starts_at": [before[0].isoformat(), start_at.isoformat()],
+            "ends_at": [before[1].isoformat(), end_at.isoformat()],
+        },
+    )
     return locked
 
 
@@ -543,6 +758,24 @@ def checkin_record(
     """Record attendance from a check-in code: the full code, or the 6-digit code of a session of today
     (at `facility`, or `session`, when given). A forged, unknown or reused code is refused."""
     require(actor, Perm.FACILITY_CHANGE, facility.area_code if facility is not None else None)
+    return _checkin(
+        code,
+        facility=facility,
+        session=session,
+        allowed=lambda area_code: can(actor, Perm.FACILITY_CHANGE, area_code),
+        by=actor,  # type: ignore[arg-type]
+    )
+
+
+def _checkin(
+    code: str,
+    *,
+    facility: Facility | None,
+    session: Session | None,
+    allowed: Callable[[str], bool],
+    by: User | None,
+) -> Registration:
+    """The check-in itself, for a staff member (`allowed`: their scope) or a kiosk device of `facility`."""
     now = timezone.now()
     value = codes.normalise(code)
     if not value:
@@ -557,7 +790,7 @@ def checkin_record(
             candidates = Session.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
             if facility is not None:
                 candidates = candidates.filter(activity__facility=facility)
-            sessions = [s.pk for s in candidates if can(actor, Perm.FACILITY_CHANGE, s.area_code)]
+            sessions = [s.pk for s in candidates if allowed(s.area_code)]
         hashes = [codes.short_hash(pk, value) for pk in sessions]
         matches = list(found.filter(short_code_hash__in=hashes)) if hashes else []
         if len(matches) > 1:
@@ -569,7 +802,7 @@ def checkin_record(
         registration = matches[0] if matches else None
     else:
         registration = found.filter(code_hash=codes.full_hash(value)).first()
-    if registration is None or not in_scope(actor, registration.area_code):
+    if registration is None or not allowed(registration.area_code):
         raise _invalid_code()
     if facility is not None and registration.session.activity.facility_id != facility.pk:
         raise ApplicationError(
@@ -596,9 +829,16 @@ def checkin_record(
         raise ApplicationError("session_over", _("This session is over."), {"field": "code"}, status=409)
     registration.status = RegistrationStatus.ATTENDED
     registration.checked_in_at = now
-    registration.checked_in_by = actor  # type: ignore[assignment]
+    registration.checked_in_by = by
     registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
     return registration
+
+
+@transaction.atomic
+def kiosk_checkin_record(*, facility: Facility, code: str) -> Registration:
+    """Check-in from a kiosk device of `facility` (see `linli.bookings.kiosk`): codes of that facility's
+    sessions only; no staff member is recorded as having checked the resident in."""
+    return _checkin(code, facility=facility, session=None, allowed=lambda _area_code: True, by=None)
 
 
 @transaction.atomic

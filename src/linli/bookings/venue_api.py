@@ -1,6 +1,7 @@
 """Venue booking API: the venues of a facility with their slots of a day (public), booking once or weekly
-(residents and groups), my bookings, cancelling one booking or its whole series, and the approval queue
-(staff of the area). Mounted under the bookings router at `venues/`."""
+(residents and groups), my bookings, cancelling one booking or its whole series, the approval queue
+(staff of the area), and adding or changing venues (staff of the area). Mounted under the bookings router
+at `venues/`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Query, Router, Schema, Status
 
 from linli.bookings import venues
 from linli.bookings.models import Venue, VenueBooking
 from linli.core.auth import OPTIONAL_AUTH
-from linli.facilities.selectors import facility_get_public
+from linli.core.errors import ApplicationError
+from linli.facilities.selectors import facility_get, facility_get_public
 
 router = Router(tags=["venue bookings"])
 
@@ -41,6 +44,22 @@ class VenueOut(Schema):
     needs_approval: bool
     day: dt.date
     slots: list[SlotOut]
+
+
+class VenueManagedOut(Schema):
+    id: int
+    facility: str
+    area_code: str
+    name: str
+    kind: str
+    capacity: int | None
+    slot_minutes: int
+    min_duration_minutes: int
+    max_duration_minutes: int
+    max_days_ahead: int
+    max_active_bookings_per_person: int | None
+    needs_approval: bool
+    active: bool
 
 
 class BookingOut(Schema):
@@ -93,6 +112,12 @@ def venue_out(venue: Venue, day: dt.date) -> dict[str, Any]:
     }
 
 
+def venue_managed_out(venue: Venue) -> dict[str, Any]:
+    return {"id": venue.pk, "facility": venue.facility.code, "area_code": venue.area_code} | {
+        field: getattr(venue, field) for field in venues.VENUE_FIELDS
+    }
+
+
 def booking_out(booking: VenueBooking, *, staff: bool = False) -> dict[str, Any]:
     return {
         "id": booking.pk,
@@ -114,6 +139,25 @@ def venue_list(request: HttpRequest, query: Query[DayQuery]) -> list[dict[str, A
     facility = facility_get_public(code=query.facility)
     day = query.date or timezone.localdate()
     return [venue_out(v, day) for v in venues.venues_of_facility(facility=facility)]
+
+
+@router.post("/", response={201: VenueManagedOut}, summary="Add a venue to a facility (staff of its area)")
+def venue_create(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status:
+    """Body: `facility` (code), `name`, `kind` (room, court, field), `capacity`, `slot_minutes`,
+    `min_duration_minutes`, `max_duration_minutes`, `max_days_ahead`, `max_active_bookings_per_person`,
+    `needs_approval`, `active`; missing fields take their defaults. A bad field is named in the refusal."""
+    code = str(payload.get("facility") or "")
+    if not code:
+        raise ApplicationError("invalid", _("Give the facility code."), {"field": "facility"})
+    facility = facility_get(viewer=request.user, code=code)
+    return Status(201, venue_managed_out(venues.venue_create(actor=request.user, facility=facility, data=payload)))
+
+
+@router.patch("/{venue_id}", response=VenueManagedOut, summary="Change a venue (staff of its area)")
+def venue_update(request: HttpRequest, venue_id: int, payload: Body[dict[str, Any]]) -> dict[str, Any]:
+    """Only the fields given change; `"active": false` takes the venue out of booking."""
+    venue = venues.venue_get_managed(viewer=request.user, venue_id=venue_id)
+    return venue_managed_out(venues.venue_update(actor=request.user, venue=venue, data=payload))
 
 
 @router.get("/{venue_id}", response=VenueOut, auth=OPTIONAL_AUTH, summary="One venue with a day's slots")

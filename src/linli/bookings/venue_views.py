@@ -5,6 +5,7 @@ bookings" with cancel (one or the whole series), and for staff the approval queu
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.bookings import venues
-from linli.bookings.models import VENUE_ACTIVE
+from linli.bookings.models import VENUE_ACTIVE, Venue, VenueKind
 from linli.core.errors import ApplicationError
-from linli.core.permissions import Perm, require
-from linli.facilities.selectors import facility_get_public
+from linli.core.permissions import Perm, can, require
+from linli.facilities.selectors import facilities_visible, facility_get, facility_get_public
 
 
 def _day(value: str | None) -> dt.date:
@@ -50,6 +51,7 @@ def venue_list(request: HttpRequest, facility_code: str) -> HttpResponse:
             "previous": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
             "rows": rows,
+            "may_manage": can(request.user, Perm.FACILITY_CHANGE, facility.area_code),
         },
     )
 
@@ -151,3 +153,101 @@ def venue_decide(request: HttpRequest, booking_id: int) -> HttpResponse:
             (_("%(n)d booking(s) approved.") if approve else _("%(n)d booking(s) rejected.")) % {"n": len(done)},
         )
     return redirect("venue-queue")
+
+
+# Staff: the venues themselves ------------------------------------------------------------------------
+
+
+@login_required
+def venue_manage(request: HttpRequest) -> HttpResponse:
+    """The venues of the staff member's facilities (`?facility=` one of them), bookable or not."""
+    require(request.user, Perm.FACILITY_CHANGE)
+    code = request.GET.get("facility") or ""
+    facility = facility_get(viewer=request.user, code=code) if code else None
+    return render(
+        request,
+        "bookings/venue_manage.html",
+        {"facility": facility, "venues": venues.venues_managed(viewer=request.user, facility=facility)[:500]},
+    )
+
+
+def _venue_form_data(request: HttpRequest) -> dict[str, Any]:
+    data: dict[str, Any] = {name: request.POST.get(name, "") for name in venues.VENUE_FIELDS}
+    for flag in ("needs_approval", "active"):
+        data[flag] = "1" if request.POST.get(flag) else "0"
+    return data
+
+
+def _form_errors(exc: ApplicationError, default_field: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for item in exc.extra.get("errors") or [{"field": exc.extra.get("field") or default_field, "message": exc.message}]:
+        errors.setdefault(str(item.get("field")), []).append(str(item["message"]))
+    return errors
+
+
+def _venue_form(
+    request: HttpRequest, *, venue: Venue | None, data: dict[str, Any], errors: dict[str, list[str]]
+) -> HttpResponse:
+    return render(
+        request,
+        "bookings/venue_form.html",
+        {
+            "venue": venue,
+            "facilities": facilities_visible(viewer=request.user).order_by("code") if venue is None else [],
+            "kinds": VenueKind.choices,
+            "data": data,
+            "errors": errors,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@login_required
+def venue_create(request: HttpRequest) -> HttpResponse:
+    """Add a venue to a facility of the staff member's scope (`?facility=` preselects one)."""
+    require(request.user, Perm.FACILITY_CHANGE)
+    data: dict[str, Any] = {
+        "facility": request.GET.get("facility", ""),
+        **{k: str(v) for k, v in venues.VENUE_DEFAULTS.items()},
+        "needs_approval": "0",
+        "active": "1",
+    }
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = {"facility": request.POST.get("facility", ""), **_venue_form_data(request)}
+        try:
+            facility = facility_get(viewer=request.user, code=data["facility"])
+            venue = venues.venue_create(actor=request.user, facility=facility, data=data)
+        except ApplicationError as exc:
+            if exc.status not in (400, 404):
+                raise
+            errors = _form_errors(exc, "facility")
+        else:
+            messages.success(request, _("The venue %(name)s was saved.") % {"name": venue.name})
+            return redirect(f"{reverse('venue-manage')}?facility={facility.code}")
+    return _venue_form(request, venue=None, data=data, errors=errors)
+
+
+@login_required
+def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """Change a venue of the staff member's scope (404 outside it, 403 without the right to change it)."""
+    venue = venues.venue_get_managed(viewer=request.user, venue_id=venue_id)
+    require(request.user, Perm.FACILITY_CHANGE, venue.area_code)
+    data: dict[str, Any] = {
+        name: "" if getattr(venue, name) is None else str(getattr(venue, name)) for name in venues.VENUE_FIELDS
+    }
+    data["needs_approval"] = "1" if venue.needs_approval else "0"
+    data["active"] = "1" if venue.active else "0"
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        data = _venue_form_data(request)
+        try:
+            venue = venues.venue_update(actor=request.user, venue=venue, data=data)
+        except ApplicationError as exc:
+            if exc.status != 400:
+                raise
+            errors = _form_errors(exc, "name")
+        else:
+            messages.success(request, _("The venue %(name)s was saved.") % {"name": venue.name})
+            return redirect(f"{reverse('venue-manage')}?facility={venue.facility.code}")
+    return _venue_form(request, venue=venue, data=data, errors=errors)

@@ -11,25 +11,29 @@ on SQLite the project's `BEGIN IMMEDIATE` transactions serialise writers) and th
 the exclusion constraint `venue_booking_no_overlap` refuses an overlapping row even if a code path skipped
 the check, and its `IntegrityError` becomes the same refusal as the check's.
 
-Services (`venue_booking_create`, `venue_booking_cancel`, `venue_booking_decide`) and the selectors that
-read venues and bookings through the scope filter live together in this module.
+Services (`venue_create`, `venue_update` for staff; `venue_booking_create`, `venue_booking_cancel`,
+`venue_booking_decide`) and the selectors that read venues and bookings through the scope filter live
+together in this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.bookings.models import VENUE_ACTIVE, Notification, Venue, VenueBooking, VenueBookingStatus
+from linli.bookings.models import VENUE_ACTIVE, Notification, Venue, VenueBooking, VenueBookingStatus, VenueKind
 from linli.core.enums import AuditAction
-from linli.core.errors import ApplicationError
+from linli.core.errors import ApplicationError, RowErrors
+from linli.core.models import CalendarDay
+from linli.core.parsing import boolean, choice, count, text
 from linli.core.permissions import Perm, can, filter_scope, require
 from linli.core.services import audit_record
 from linli.facilities.enums import ConstructionStatus
@@ -54,25 +58,61 @@ def _span_text(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
 # Opening hours ---------------------------------------------------------------------------------------
 
 
-def opening_spans(facility: Facility, day: dt.date) -> list[tuple[dt.time, dt.time]]:
-    """The facility's opening spans on `day`: a dated exception (closed, or other hours) wins over the
-    weekly rules of that weekday."""
+def closed_holidays(facility: Facility, days: Iterable[dt.date]) -> dict[dt.date, str]:
+    """The official public holidays among `days` on which `facility` is closed (it closes on public
+    holidays), with the holiday's name; empty for a facility open on holidays, without a query."""
+    if not facility.closed_on_public_holidays:
+        return {}
+    wanted = sorted(set(days))
+    if not wanted:
+        return {}
+    rows = CalendarDay.objects.filter(
+        kind=CalendarDay.Kind.HOLIDAY, date__gte=wanted[0], date__lte=wanted[-1]
+    ).values_list("date", "name")
+    chosen = set(wanted)
+    return {day: name or _("public holiday") for day, name in rows if day in chosen}
+
+
+def opening_spans(
+    facility: Facility, day: dt.date, holidays: Mapping[dt.date, str] | None = None
+) -> list[tuple[dt.time, dt.time]]:
+    """The facility's opening spans on `day`: a dated exception (closed, or other hours) wins over
+    everything; then an official public holiday closes a facility that closes on holidays; otherwise the
+    weekly rules of that weekday. `holidays` (from `closed_holidays`) spares a query per day."""
     exceptions = [e for e in facility.opening_exceptions.all() if e.date == day]
     if exceptions:
         if any(e.closed for e in exceptions):
             return []
         return sorted((e.opens, e.closes) for e in exceptions if e.opens and e.closes)
+    if facility.closed_on_public_holidays:
+        if holidays is None:
+            holidays = closed_holidays(facility, [day])
+        if day in holidays:
+            return []
     return sorted((r.opens, r.closes) for r in facility.opening_rules.all() if r.weekday == day.weekday())
 
 
-def _hours_text(spans: list[tuple[dt.time, dt.time]]) -> str:
+def closure_reason(facility: Facility, day: dt.date, holidays: Mapping[dt.date, str] | None = None) -> str:
+    """Why the facility is closed all day on `day` (the dated exception's reason, or the holiday's name),
+    "" when no reason is known."""
+    for exception in facility.opening_exceptions.all():
+        if exception.date == day and exception.closed:
+            return exception.reason
+    if holidays is None:
+        holidays = closed_holidays(facility, [day])
+    return holidays.get(day, "")
+
+
+def hours_text(spans: list[tuple[dt.time, dt.time]]) -> str:
     return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans)
 
 
-def _check_opening(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+def _check_opening(
+    venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime, holidays: Mapping[dt.date, str] | None = None
+) -> None:
     start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
     day = start.date()
-    spans = opening_spans(venue.facility, day)
+    spans = opening_spans(venue.facility, day, holidays)
     if not spans:
         raise ApplicationError(
             "closed",
@@ -88,7 +128,7 @@ def _check_opening(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime) -
                 "facility": venue.facility.name,
                 "time": f"{start:%H:%M}",
                 "day": day.isoformat(),
-                "hours": _hours_text(spans),
+                "hours": hours_text(spans),
             },
             {"field": "starts_at"},
         )
@@ -262,9 +302,11 @@ def _create(
     now = timezone.now()
     _check_shape(venue, starts_at, ends_at)
     occurrences = _weekly(starts_at, ends_at, repeat_weeks)
+    prefetch_related_objects([venue.facility], "opening_rules", "opening_exceptions")
+    holidays = closed_holidays(venue.facility, [timezone.localdate(start) for start, _end in occurrences])
     for start, end in occurrences:
         _check_when(venue, start, now)
-        _check_opening(venue, start, end)
+        _check_opening(venue, start, end, holidays)
     limit = venue.max_active_bookings_per_person
     if limit is not None:
         held = VenueBooking.objects.filter(
@@ -394,6 +436,163 @@ def venue_booking_decide(
     return list(VenueBooking.objects.filter(pk__in=[r.pk for r in rows]).order_by("starts_at"))
 
 
+# Venues themselves (staff) ---------------------------------------------------------------------------
+
+VENUE_FIELDS = (
+    "name", "kind", "capacity", "slot_minutes", "min_duration_minutes", "max_duration_minutes",
+    "max_days_ahead", "max_active_bookings_per_person", "needs_approval", "active",
+)  # fmt: skip
+VENUE_DEFAULTS: dict[str, Any] = {
+    "kind": VenueKind.ROOM, "slot_minutes": 30, "min_duration_minutes": 30, "max_duration_minutes": 240,
+    "max_days_ahead": 14, "needs_approval": False, "active": True,
+}  # fmt: skip
+MAX_DAYS_AHEAD = 366
+MINUTES_PER_DAY = 1440
+
+
+def venue_check(
+    *, data: Mapping[str, Any], errors: RowErrors, facility: Facility, instance: Venue | None = None
+) -> dict[str, Any]:
+    """Model values for a venue from raw `data` (a form, an API body), adding every problem to `errors`,
+    each naming its field. For an update, a field missing from `data` keeps the venue's value; for a new
+    venue it takes its default."""
+    present = set(data) & set(VENUE_FIELDS) if instance is not None else set(VENUE_FIELDS)
+    values: dict[str, Any] = {}
+
+    def current(field: str) -> Any:
+        if field in values:
+            return values[field]
+        return getattr(instance, field) if instance is not None else VENUE_DEFAULTS.get(field)
+
+    def failed(field: str) -> bool:
+        return any(e["field"] == field for e in errors.errors)
+
+    if "name" in present:
+        name = text(data.get("name"))
+        if not name:
+            errors.add(0, "name", _("required"))
+        elif len(name) > 100:
+            errors.add(0, "name", _("at most %(n)d characters") % {"n": 100}, name)
+        else:
+            same = Venue.objects.filter(facility=facility, name=name)
+            if instance is not None:
+                same = same.exclude(pk=instance.pk)
+            if same.exists():
+                errors.add(0, "name", _("this facility already has a venue of this name"), name)
+            values["name"] = name
+    if "kind" in present:
+        if text(data.get("kind")):
+            kind = choice(data.get("kind"), VenueKind, 0, "kind", errors)
+            if kind is not None:
+                values["kind"] = kind
+        elif instance is None:
+            values["kind"] = VenueKind.ROOM
+        else:
+            errors.add(0, "kind", _("required"))
+    if "capacity" in present:
+        capacity = count(data.get("capacity"), 0, "capacity", errors)
+        if capacity is not None and capacity < 1:
+            errors.add(0, "capacity", _("must be at least 1 (or empty: not limited)"), capacity)
+        elif not failed("capacity"):
+            values["capacity"] = capacity
+    if "max_active_bookings_per_person" in present:
+        field = "max_active_bookings_per_person"
+        limit = count(data.get(field), 0, field, errors)
+        if limit is not None and limit < 1:
+            errors.add(0, field, _("must be at least 1 (or empty: no limit)"), limit)
+        elif not failed(field):
+            values[field] = limit
+    for field, low, high in (
+        ("slot_minutes", 5, MINUTES_PER_DAY),
+        ("min_duration_minutes", 5, MINUTES_PER_DAY),
+        ("max_duration_minutes", 5, MINUTES_PER_DAY),
+        ("max_days_ahead", 1, MAX_DAYS_AHEAD),
+    ):
+        if field not in present:
+            continue
+        raw = data.get(field)
+        number = count(raw, 0, field, errors)
+        if number is None:
+            if failed(field):
+                continue
+            if instance is None and text(raw) == "" and field in VENUE_DEFAULTS:
+                number = VENUE_DEFAULTS[field]
+            else:
+                errors.add(0, field, _("required"))
+                continue
+        if not low <= number <= high:
+            errors.add(0, field, _("must be %(low)d to %(high)d") % {"low": low, "high": high}, number)
+        else:
+            values[field] = number
+    for field in ("needs_approval", "active"):
+        if field in present:
+            flag = boolean(data.get(field), 0, field, errors)
+            if flag is not None:
+                values[field] = flag
+            elif not failed(field):
+                values[field] = bool(VENUE_DEFAULTS[field]) if instance is None else getattr(instance, field)
+    # Together: durations are whole slots, the shortest no longer than the longest.
+    slot = current("slot_minutes")
+    if "slot_minutes" in values and MINUTES_PER_DAY % slot:
+        errors.add(0, "slot_minutes", _("must divide a day evenly (for example 15, 30, 60)"), slot)
+    elif slot and not failed("slot_minutes"):
+        shortest, longest = current("min_duration_minutes"), current("max_duration_minutes")
+        for field, minutes in (("min_duration_minutes", shortest), ("max_duration_minutes", longest)):
+            if minutes and not failed(field) and minutes % slot:
+                errors.add(0, field, _("must be a whole number of %(n)d-minute slots") % {"n": slot}, minutes)
+        if (
+            shortest
+            and longest
+            and not failed("min_duration_minutes")
+            and not failed("max_duration_minutes")
+            and longest < shortest
+        ):
+            errors.add(0, "max_duration_minutes", _("must not be shorter than the shortest booking"), longest)
+    return values
+
+
+def _audit_venue(actor: AnyUser, venue: Venue, action: AuditAction, changed: Mapping[str, tuple[Any, Any]]) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="bookings.venue",
+        object_id=str(venue.pk),
+        fields=sorted(changed),
+        detail={"facility": venue.facility.code} | {field: [str(a), str(b)] for field, (a, b) in changed.items()},
+    )
+
+
+@transaction.atomic
+def venue_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any]) -> Venue:
+    """Add a bookable room, court or field to `facility` (staff of its area). Every bad field is named
+    and nothing is written."""
+    require(actor, Perm.FACILITY_CHANGE, facility.area_code)
+    errors = RowErrors()
+    values = venue_check(data=data, errors=errors, facility=facility)
+    errors.raise_if_any("invalid", _("The venue was not saved."))
+    venue = Venue.objects.create(facility=facility, area_code=facility.area_code, **values)
+    _audit_venue(actor, venue, AuditAction.CREATE, {k: (None, v) for k, v in values.items()})
+    return venue
+
+
+@transaction.atomic
+def venue_update(*, actor: AnyUser, venue: Venue, data: Mapping[str, Any]) -> Venue:
+    """Change the fields of a venue given in `data` (staff of its area). Bookings already made keep
+    their times; the new rules apply to new bookings."""
+    require(actor, Perm.FACILITY_CHANGE, venue.area_code)
+    locked = _lock_venue(venue.pk)
+    errors = RowErrors()
+    values = venue_check(data=data, errors=errors, facility=locked.facility, instance=locked)
+    errors.raise_if_any("invalid", _("The venue was not saved."))
+    changed = {k: (getattr(locked, k), v) for k, v in values.items() if getattr(locked, k) != v}
+    for field, (_old, new) in changed.items():
+        setattr(locked, field, new)
+    if changed:
+        locked.save(update_fields=[*changed, "updated_at"])
+        _audit_venue(actor, locked, AuditAction.UPDATE, changed)
+    return locked
+
+
 # Selectors -------------------------------------------------------------------------------------------
 
 
@@ -472,6 +671,23 @@ def venue_booking_get(*, viewer: AnyUser, booking_id: int) -> VenueBooking:
     if booking is None:
         raise ApplicationError("not_found", _("No such booking."), {"id": booking_id}, status=404)
     return booking
+
+
+def venues_managed(*, viewer: AnyUser, facility: Facility | None = None) -> QuerySet[Venue]:
+    """Every venue (bookable or not) of the staff member's scope, optionally of one facility."""
+    require(viewer, Perm.AREA_VIEW)
+    qs = filter_scope(viewer, Venue.objects.select_related("facility"))
+    if facility is not None:
+        qs = qs.filter(facility=facility)
+    return qs.order_by("facility__code", "name", "id")
+
+
+def venue_get_managed(*, viewer: AnyUser, venue_id: int) -> Venue:
+    """A venue of the staff member's scope; 404 outside it."""
+    venue = venues_managed(viewer=viewer).filter(pk=venue_id).first()
+    if venue is None:
+        raise ApplicationError("not_found", _("No such venue."), {"field": "venue"}, status=404)
+    return venue
 
 
 def venue_bookings_pending(*, viewer: AnyUser) -> QuerySet[VenueBooking]:

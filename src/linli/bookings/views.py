@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -188,8 +189,49 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
         request,
         "bookings/session_detail.html",
         {"session": session, "rows": rows, "no_shows": selectors.no_shows(viewer=request.user, session=session)
-         if rows is not None else []},
+         if rows is not None else [], "may_change": can(request.user, Perm.FACILITY_CHANGE, session.area_code),
+         "now": timezone.now()},
     )  # fmt: skip
+
+
+def _refusal_text(exc: ApplicationError) -> str:
+    """The refusal with each field's problem, for a message above the page."""
+    items = [f"{item['field']}: {item['message']}" for item in exc.extra.get("errors") or []]
+    return " ".join([str(exc.message), *items])
+
+
+@login_required
+@require_POST
+def session_move(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Move a session to another date or time (staff of its area), inside the facility's opening hours."""
+    session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
+    data = {name: request.POST.get(name, "") for name in ("date", "start_time", "end_time")}
+    try:
+        services.session_move(actor=request.user, session=session, data=data)
+    except ApplicationError as exc:
+        if exc.status != 400:
+            raise
+        messages.error(request, _refusal_text(exc))
+    else:
+        messages.success(request, _("The session was moved; the registered residents were told."))
+    return redirect("booking-session", session_id=session.pk)
+
+
+@login_required
+@require_POST
+def session_add(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Add a session to the activity of this one (staff of its area), inside the facility's opening hours."""
+    session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
+    data = {name: request.POST.get(name, "") for name in ("date", "start_time", "end_time")}
+    try:
+        added = services.session_add(actor=request.user, activity=session.activity, data=data)
+    except ApplicationError as exc:
+        if exc.status != 400:
+            raise
+        messages.error(request, _refusal_text(exc))
+        return redirect("booking-session", session_id=session.pk)
+    messages.success(request, _("The session was added."))
+    return redirect("booking-session", session_id=added.pk)
 
 
 def _checkin_post(request: HttpRequest, facility: Any = None) -> tuple[Registration | None, str]:

@@ -1,0 +1,145 @@
+"""Kiosk devices: a check-in terminal at a centre's door without a staff login on it.
+
+Staff who may check residents in at a facility create a kiosk link for it: a random secret of which only
+the SHA-256 is stored, bound to that one facility, revocable, optionally expiring, shown once. Opening the
+link on the terminal stores the secret in a cookie of that browser (and logs out whoever was logged in
+there); from then on the terminal may check in codes of that facility's sessions and nothing else: the
+cookie is read only by the kiosk page, and it is checked on every request, so a revoked or expired link
+stops working at once. Creating and revoking links is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.bookings.models import KioskToken, Registration
+from linli.bookings.services import kiosk_checkin_record
+from linli.core.enums import AuditAction
+from linli.core.errors import ApplicationError, RowErrors
+from linli.core.parsing import count, text
+from linli.core.permissions import Perm, filter_scope, require
+from linli.core.services import audit_record
+from linli.facilities.models import Facility
+
+if TYPE_CHECKING:
+    from linli.core.permissions import AnyUser
+
+PREFIX = "kiosk_"
+MAX_VALID_DAYS = 730
+# The cookie that carries the secret on the device, and how long it lives when the link does not expire.
+COOKIE = "linli_kiosk"
+COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def kiosk_token_create(
+    *, actor: AnyUser, facility: Facility, name: str, valid_days: int | str | None = None
+) -> tuple[KioskToken, str]:
+    """A kiosk link for `facility` (staff who may check people in there); returns the record and the
+    secret, which is not stored and shown only once. `valid_days` empty: until revoked."""
+    require(actor, Perm.FACILITY_CHANGE, facility.area_code)
+    errors = RowErrors()
+    label = text(name)
+    if not label:
+        errors.add(0, "name", _("required"))
+    elif len(label) > 64:
+        errors.add(0, "name", _("at most %(n)d characters") % {"n": 64}, label)
+    days = count(valid_days, 0, "valid_days", errors)
+    if days is not None and not 1 <= days <= MAX_VALID_DAYS:
+        errors.add(0, "valid_days", _("must be %(low)d to %(high)d") % {"low": 1, "high": MAX_VALID_DAYS}, days)
+    errors.raise_if_any("invalid", _("The kiosk link was not created."))
+    key = PREFIX + secrets.token_urlsafe(32)
+    token = KioskToken.objects.create(
+        facility=facility,
+        area_code=facility.area_code,
+        name=label,
+        key_hash=hash_key(key),
+        prefix=key[len(PREFIX) : len(PREFIX) + 8],
+        created_by=actor if actor.is_authenticated else None,
+        expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        object_type="bookings.kiosktoken",
+        object_id=str(token.pk),
+        detail={"facility": facility.code, "name": label, "expires_at": str(token.expires_at or "")},
+    )
+    return token, key
+
+
+@transaction.atomic
+def kiosk_token_revoke(*, actor: AnyUser, token: KioskToken) -> KioskToken:
+    """Revoke a kiosk link (staff of its facility's area): the device stops working at its next request."""
+    require(actor, Perm.FACILITY_CHANGE, token.area_code)
+    current = KioskToken.objects.select_for_update().get(pk=token.pk)
+    if current.revoked_at is not None:
+        raise ApplicationError(
+            "already_revoked", _("This kiosk link is already revoked."), {"field": "token"}, status=409
+        )
+    current.revoked_at, current.revoked_by = timezone.now(), actor  # type: ignore[assignment]
+    current.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        object_type="bookings.kiosktoken",
+        object_id=str(current.pk),
+        fields=["revoked_at"],
+        detail={"facility": current.facility.code, "name": current.name},
+    )
+    return current
+
+
+def _refused() -> ApplicationError:
+    return ApplicationError(
+        "kiosk_link_invalid",
+        _("This kiosk link is not valid (revoked, expired or mistyped). Ask the centre's staff for a new one."),
+        {"field": "token"},
+        status=403,
+    )
+
+
+def kiosk_token_check(*, key: str | None, now: dt.datetime | None = None) -> KioskToken:
+    """The live kiosk link of a secret; forged, expired or revoked ones are refused (403)."""
+    if not key or not key.startswith(PREFIX) or len(key) > 100:
+        raise _refused()
+    token = KioskToken.objects.select_related("facility").filter(key_hash=hash_key(key)).first()
+    moment = now or timezone.now()
+    if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= moment):
+        raise _refused()
+    return token
+
+
+def kiosk_checkin(*, key: str | None, code: str) -> Registration:
+    """A check-in from a kiosk device: the link must be live, the code one of its facility's sessions."""
+    token = kiosk_token_check(key=key)
+    registration = kiosk_checkin_record(facility=token.facility, code=code)
+    KioskToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return registration
+
+
+def kiosk_tokens_of(*, viewer: AnyUser, facility: Facility) -> QuerySet[KioskToken]:
+    """The kiosk links of a facility, for staff who may manage them."""
+    require(viewer, Perm.FACILITY_CHANGE, facility.area_code)
+    return filter_scope(viewer, KioskToken.objects.filter(facility=facility).select_related("created_by"))
+
+
+def kiosk_token_get(*, viewer: AnyUser, token_id: int) -> KioskToken:
+    """A kiosk link of the staff member's scope; 404 otherwise."""
+    require(viewer, Perm.FACILITY_CHANGE)
+    token = filter_scope(viewer, KioskToken.objects.select_related("facility")).filter(pk=token_id).first()
+    if token is None:
+        raise ApplicationError("not_found", _("No such kiosk link."), {"field": "token"}, status=404)
+    return token
