@@ -1,7 +1,10 @@
 """A year of history in the demo district, so the indicators have real data: residents, activities (one-off
 and weekly series) with sessions over the past twelve months and the next one, registrations with check-ins
 and no-shows, request types and requests in every state (some overdue, some escalated, closed ones rated),
-needs with supports, and surveys with answers. Venue bookings are not generated yet.
+needs with supports, surveys with answers, venues at a share of the centres with a year of bookings (weekly
+group series, one-off bookings, cancelled ones, future ones awaiting approval; never two overlapping, always
+inside the opening hours), and a batch of requests open right now so that the staff queues look real: the
+demo users `community`, `town` and `district` each find a handful at their level, some overdue.
 
 Rows are written in bulk straight through the models (thousands of them; the services would take minutes),
 but they are what the services would have written: session counters equal the persons of their seated or
@@ -13,6 +16,7 @@ the same history (relative to today). Loaded once: if the history's residents ex
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -26,9 +30,19 @@ from linli.areas.enums import AreaLevel
 from linli.areas.models import Area
 from linli.bookings import codes
 from linli.bookings.enums import RegistrationStatus
-from linli.bookings.models import Activity, Registration, Session
+from linli.bookings.models import (
+    VENUE_ACTIVE,
+    Activity,
+    Registration,
+    Session,
+    Venue,
+    VenueBooking,
+    VenueBookingStatus,
+    VenueKind,
+)
+from linli.bookings.venues import closed_holidays, opening_spans
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
-from linli.cases.models import RequestEvent, RequestType, ServiceRequest
+from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
 from linli.cases.workdays import (
     CalendarNotLoaded,
     WorkCalendar,
@@ -109,6 +123,27 @@ NEED_REPLIES = {
     NeedStatus.DONE: "已办结，感谢您的建议。",
     NeedStatus.DECLINED: "经评估暂不具备实施条件。",
 }
+# Venues: name, kind, capacity, slot minutes, shortest and longest booking, days ahead, per-person limit,
+# chance that its bookings need approval.
+VENUE_KINDS: tuple[tuple[str, VenueKind, int, int, int, int, int, int | None, float], ...] = (
+    ("多功能活动室", VenueKind.ROOM, 40, 30, 60, 180, 14, None, 0.6),
+    ("乒乓球室", VenueKind.ROOM, 8, 30, 60, 120, 7, 2, 0.0),
+    ("舞蹈排练室", VenueKind.ROOM, 30, 30, 60, 180, 14, None, 0.4),
+    ("篮球场", VenueKind.COURT, 20, 60, 60, 120, 7, 2, 0.0),
+    ("羽毛球场", VenueKind.COURT, 4, 30, 60, 120, 7, 2, 0.0),
+    ("室外健身场地", VenueKind.FIELD, 50, 60, 60, 180, 14, None, 0.3),
+)
+# Share of the activity centres with venues (those of the demo staff's own town always have some).
+VENUE_SHARE = 0.25
+GROUPS = ("太极拳队", "夕阳红合唱团", "书法协会", "乒乓球爱好者", "广场舞队", "读书会", "志愿者服务队", "象棋社",
+          "亲子阅读小组", "老年模特队")  # fmt: skip
+ONE_OFF_BOOKINGS = 24  # per venue, tried, over the year
+FUTURE_BOOKINGS = 5  # per venue, tried, in the days it can be booked ahead
+# Requests open now, on top of those of the year's history, and how many of them each demo user should
+# find in their queue (of their scope, at their level).
+OPEN_REQUESTS = 120
+QUEUE_MIN = {"community": 8, "town": 8, "district": 6}
+COMMUNITY, TOWN = "990102001001", "990102001"
 RATING_COMMENTS = ("", "", "办事效率高", "工作人员很耐心", "比预期慢了一些", "解决得很好，谢谢", "希望以后更快")
 
 
@@ -147,6 +182,8 @@ def _load(district: SynthDistrict, rng: np.random.Generator, now: dt.datetime) -
     result |= builder.requests()
     result |= builder.needs()
     result |= builder.surveys()
+    result |= builder.venues()
+    result |= builder.open_requests()
     return result
 
 
@@ -343,19 +380,13 @@ class _Builder:
             request, events = self._request(kind, resident, submitted)
             requests.append(request)
             logs.append(events)
-        ServiceRequest.objects.bulk_create(requests, batch_size=1000)
-        events = []
-        for request, log in zip(requests, logs, strict=True):
-            for item in log:
-                item.request = request
-            events += log
-        RequestEvent.objects.bulk_create(events, batch_size=2000)
-        return {"requests": len(requests), "request_events": len(events)}
+        return {"requests": len(requests), "request_events": _save_requests(requests, logs)}
 
     def _request(
-        self, kind: RequestType, resident: User, submitted: dt.datetime
+        self, kind: RequestType, resident: User, submitted: dt.datetime, done_at: dt.datetime | None = None
     ) -> tuple[ServiceRequest, list[RequestEvent]]:
-        """One request walked through the state machine up to now."""
+        """One request walked through the state machine up to now; with `done_at` (in the future) one
+        that is still being handled."""
         cal, rng = self.calendar, self.rng
         req = ServiceRequest(
             request_type=kind,
@@ -380,12 +411,14 @@ class _Builder:
 
         event(submitted, EventAction.FILE, ST.SUBMITTED, resident)
         # How long it takes in working days: most well within the deadline, about one in eight late.
-        late = rng.random() < 0.13
-        share = float(rng.uniform(1.1, 2.6)) if late else float(rng.beta(2, 3))
-        try:
-            done_at = add_working_time(submitted, max(0.1, share * kind.deadline_days) * DAY, cal)
-        except CalendarNotLoaded:  # finishing beyond the known calendar: not done by now anyway
-            done_at = self.now + 365 * DAY
+        late = done_at is not None
+        if done_at is None:
+            late = rng.random() < 0.13
+            share = float(rng.uniform(1.1, 2.6)) if late else float(rng.beta(2, 3))
+            try:
+                done_at = add_working_time(submitted, max(0.1, share * kind.deadline_days) * DAY, cal)
+            except CalendarNotLoaded:  # finishing beyond the known calendar: not done by now anyway
+                done_at = self.now + 365 * DAY
         steps = sorted(self._moment(submitted, done_at) for _ in range(2))
         pause = rng.random() < (0.4 if done_at > self.now else 0.1)
 
@@ -539,3 +572,214 @@ class _Builder:
             SurveyResponse.objects.bulk_update(responses, ["created_at"], batch_size=500)
             n_responses, n_answers = n_responses + len(responses), n_answers + len(answers)
         return {"surveys": len(specs), "survey_responses": n_responses, "survey_answers": n_answers}
+
+    # Venues and their bookings -----------------------------------------------------------------------
+
+    def venues(self) -> dict[str, int]:
+        """Venues at a share of the activity centres (always at those of the demo staff's town), with a
+        year of bookings: weekly group series first, then one-off bookings in the gaps."""
+        hosts = list(
+            Facility.objects.filter(
+                area_code__startswith=DISTRICT[:6], status=ConstructionStatus.BUILT, facility_type__code__in=HOSTS
+            )
+            .prefetch_related("opening_rules", "opening_exceptions")
+            .order_by("code")
+        )
+        chosen = [f for f in hosts if f.area_code.startswith(TOWN) or self.rng.random() < VENUE_SHARE]
+        chosen = [f for f in chosen if any(True for _r in f.opening_rules.all())]
+        if not chosen or Venue.objects.filter(facility__in=chosen).exists():
+            return {"venues": 0, "venue_bookings": 0}
+        venues: list[Venue] = []
+        for facility in chosen:
+            own = facility.area_code.startswith(COMMUNITY)
+            picks = sorted(self.rng.permutation(len(VENUE_KINDS))[: int(self.rng.integers(1, 4))].tolist())
+            if own and 0 not in picks:
+                picks = [0, *picks]
+            for index in picks:
+                name, kind, capacity, slot, shortest, longest, ahead, limit, approval = VENUE_KINDS[index]
+                venues.append(
+                    Venue(
+                        facility=facility, area_code=facility.area_code, name=name, kind=kind, capacity=capacity,
+                        slot_minutes=slot, min_duration_minutes=shortest, max_duration_minutes=longest,
+                        max_days_ahead=ahead, max_active_bookings_per_person=limit,
+                        needs_approval=(own and index == 0) or self.rng.random() < approval,
+                    )
+                )  # fmt: skip
+        Venue.objects.bulk_create(venues, batch_size=500)
+        today = timezone.localdate(self.now)
+        first_day, last_day = today - dt.timedelta(days=365), today + dt.timedelta(days=14)
+        days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
+        closing = next((f for f in chosen if f.closed_on_public_holidays), None)
+        holidays = closed_holidays(closing, days) if closing is not None else {}
+        bookings: list[VenueBooking] = []
+        for venue in venues:
+            bookings += self._venue_bookings(venue, days, holidays)
+        VenueBooking.objects.bulk_create(bookings, batch_size=2000)
+        return {"venues": len(venues), "venue_bookings": len(bookings)}
+
+    def _decider(self, area_code: str) -> User | None:
+        if area_code.startswith(COMMUNITY):
+            return self.staff.get("community")
+        return self.staff.get("town") if area_code.startswith(TOWN) else self.staff.get("district")
+
+    def _venue_bookings(self, venue: Venue, days: list[dt.date], holidays: dict[dt.date, str]) -> list[VenueBooking]:
+        facility, rng, now = venue.facility, self.rng, self.now
+        today = timezone.localdate(now)
+        horizon = today + dt.timedelta(days=venue.max_days_ahead)
+        taken: dict[dt.date, list[tuple[dt.datetime, dt.datetime]]] = defaultdict(list)
+        spans_of: dict[dt.date, list[tuple[dt.time, dt.time]]] = {}
+        decider = self._decider(venue.area_code)
+        out: list[VenueBooking] = []
+
+        def spans(day: dt.date) -> list[tuple[dt.time, dt.time]]:
+            if day not in spans_of:
+                spans_of[day] = opening_spans(facility, day, holidays)
+            return spans_of[day]
+
+        def slot_in(day: dt.date, minutes: int) -> tuple[dt.datetime, dt.datetime] | None:
+            """A random start on the venue's slots inside one opening span of `day`, `minutes` long."""
+            options: list[int] = []
+            for opens, closes in spans(day):
+                first = -(-(opens.hour * 60 + opens.minute) // venue.slot_minutes) * venue.slot_minutes
+                last = closes.hour * 60 + closes.minute - minutes
+                options += range(first, last + 1, venue.slot_minutes)
+            if not options:
+                return None
+            start = options[int(rng.integers(len(options)))]
+            begins = timezone.make_aware(dt.datetime.combine(day, dt.time.min)) + dt.timedelta(minutes=start)
+            return begins, begins + dt.timedelta(minutes=minutes)
+
+        def free(day: dt.date, a: dt.datetime, b: dt.datetime) -> bool:
+            return all(not (x < b and y > a) for x, y in taken[day])
+
+        def booking(a: dt.datetime, b: dt.datetime, booker: User, **extra: Any) -> VenueBooking:
+            status = extra.pop("status", VenueBookingStatus.APPROVED)
+            if status in VENUE_ACTIVE:
+                taken[timezone.localdate(a)].append((a, b))
+            decided = venue.needs_approval and status in (VenueBookingStatus.APPROVED, VenueBookingStatus.REJECTED)
+            return VenueBooking(
+                venue=venue, area_code=venue.area_code, booker=booker, starts_at=a, ends_at=b, status=status,
+                decided_by=decider if decided else None, decided_at=min(a, now) - DAY if decided else None, **extra,
+            )  # fmt: skip
+
+        def length() -> int:
+            steps = (venue.max_duration_minutes - venue.min_duration_minutes) // venue.slot_minutes
+            return venue.min_duration_minutes + venue.slot_minutes * int(rng.integers(0, steps + 1))
+
+        # Weekly group series: all-or-nothing as the service books them, skipping the days the centre is
+        # closed; a few cancelled part-way (the rest of the series at once), new ones awaiting approval.
+        for _n in range(int(rng.integers(0, 4))):
+            future = rng.random() < 0.2  # booked lately, from the coming days on
+            start_day = (
+                today + dt.timedelta(days=int(rng.integers(1, 8)))
+                if future
+                else days[int(rng.integers(len(days) - 30))]
+            )
+            weeks = int(rng.integers(8, 31))
+            dates = [start_day + dt.timedelta(weeks=w) for w in range(weeks)]
+            dates = [d for d in dates if d <= horizon and spans(d)]
+            slot = slot_in(dates[0], length()) if dates else None
+            if slot is None:
+                continue
+            begins, minutes = timezone.localtime(slot[0]).time(), slot[1] - slot[0]
+            times = [(timezone.localtime(timezone.make_aware(dt.datetime.combine(d, begins))), d) for d in dates]
+            inside = all(
+                any(a <= t.time() and (t + minutes).time() <= b for a, b in spans(d)) and (t + minutes).date() == d
+                for t, d in times
+            )
+            if not inside or not all(free(d, t, t + minutes) for t, d in times):
+                continue
+            owner = self._pick(venue.area_code, 1)[0]
+            group = GROUPS[int(rng.integers(len(GROUPS)))]
+            series = uuid.UUID(bytes=rng.bytes(16), version=4)
+            cancel_at = self._moment(times[0][0] - 7 * DAY, now) if rng.random() < 0.15 else None
+            waiting = venue.needs_approval and times[0][0] > now and rng.random() < 0.6
+            for t, _d in times:
+                if cancel_at is not None and t > cancel_at:
+                    out.append(booking(t, t + minutes, owner, status=VenueBookingStatus.CANCELLED,
+                                       cancelled_at=cancel_at, group_name=group, series_id=series))  # fmt: skip
+                else:
+                    status = VenueBookingStatus.PENDING if waiting else VenueBookingStatus.APPROVED
+                    out.append(booking(t, t + minutes, owner, status=status, group_name=group, series_id=series))
+        # One-off bookings in the gaps: a tenth cancelled; on approval venues, future ones mostly waiting.
+        soon = [today + dt.timedelta(days=n) for n in range(1, venue.max_days_ahead + 1)]
+        tries = [days[int(i)] for i in rng.integers(len(days), size=ONE_OFF_BOOKINGS)]
+        tries += [soon[int(i)] for i in rng.integers(len(soon), size=FUTURE_BOOKINGS)]
+        for day in tries:
+            if day > horizon:
+                continue
+            slot = slot_in(day, length())
+            if slot is None or not free(day, *slot):
+                continue
+            resident = self._pick(venue.area_code, 1)[0]
+            group = GROUPS[int(rng.integers(len(GROUPS)))] if rng.random() < 0.3 else ""
+            draw = rng.random()
+            if draw < 0.1:
+                cancelled = self._moment(slot[0] - 5 * DAY, min(slot[0], now))
+                out.append(booking(*slot, resident, status=VenueBookingStatus.CANCELLED, cancelled_at=cancelled,
+                                   group_name=group))  # fmt: skip
+            elif venue.needs_approval and slot[0] > now and draw < 0.7:
+                out.append(booking(*slot, resident, status=VenueBookingStatus.PENDING, group_name=group))
+            elif venue.needs_approval and draw < 0.15:
+                out.append(booking(*slot, resident, status=VenueBookingStatus.REJECTED, group_name=group))
+            else:
+                out.append(booking(*slot, resident, group_name=group))
+        return out
+
+    # Requests open now -------------------------------------------------------------------------------
+
+    def open_requests(self) -> dict[str, int]:
+        """Requests still being handled now, filed from a few hours to a few deadlines ago, so that every
+        state of an open request is there, some overdue and escalated, and each demo staff member finds
+        a handful at their level in their scope: community 990102001001, town 990102001, the district."""
+        types = {t.code: t for t in RequestType.objects.filter(code__in=[r[0] for r in REQUEST_TYPES])}
+        ordered = [types[r[0]] for r in REQUEST_TYPES]
+        weights = np.array(REQUEST_WEIGHTS, dtype=float) / sum(REQUEST_WEIGHTS)
+        everyone = list(range(len(self.people)))
+        town = [i for i in everyone if self.people[i].home_area_code.startswith(TOWN)] or everyone
+        community = [i for i in town if self.people[i].home_area_code.startswith(COMMUNITY)] or town
+        level_rank: dict[str, int] = {HandlingLevel.COMMUNITY: 0, HandlingLevel.TOWN: 1, HandlingLevel.DISTRICT: 2}
+        # (residents, level wanted at the end or None for any, how many)
+        plan: list[tuple[list[int], HandlingLevel | None, int]] = [
+            (community, HandlingLevel.COMMUNITY, QUEUE_MIN["community"]),
+            (town, HandlingLevel.TOWN, QUEUE_MIN["town"]),
+            (everyone, HandlingLevel.DISTRICT, QUEUE_MIN["district"]),
+        ]
+        plan.append((everyone, None, OPEN_REQUESTS - sum(n for _p, _l, n in plan)))
+        requests: list[ServiceRequest] = []
+        logs: list[list[RequestEvent]] = []
+        for pool, level, wanted in plan:
+            made = 0
+            for _try in range(wanted * 20):
+                if made == wanted:
+                    break
+                kind = ordered[int(self.rng.choice(len(ordered), p=weights))]
+                if level is not None and level_rank[kind.handling_level] > level_rank[level]:
+                    continue
+                # How many deadlines ago it was filed: that many escalations, and part of the next.
+                misses = 0 if level is None else level_rank[level] - level_rank[kind.handling_level]
+                low, high = (0.02, 1.6) if level is None else (0.05, 0.9)
+                spent = misses + float(self.rng.uniform(low, high))
+                ago = dt.timedelta(days=spent * kind.deadline_days * 7 / 5 + float(self.rng.uniform(0, 0.5)))
+                submitted = (self.now - ago).replace(second=0, microsecond=0)
+                resident = self.people[pool[int(self.rng.integers(len(pool)))]]
+                done_at = self.now + dt.timedelta(days=float(self.rng.uniform(0.3, 5)))
+                request, events = self._request(kind, resident, submitted, done_at=done_at)
+                if request.state not in OPEN_STATES or (level is not None and request.level != level):
+                    continue
+                requests.append(request)
+                logs.append(events)
+                made += 1
+        return {"open_requests": len(requests), "open_request_events": _save_requests(requests, logs)}
+
+
+def _save_requests(requests: list[ServiceRequest], logs: list[list[RequestEvent]]) -> int:
+    """Write requests and their event logs; returns how many events."""
+    ServiceRequest.objects.bulk_create(requests, batch_size=1000)
+    events = []
+    for request, log in zip(requests, logs, strict=True):
+        for item in log:
+            item.request = request
+        events += log
+    RequestEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
