@@ -174,3 +174,16 @@ def test_staff_links(client, centre, users):
     login(client, users["resident"])
     assert b'data-testid="venue-manage"' not in client.get(f"/activities/venues/at/{centre.code}/").content
     assert venue.pk
+
+
+def test_the_facility_page_links_to_venues_and_kiosk_links(client, centre, users):
+    page = f"/facilities/{centre.code}/"
+    assert b"facility-venues" not in client.get(page).content  # no venue yet: nothing to book
+    venues.venue_create(actor=users["community"], facility=centre, data=GOOD)
+    public = client.get(page).content
+    assert b'data-testid="facility-venues"' in public and f"/activities/venues/at/{centre.code}/".encode() in public
+    assert b"facility-kiosk-links" not in public
+    login(client, users["community"])
+    staff = client.get(page).content
+    assert b'data-testid="facility-venues-manage"' in staff
+    assert f"/activities/kiosk/{centre.code}/links/".encode() in staff

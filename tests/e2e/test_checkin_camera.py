@@ -12,8 +12,11 @@ import pytest
 
 from linli.bookings import codes, services
 from linli.bookings.enums import RegistrationStatus
+from linli.bookings.kiosk import kiosk_token_create
 from linli.bookings.qr import qr_make
+from linli.core.enums import Role
 from tests.bookings import conftest as bookings_conftest
+from tests.conftest import make_user
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, log_in, shot
 from tests.facilities import conftest as facilities_conftest
 
@@ -82,4 +85,28 @@ def test_staff_scan_the_qr_code_with_the_camera(camera_browser, live_server, use
     page.click("[data-testid=scan-start]")
     page.wait_for_selector("[data-testid=checkin-error]")
     assert "已" in page.inner_text("[data-testid=checkin-error]")  # 已使用 / already used, in Chinese
+    context.close()
+
+
+def test_the_kiosk_terminal_scans_with_its_front_camera(camera_browser, live_server, users, centre, make_session):
+    """A tablet opened with a kiosk link (no staff login) checks a resident in from the QR on their phone."""
+    session = make_session(starts_in=dt.timedelta(minutes=45), title="合唱团")
+    resident = make_user("r-kiosk", Role.RESIDENT, home="990102001001")
+    registration = services.registration_create(actor=resident, session_id=session.pk)
+    _token, key = kiosk_token_create(actor=users["community"], facility=centre, name="大门平板")
+    cam, video = camera_browser
+    write_y4m(codes.full_code(registration.code_nonce), video)
+
+    context = cam.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN", permissions=["camera"])
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{live_server.url}/activities/kiosk/open/{key}/")
+    page.click("[data-testid=kiosk-open] button")
+    page.wait_for_selector("[data-testid=kiosk]")
+    assert page.get_attribute("[data-testid=scan-start]", "data-facing") == "user"
+    page.click("[data-testid=scan-start]")
+    page.wait_for_selector("[data-testid=checkin-ok]")
+    shot(page, "21-kiosk-camera")
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.ATTENDED and registration.checked_in_by_id is None
     context.close()

@@ -54,7 +54,7 @@
       button.hidden = true;
       status.textContent = button.dataset.looking;
       navigator.mediaDevices
-        .getUserMedia({ video: { facingMode: "environment" }, audio: false })
+        .getUserMedia({ video: { facingMode: button.dataset.facing || "environment" }, audio: false })
         .then(function (s) {
           stream = s;
           video.srcObject = s;
