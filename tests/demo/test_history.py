@@ -69,7 +69,7 @@ def test_a_year_of_history(db):
     states = set(ServiceRequest.objects.values_list("state", flat=True))
     assert {"submitted", "accepted", "in_progress", "waiting", "resolved", "closed"} <= states
     overdue = ServiceRequest.objects.filter(state__in=OPEN_STATES, deadline_at__lt=now).exclude(state="waiting")
-    assert overdue.exists()
+    assert overdue.count() >= 6 and overdue.filter(level="district").exists()
     escalated = ServiceRequest.objects.filter(escalations__gt=0)
     assert escalated.count() >= 20 and escalated.exclude(level=HandlingLevel.COMMUNITY).count() == escalated.count()
     assert (
@@ -87,6 +87,7 @@ def test_a_year_of_history(db):
 
     assert NeedSupport.objects.count() > Need.objects.count()
 
+    _sessions_in_opening_hours()
     _venue_bookings(history, now)
     _queues(now)
 
@@ -94,6 +95,17 @@ def test_a_year_of_history(db):
     before = counts()
     again = demo_history_load(generate_district(2026), np.random.default_rng(2029))
     assert again["created"] == 0 and counts() == before
+
+
+def _sessions_in_opening_hours() -> None:
+    """Demo sessions respect the rule publishing enforces: inside the facility's hours on their date; the
+    dates a weekly series skips are its excluded dates."""
+    sample = Session.objects.select_related("activity__facility").order_by("?")[:300]
+    for session in sample:
+        start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
+        spans = opening_spans(session.activity.facility, start.date())
+        assert any(a <= start.time() and end.time() <= b for a, b in spans), (session, spans)
+    assert Activity.objects.exclude(series_rule__excluded_dates=[]).exclude(series_rule={}).exists()
 
 
 def _venue_bookings(history: dict, now: dt.datetime) -> None:

@@ -52,7 +52,7 @@ from linli.cases.workdays import (
 )
 from linli.core.calendar import calendar_load, calendar_years
 from linli.core.enums import Role
-from linli.core.models import User
+from linli.core.models import CalendarDay, User
 from linli.demo.users import DISTRICT
 from linli.engine.synth import SynthDistrict
 from linli.facilities.enums import ConstructionStatus
@@ -143,6 +143,7 @@ FUTURE_BOOKINGS = 5  # per venue, tried, in the days it can be booked ahead
 # find in their queue (of their scope, at their level).
 OPEN_REQUESTS = 120
 QUEUE_MIN = {"community": 8, "town": 8, "district": 6}
+OVERDUE_AT_DISTRICT = 6  # open requests past their deadline at the top level (the district queue)
 COMMUNITY, TOWN = "990102001001", "990102001"
 RATING_COMMENTS = ("", "", "办事效率高", "工作人员很耐心", "比预期慢了一些", "解决得很好，谢谢", "希望以后更快")
 
@@ -247,27 +248,46 @@ class _Builder:
         hosts = list(
             Facility.objects.filter(
                 area_code__startswith=DISTRICT[:6], status=ConstructionStatus.BUILT, facility_type__code__in=HOSTS
-            ).order_by("code")
+            )
+            .prefetch_related("opening_rules", "opening_exceptions")
+            .order_by("code")
         )
         if not hosts:
             return {"activities": 0, "sessions": 0, "registrations": 0}
+        holidays = dict(
+            CalendarDay.objects.filter(kind=CalendarDay.Kind.HOLIDAY).values_list("date", "name")
+        )  # opening_spans consults them only for facilities that close on holidays
+
+        def fits(facility: Facility, day: dt.date, hour: int, hours: int) -> bool:
+            """Whether hour:00 to hour+hours:00 lies inside one opening span of `facility` on `day`, as
+            publishing an activity demands."""
+            start, end = dt.time(hour), dt.time(hour + hours) if hour + hours < 24 else dt.time.max
+            return any(o <= start and end <= c for o, c in opening_spans(facility, day, holidays=holidays))
+
         today = timezone.localdate(self.now)
         activities, plans = [], []
-        for _n in range(ACTIVITIES):
+        while len(activities) < ACTIVITIES:
             facility = hosts[int(self.rng.integers(len(hosts)))]
             title, domain, (low, high), min_age = ACTIVITY_KINDS[int(self.rng.integers(len(ACTIVITY_KINDS)))]
-            start_hour = int(self.rng.choice([9, 10, 14, 15, 19]))
+            hours = int(self.rng.choice([1, 2, 2, 3]))
             first = today + dt.timedelta(days=int(self.rng.integers(-365, 30)))
+            # Staff choose a time the centre is open on the first date; a weekly series leaves out the
+            # dates the centre is closed then (holidays, closures) as excluded dates, as the form asks.
+            starts = [h for h in (9, 10, 14, 15, 19) if fits(facility, first, h, hours)]
+            if not starts:
+                continue
+            start_hour = int(self.rng.choice(starts))
             if self.rng.random() < 0.6:
                 weeks = int(self.rng.integers(4, 13))
                 last = min(first + dt.timedelta(weeks=weeks - 1), today + dt.timedelta(days=30))
-                days = [first + dt.timedelta(weeks=w) for w in range(weeks) if first + dt.timedelta(weeks=w) <= last]
+                dates = [first + dt.timedelta(weeks=w) for w in range(weeks) if first + dt.timedelta(weeks=w) <= last]
+                days = [d for d in dates if fits(facility, d, start_hour, hours)]
                 rule: dict[str, Any] = {
                     "repeat": "weekly",
                     "start_date": first.isoformat(),
                     "end_date": last.isoformat(),
                     "weekdays": [first.weekday()],
-                    "excluded_dates": [],
+                    "excluded_dates": [d.isoformat() for d in dates if d not in days],
                 }
             else:
                 days, rule = [first], {}
@@ -282,10 +302,10 @@ class _Builder:
                 )
             )
             capacity = int(self.rng.integers(low, high + 1))
-            plans.append((days, start_hour, capacity, min_age))
+            plans.append((days, start_hour, hours, capacity, min_age))
         Activity.objects.bulk_create(activities, batch_size=500)
         sessions = []
-        for activity, (days, hour, capacity, min_age) in zip(activities, plans, strict=True):
+        for activity, (days, hour, hours, capacity, min_age) in zip(activities, plans, strict=True):
             for day in days:
                 starts = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
                 sessions.append(
@@ -293,7 +313,7 @@ class _Builder:
                         activity=activity,
                         area_code=activity.area_code,
                         starts_at=starts,
-                        ends_at=starts + dt.timedelta(hours=int(self.rng.choice([1, 2, 2, 3]))),
+                        ends_at=starts + dt.timedelta(hours=hours),
                         capacity=capacity,
                         waitlist_capacity=capacity // 4,
                         opens_at=starts - 14 * DAY,
@@ -739,16 +759,18 @@ class _Builder:
         town = [i for i in everyone if self.people[i].home_area_code.startswith(TOWN)] or everyone
         community = [i for i in town if self.people[i].home_area_code.startswith(COMMUNITY)] or town
         level_rank: dict[str, int] = {HandlingLevel.COMMUNITY: 0, HandlingLevel.TOWN: 1, HandlingLevel.DISTRICT: 2}
-        # (residents, level wanted at the end or None for any, how many)
-        plan: list[tuple[list[int], HandlingLevel | None, int]] = [
-            (community, HandlingLevel.COMMUNITY, QUEUE_MIN["community"]),
-            (town, HandlingLevel.TOWN, QUEUE_MIN["town"]),
-            (everyone, HandlingLevel.DISTRICT, QUEUE_MIN["district"]),
+        # (residents, level wanted at the end or None for any, how many, overdue now). Overdue requests
+        # stay overdue only at the district: below it the hourly job escalates them within the hour.
+        plan: list[tuple[list[int], HandlingLevel | None, int, bool]] = [
+            (community, HandlingLevel.COMMUNITY, QUEUE_MIN["community"], False),
+            (town, HandlingLevel.TOWN, QUEUE_MIN["town"], False),
+            (everyone, HandlingLevel.DISTRICT, QUEUE_MIN["district"], False),
+            (everyone, HandlingLevel.DISTRICT, OVERDUE_AT_DISTRICT, True),
         ]
-        plan.append((everyone, None, OPEN_REQUESTS - sum(n for _p, _l, n in plan)))
+        plan.append((everyone, None, OPEN_REQUESTS - sum(n for _p, _l, n, _o in plan), False))
         requests: list[ServiceRequest] = []
         logs: list[list[RequestEvent]] = []
-        for pool, level, wanted in plan:
+        for pool, level, wanted, overdue in plan:
             made = 0
             for _try in range(wanted * 20):
                 if made == wanted:
@@ -758,7 +780,7 @@ class _Builder:
                     continue
                 # How many deadlines ago it was filed: that many escalations, and part of the next.
                 misses = 0 if level is None else level_rank[level] - level_rank[kind.handling_level]
-                low, high = (0.02, 1.6) if level is None else (0.05, 0.9)
+                low, high = (0.02, 1.6) if level is None else (1.05, 1.6) if overdue else (0.05, 0.9)
                 spent = misses + float(self.rng.uniform(low, high))
                 ago = dt.timedelta(days=spent * kind.deadline_days * 7 / 5 + float(self.rng.uniform(0, 0.5)))
                 submitted = (self.now - ago).replace(second=0, microsecond=0)
@@ -767,6 +789,8 @@ class _Builder:
                 request, events = self._request(kind, resident, submitted, done_at=done_at)
                 if request.state not in OPEN_STATES or (level is not None and request.level != level):
                     continue
+                if overdue and (request.state == RequestState.WAITING or request.deadline_at >= self.now):
+                    continue  # a paused clock, or holidays moved the deadline past now
                 requests.append(request)
                 logs.append(events)
                 made += 1
