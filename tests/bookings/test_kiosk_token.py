@@ -190,3 +190,31 @@ def test_forged_expired_and_revoked_links_are_refused(client, centre, users, con
     with pytest.raises(ApplicationError) as info:
         kiosk.kiosk_checkin(key=key2, code=codes.full_code(confirmed.code_nonce))
     assert info.value.status == 403
+
+
+def test_guessing_codes_pauses_the_terminal(centre, users, confirmed):
+    _token, key = kiosk.kiosk_token_create(actor=users["community"], facility=centre, name="门口平板")
+    now = timezone.now()
+    for n in range(kiosk.MAX_WRONG_CODES):
+        with pytest.raises(ApplicationError) as exc:
+            kiosk.kiosk_checkin(key=key, code=f"{n:06d}", now=now + dt.timedelta(seconds=n))
+        assert exc.value.code == "invalid_code"
+    right = codes.short_code(confirmed.code_nonce)
+    with pytest.raises(ApplicationError) as exc:  # even the right code waits: the device is paused
+        kiosk.kiosk_checkin(key=key, code=right, now=now + dt.timedelta(minutes=1))
+    assert exc.value.code == "too_many_wrong_codes" and exc.value.status == 429
+    assert "try again in 9 minutes" in exc.value.message
+    confirmed.refresh_from_db()
+    assert confirmed.status == RegistrationStatus.CONFIRMED
+    # once the window has passed the terminal works again
+    done = kiosk.kiosk_checkin(key=key, code=right, now=now + kiosk.WRONG_CODE_WINDOW + dt.timedelta(seconds=1))
+    assert done.pk == confirmed.pk and done.status == RegistrationStatus.ATTENDED
+
+
+def test_wrong_codes_spread_out_do_not_pause(centre, users, confirmed):
+    _token, key = kiosk.kiosk_token_create(actor=users["community"], facility=centre, name="门口平板")
+    now = timezone.now()
+    for n in range(kiosk.MAX_WRONG_CODES + 3):  # one every 5 minutes: a few windows, never 10 in one
+        with pytest.raises(ApplicationError) as exc:
+            kiosk.kiosk_checkin(key=key, code=f"{n:06d}", now=now + n * dt.timedelta(minutes=5))
+        assert exc.value.code == "invalid_code"

@@ -16,7 +16,7 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +37,9 @@ MAX_VALID_DAYS = 730
 # The cookie that carries the secret on the device, and how long it lives when the link does not expire.
 COOKIE = "linli_kiosk"
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
+# Wrong codes a terminal may send in a window before it pauses (1 in 10^6 short codes is right by chance).
+MAX_WRONG_CODES = 10
+WRONG_CODE_WINDOW = dt.timedelta(minutes=10)
 
 
 def hash_key(key: str) -> str:
@@ -122,11 +125,33 @@ def kiosk_token_check(*, key: str | None, now: dt.datetime | None = None) -> Kio
     return token
 
 
-def kiosk_checkin(*, key: str | None, code: str) -> Registration:
-    """A check-in from a kiosk device: the link must be live, the code one of its facility's sessions."""
+def kiosk_checkin(*, key: str | None, code: str, now: dt.datetime | None = None) -> Registration:
+    """A check-in from a kiosk device: the link must be live, the code one of its facility's sessions.
+    Nobody watches a terminal, so guessing 6-digit codes is paused: after MAX_WRONG_CODES wrong codes
+    within WRONG_CODE_WINDOW the device refuses every code until the window has passed."""
     token = kiosk_token_check(key=key)
-    registration = kiosk_checkin_record(facility=token.facility, code=code)
-    KioskToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    moment = now or timezone.now()
+    window_open = token.failed_since is not None and moment - token.failed_since < WRONG_CODE_WINDOW
+    if window_open and token.failed_codes >= MAX_WRONG_CODES:
+        assert token.failed_since is not None
+        wait = token.failed_since + WRONG_CODE_WINDOW - moment
+        raise ApplicationError(
+            "too_many_wrong_codes",
+            _("Too many wrong codes on this terminal: try again in %(n)d minutes, or ask the centre's staff.")
+            % {"n": max(1, -(-int(wait.total_seconds()) // 60))},
+            {"field": "code"},
+            status=429,
+        )
+    try:
+        registration = kiosk_checkin_record(facility=token.facility, code=code)
+    except ApplicationError as exc:
+        if exc.code == "invalid_code":  # counted outside the refused transaction, so it stays counted
+            if window_open:
+                KioskToken.objects.filter(pk=token.pk).update(failed_codes=F("failed_codes") + 1)
+            else:
+                KioskToken.objects.filter(pk=token.pk).update(failed_codes=1, failed_since=moment)
+        raise
+    KioskToken.objects.filter(pk=token.pk).update(last_used_at=moment)
     return registration
 
 

@@ -286,6 +286,9 @@ class KioskToken(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    # Wrong codes typed on the device since `failed_since`: too many in a short time pause it (guessing).
+    failed_codes = models.PositiveIntegerField(default=0)
+    failed_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("kiosk link (签到终端)")

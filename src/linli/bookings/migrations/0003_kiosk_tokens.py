@@ -27,6 +27,8 @@ class Migration(migrations.Migration):
                 ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires at')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True, verbose_name='revoked at')),
                 ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used at')),
+                ('failed_codes', models.PositiveIntegerField(default=0)),
+                ('failed_since', models.DateTimeField(blank=True, null=True)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('facility', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='kiosk_tokens', to='facilities.facility', verbose_name='facility')),
                 ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
