@@ -21,16 +21,19 @@ from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, require
 from linli.facilities.selectors import facility_get
 
+NEW_LINK_SESSION_KEY = "kiosk_new_link"
+
 
 @login_required
 def kiosk_links(request: HttpRequest, facility_code: str) -> HttpResponse:
-    """The kiosk links of a facility (404 outside the staff member's scope) and a form for a new one; a
-    new link is shown once, on the page that created it."""
+    """The kiosk links of a facility (404 outside the staff member's scope) and a form for a new one. A
+    new link is kept in the staff member's session only until the page after the redirect shows it, so a
+    reload neither shows it again nor creates a second link."""
     facility = facility_get(viewer=request.user, code=facility_code)
     require(request.user, Perm.FACILITY_CHANGE, facility.area_code)
     errors: dict[str, list[str]] = {}
     data = {"name": "", "valid_days": ""}
-    link = ""
+    link = request.session.pop(NEW_LINK_SESSION_KEY, "") if request.method == "GET" else ""
     if request.method == "POST":
         data = {"name": request.POST.get("name", ""), "valid_days": request.POST.get("valid_days", "")}
         try:
@@ -43,8 +46,10 @@ def kiosk_links(request: HttpRequest, facility_code: str) -> HttpResponse:
             for item in exc.extra.get("errors") or []:
                 errors.setdefault(str(item["field"]), []).append(str(item["message"]))
         else:
-            link = request.build_absolute_uri(reverse("booking-kiosk-open", args=[key]))
-            data = {"name": "", "valid_days": ""}
+            request.session[NEW_LINK_SESSION_KEY] = request.build_absolute_uri(
+                reverse("booking-kiosk-open", args=[key])
+            )
+            return redirect("booking-kiosk-links", facility_code=facility.code)
     return render(
         request,
         "bookings/kiosk_links.html",
