@@ -5,6 +5,7 @@ facility), roles without the right to change facilities 403."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from linli.bookings import venues
@@ -16,8 +17,10 @@ from tests.conftest import login
 
 
 @pytest.fixture(autouse=True)
-def _english():
-    """Refusals are checked by their English wording here."""
+def _english(client):
+    """Refusals are checked by their English wording here (pages: the language switch's cookie, or the
+    page request would leave its Chinese active for the service calls after it)."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 
