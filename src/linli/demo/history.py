@@ -265,7 +265,8 @@ class _Builder:
             return any(o <= start and end <= c for o, c in opening_spans(facility, day, holidays=holidays))
 
         today = timezone.localdate(self.now)
-        activities, plans = [], []
+        activities: list[Activity] = []
+        plans: list[tuple[list[dt.date], int, int, int, int | None]] = []
         while len(activities) < ACTIVITIES:
             facility = hosts[int(self.rng.integers(len(hosts)))]
             title, domain, (low, high), min_age = ACTIVITY_KINDS[int(self.rng.integers(len(ACTIVITY_KINDS)))]
@@ -273,10 +274,10 @@ class _Builder:
             first = today + dt.timedelta(days=int(self.rng.integers(-365, 30)))
             # Staff choose a time the centre is open on the first date; a weekly series leaves out the
             # dates the centre is closed then (holidays, closures) as excluded dates, as the form asks.
-            starts = [h for h in (9, 10, 14, 15, 19) if fits(facility, first, h, hours)]
-            if not starts:
+            hours_open = [h for h in (9, 10, 14, 15, 19) if fits(facility, first, h, hours)]
+            if not hours_open:
                 continue
-            start_hour = int(self.rng.choice(starts))
+            start_hour = int(self.rng.choice(hours_open))
             if self.rng.random() < 0.6:
                 weeks = int(self.rng.integers(4, 13))
                 last = min(first + dt.timedelta(weeks=weeks - 1), today + dt.timedelta(days=30))
