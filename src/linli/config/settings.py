@@ -118,7 +118,6 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers work while one writer writes; IMMEDIATE takes the write lock at the start of a
         # transaction so two writers queue instead of failing half-way.
@@ -127,6 +126,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
     }
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_linli.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("LINLI_PG_PREPARE", True):
+    # Parameters bound on the server and statements prepared from their second use on a connection: the
+    # requests that matter run the same few statements every time, and PostgreSQL then plans them once per
+    # connection (half its CPU on registration). Set LINLI_PG_PREPARE=0 behind a pooler in transaction
+    # mode (PgBouncer < 1.21), which cannot keep prepared statements.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
