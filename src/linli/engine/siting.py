@@ -24,6 +24,9 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components, dijkstra
 
+from linli.engine import mclp_search
+from linli.engine.pmedian_lagrange import lagrangian_pmedian
+
 _EPS = 1e-7
 
 
@@ -292,7 +295,8 @@ def _pmedian_interchange(
 
 def _pmedian_cost(d: np.ndarray, w: np.ndarray, open_: np.ndarray) -> float:
     dist = d[:, open_].min(axis=1)
-    return float(w @ dist) if np.all(np.isfinite(dist[w > 0])) else np.inf
+    pos = w > 0  # a zero-weight point may be unreachable (0 * inf would be nan)
+    return float(w[pos] @ dist[pos]) if np.all(np.isfinite(dist[pos])) else np.inf
 
 
 @dataclass(frozen=True)
@@ -421,7 +425,7 @@ class _RadiusModel:
         return np.minimum(np.where(cum[:, -1] >= 1.0 - 1e-6, lvl, self.cap), self.cap)
 
 
-# Below this many sites to open (existing included) `p_median` uses the Benders method; see its docstring.
+# Up to this many sites to open (existing included) `p_median` uses the Lagrangian method; see its docstring.
 _BENDERS_MAX_OPEN = 10
 
 
@@ -649,10 +653,11 @@ def p_median(
     solution is costed exactly or its bound reaches UB.
 
     With at most `_BENDERS_MAX_OPEN` (10) open sites, finite distances and some positive weight, the
-    Benders method (`_pmedian_benders`) replaces the radius steps: at small p the radius MIP ran 60 s at
-    n >= 500 without closing a 0.5-1 % gap, while the Benders method with probing proved e.g. n = 500,
-    p = 10 and n = 600, p = 5 in 20-30 s (shared machine, see docs/benchmarks.md). The crossover between
-    the two methods for 10 < p was not measured; large p keeps the radius formulation.
+    Lagrangian branch-and-bound of `linli.engine.pmedian_lagrange` replaces the radius steps: at small p
+    the radius MIP ran 60 s at n >= 500 without closing a 0.5-1 % gap, and the Benders method
+    (`_pmedian_benders`, kept but no longer called here) still stopped at 60 s for n = 700-900, p = 5 and
+    10, which the Lagrangian search proves in seconds (see docs/benchmarks.md). For p = 20-70 it showed no
+    clear gain over the radius formulation, which larger p keep (no finer crossover was measured).
     """
     t0 = time.perf_counter()
     d = _dense_distances(distances)
@@ -673,7 +678,10 @@ def p_median(
     positive = w > 0
     benders = n_open <= _BENDERS_MAX_OPEN and n_open < m and positive.any() and np.isfinite(d[positive]).all()
     if benders:
-        best, lower, optimal = _pmedian_benders(d, w, p, ex, best, deadline)
+        outcome = lagrangian_pmedian(
+            d, w, p, ex, best, deadline, local_search=lambda s, until: _pmedian_interchange(d, w, s, ex, until)
+        )
+        best, lower, optimal = outcome.best, outcome.lower, outcome.optimal
         best_cost = _pmedian_cost(d, w, best)
 
     cand = np.arange(m)  # surviving candidates (global indices); `best` and `ex` always survive
@@ -896,64 +904,6 @@ def _mclp_reduce(cover: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, np
     return sp.csr_matrix(col[:, kept]), np.array(agg), kept
 
 
-def _mclp_swap(a: sp.csr_matrix, w: np.ndarray, open_: np.ndarray, deadline: float) -> np.ndarray:
-    """Best-improvement swaps (close one site, open another) until none gains; all swaps are valued at
-    once from the weight each site covers alone."""
-    k, m = a.shape
-    a_t = a.T.tocsr()
-    open_ = open_.copy()
-    while time.perf_counter() < deadline and 0 < len(open_) < m:
-        sub = a[:, open_].tocoo()
-        count = np.bincount(sub.row, minlength=k)
-        gain = a_t @ np.where(count == 0, w, 0.0)
-        alone = count[sub.row] == 1
-        owner = sp.csr_matrix((w[sub.row[alone]], (sub.col[alone], sub.row[alone])), shape=(len(open_), k))
-        saving = (owner @ a).toarray() + gain[None, :] - np.asarray(owner.sum(axis=1))
-        saving[:, open_] = -np.inf
-        r, j = np.unravel_index(int(np.argmax(saving)), saving.shape)
-        if saving[r, j] <= 1e-9 * max(1.0, float(w.sum())):
-            break
-        open_[r] = j
-    return np.sort(open_)
-
-
-def _mclp_search(
-    a: sp.csr_matrix, w: np.ndarray, start: np.ndarray, deadline: float, patience: int = 200, seed: int = 0
-) -> np.ndarray:
-    """Iterated local search: swap descent, then repeatedly close a random part of the open sites, reopen
-    as many by a randomised greedy, descend again, and keep the result when it is no worse. Stops at
-    `deadline` or after `patience` rounds without a better solution."""
-    rng = np.random.default_rng(seed)
-    k, m = a.shape
-    a_t = a.T.tocsr()
-
-    def value(s: np.ndarray) -> float:
-        return float(w @ (np.bincount(a[:, s].tocoo().row, minlength=k) > 0))
-
-    best = cur = _mclp_swap(a, w, start, deadline)
-    best_v = cur_v = value(cur)
-    idle = 0
-    while time.perf_counter() < deadline and 2 <= len(cur) < m and idle < patience:
-        idle += 1
-        q = int(rng.integers(2, max(3, len(cur) // 4)))
-        chosen: list[int] = rng.choice(cur, size=len(cur) - q, replace=False).tolist()
-        todo = np.where(np.bincount(a[:, np.array(chosen, dtype=np.int64)].tocoo().row, minlength=k) == 0, w, 0.0)
-        for _ in range(q):
-            gain = a_t @ todo
-            gain[chosen] = -1.0
-            top = np.argsort(-gain)[:3]
-            j = int(top[rng.integers(len(top))]) if rng.random() < 0.5 else int(top[0])
-            chosen.append(j)
-            todo[a_t[j].indices] = 0.0
-        trial = _mclp_swap(a, w, np.sort(np.array(chosen, dtype=np.int64)), deadline)
-        v = value(trial)
-        if v >= cur_v:
-            cur, cur_v = trial, v
-            if v > best_v:
-                best, best_v, idle = trial, v, 0
-    return best
-
-
 def mclp(
     distances: object,
     radius: float,
@@ -970,9 +920,11 @@ def mclp(
     HiGHS stops once the proven gap is at most `mip_gap` (0: prove optimality); `upper_bound` is HiGHS's
     proven bound (rounded down when all weights are integers), `gap` is measured from it and `optimal` is
     True only when that gap is 0. Before solving, demand points covered by `existing` or by no candidate are dropped,
-    points with the same covering candidates merged and dominated candidates dropped; an iterated swap
-    search gives the start. Model: max sum w_i c_i, c_i <= sum of the covering x_j, sum x_j <= p, with
-    binary x and c in [0, 1] (integral at an optimum)."""
+    points with the same covering candidates merged and dominated candidates dropped. A heuristic search
+    (swaps, LP-guided neighbourhood MIPs; `mclp_search`) runs first and then beside HiGHS's
+    branch-and-bound, which starts from its best solution; the result is the best solution either finds.
+    Model: max sum w_i c_i, c_i <= sum of the covering x_j, sum x_j <= p, with binary x and c in [0, 1]
+    (integral at an optimum)."""
     t0 = time.perf_counter()
     cover = coverage_matrix(distances, radius)
     n, m = cover.shape
@@ -999,37 +951,13 @@ def mclp(
     q = min(p, mk)
     start_local = _mclp_greedy(a, wa, q, np.zeros(k, dtype=bool))
     heuristic = float(w @ covered_by(padded(start_local)))
-    # the search's better incumbent lets HiGHS fix more candidates by reduced cost, and the gap is measured from it
-    budget = t0 + min(0.25 * (deadline - t0), 15.0)
-    best_local = _mclp_search(a, wa, start_local, budget, patience=500) if 0 < q < mk else start_local
-    res: _Solved | None = None
+    best_local = start_local
+    res: mclp_search.Outcome | None = None
     if 0 < q < mk and k > 0:
-        c_start = np.asarray(a[:, best_local].sum(axis=1)).ravel() > 0
-        x_start = np.isin(np.arange(mk), best_local)
-        model = sp.vstack(
-            [
-                sp.hstack([sp.identity(k, format="csr"), -a]),
-                sp.hstack([sp.csr_matrix((1, k)), sp.csr_matrix(np.ones((1, mk)))]),
-            ]
-        ).tocsc()
-        res = _highs(
-            np.concatenate([wa, np.zeros(mk)]),
-            model,
-            np.full(k + 1, -np.inf),
-            np.concatenate([np.zeros(k), [q]]),
-            np.zeros(k + mk),
-            np.ones(k + mk),
-            np.concatenate([np.zeros(k, dtype=bool), np.ones(mk, dtype=bool)]),
-            offset=float(w @ fixed),
-            maximize=True,
-            time_limit=deadline - time.perf_counter(),
-            start=np.concatenate([c_start, x_start]).astype(np.float64),
-            rel_gap=mip_gap,
-        )
-        if res.x is not None:
-            local = np.flatnonzero(res.x[k:] > 0.5)
-            if float(w @ covered_by(padded(local))) > float(w @ covered_by(padded(best_local))):
-                best_local = local
+        # HiGHS's branch-and-bound in a worker thread, the heuristic search beside it (mclp_search)
+        res = mclp_search.solve(a, wa, q, start_local, deadline, mip_gap=mip_gap, offset=float(w @ fixed))
+        if float(w @ covered_by(padded(res.sites))) > float(w @ covered_by(padded(best_local))):
+            best_local = res.sites
     added = padded(best_local)
     cov = covered_by(added)
     value = float(w @ cov)
