@@ -29,10 +29,11 @@ class SlotOut(Schema):
     free: bool
 
 
-class VenueOut(Schema):
+class VenueRulesOut(Schema):
+    """A venue and its booking rules (the fields residents and staff both see)."""
+
     id: int
     facility: str
-    facility_name: str
     name: str
     kind: str
     capacity: int | None
@@ -42,23 +43,16 @@ class VenueOut(Schema):
     max_days_ahead: int
     max_active_bookings_per_person: int | None
     needs_approval: bool
+
+
+class VenueOut(VenueRulesOut):
+    facility_name: str
     day: dt.date
     slots: list[SlotOut]
 
 
-class VenueManagedOut(Schema):
-    id: int
-    facility: str
+class VenueManagedOut(VenueRulesOut):
     area_code: str
-    name: str
-    kind: str
-    capacity: int | None
-    slot_minutes: int
-    min_duration_minutes: int
-    max_duration_minutes: int
-    max_days_ahead: int
-    max_active_bookings_per_person: int | None
-    needs_approval: bool
     active: bool
 
 
