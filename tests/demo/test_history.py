@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from linli.bookings.enums import SEATED, RegistrationStatus
 from linli.bookings.models import VENUE_ACTIVE, Activity, Registration, Session, Venue, VenueBooking
+from linli.bookings.selectors import sessions_managed
 from linli.bookings.venues import opening_spans, venue_bookings_pending
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
 from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
@@ -46,6 +47,9 @@ def test_a_year_of_history(db):
     assert 1000 <= Session.objects.count() <= 4000
     assert Session.objects.filter(starts_at__lt=now - dt.timedelta(days=300)).exists()
     assert Session.objects.filter(starts_at__gt=now).exists()
+    # the demo community's staff manage sessions of their own centres, past and upcoming
+    own = sessions_managed(viewer=User.objects.get(username="community"))
+    assert own.filter(starts_at__lt=now).exists() and own.filter(starts_at__gt=now).exists()
     assert 20_000 <= Registration.objects.count() <= 120_000
     assert 10 <= RequestType.objects.count() <= 15
     assert history["open_requests"] == 120

@@ -144,6 +144,7 @@ FUTURE_BOOKINGS = 5  # per venue, tried, in the days it can be booked ahead
 OPEN_REQUESTS = 120
 QUEUE_MIN = {"community": 8, "town": 8, "district": 6}
 OVERDUE_AT_DISTRICT = 6  # open requests past their deadline at the top level (the district queue)
+COMMUNITY_ACTIVITIES = 12  # of the ACTIVITIES, at the demo community's own centres
 COMMUNITY, TOWN = "990102001001", "990102001"
 RATING_COMMENTS = ("", "", "办事效率高", "工作人员很耐心", "比预期慢了一些", "解决得很好，谢谢", "希望以后更快")
 
@@ -267,11 +268,16 @@ class _Builder:
         today = timezone.localdate(self.now)
         activities: list[Activity] = []
         plans: list[tuple[list[dt.date], int, int, int, int | None]] = []
+        # The demo community's own centres run some of them, recent and upcoming, so that the `community`
+        # user has sessions to manage and residents there have something to register for.
+        own = [f for f in hosts if f.area_code == COMMUNITY] or hosts
         while len(activities) < ACTIVITIES:
-            facility = hosts[int(self.rng.integers(len(hosts)))]
+            local = len(activities) < COMMUNITY_ACTIVITIES
+            pool = own if local else hosts
+            facility = pool[int(self.rng.integers(len(pool)))]
             title, domain, (low, high), min_age = ACTIVITY_KINDS[int(self.rng.integers(len(ACTIVITY_KINDS)))]
             hours = int(self.rng.choice([1, 2, 2, 3]))
-            first = today + dt.timedelta(days=int(self.rng.integers(-365, 30)))
+            first = today + dt.timedelta(days=int(self.rng.integers(-40, 10) if local else self.rng.integers(-365, 30)))
             # Staff choose a time the centre is open on the first date; a weekly series leaves out the
             # dates the centre is closed then (holidays, closures) as excluded dates, as the form asks.
             hours_open = [h for h in (9, 10, 14, 15, 19) if fits(facility, first, h, hours)]
