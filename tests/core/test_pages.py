@@ -87,3 +87,13 @@ def test_an_english_browser_still_gets_chinese_pages_but_the_api_follows_it(clie
     assert response.json()["message"] == "Give lon and lat, or an area code."
     response = client.get("/api/services/near")
     assert response.json()["message"] == "请提供经纬度或区划代码。"
+
+
+def test_unknown_page_and_forbidden_page_speak_the_users_language(client, users):
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404 and "这个页面不存在" in missing.content.decode()
+    login(client, users["resident"])
+    forbidden = client.get("/people/")  # residents may not list people
+    assert forbidden.status_code == 403
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "This page does not exist." in client.get("/no-such-page/").content.decode()
