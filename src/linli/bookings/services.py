@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from linli.bookings import codes
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Activity, Notification, Registration, Session
-from linli.bookings.venues import closed_holidays, closure_reason, hours_text, opening_spans
+from linli.bookings.venues import closed_holidays, closure_reason, hours_text, opening_spans, within_opening
 from linli.catalog.enums import Domain
 from linli.catalog.models import ServiceItem
 from linli.core.enums import AuditAction
@@ -265,13 +265,11 @@ def check_opening_hours(
     known = {e.date for e in facility.opening_exceptions.all()} | set(holidays)
     bad: list[tuple[dt.date, list[tuple[dt.time, dt.time]]]] = []
     for start_at, end_at in times:
-        start, end = timezone.localtime(start_at), timezone.localtime(end_at)
-        day = start.date()
+        day = timezone.localdate(start_at)
         if not has_rules and day not in known:
             continue
-        spans = opening_spans(facility, day, holidays)
-        if end.date() != day or not any(a <= start.time() and end.time() <= b for a, b in spans):
-            bad.append((day, spans))
+        if not within_opening(facility, start_at, end_at, holidays):
+            bad.append((day, opening_spans(facility, day, holidays)))
     if not bad:
         return []
     first = timezone.localtime(times[0][0])

@@ -103,6 +103,16 @@ def closure_reason(facility: Facility, day: dt.date, holidays: Mapping[dt.date, 
     return holidays.get(day, "")
 
 
+def within_opening(
+    facility: Facility, starts_at: dt.datetime, ends_at: dt.datetime, holidays: Mapping[dt.date, str] | None = None
+) -> bool:
+    """Whether `starts_at`-`ends_at` lies on one day inside one opening span of `facility`."""
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    if end.date() != start.date():
+        return False
+    return any(a <= start.time() and end.time() <= b for a, b in opening_spans(facility, start.date(), holidays))
+
+
 def hours_text(spans: list[tuple[dt.time, dt.time]]) -> str:
     return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans)
 

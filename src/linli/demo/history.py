@@ -40,7 +40,7 @@ from linli.bookings.models import (
     VenueBookingStatus,
     VenueKind,
 )
-from linli.bookings.venues import closed_holidays, opening_spans
+from linli.bookings.venues import closed_holidays, opening_spans, within_opening
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
 from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
 from linli.cases.workdays import (
@@ -260,10 +260,10 @@ class _Builder:
         )  # opening_spans consults them only for facilities that close on holidays
 
         def fits(facility: Facility, day: dt.date, hour: int, hours: int) -> bool:
-            """Whether hour:00 to hour+hours:00 lies inside one opening span of `facility` on `day`, as
+            """Whether hour:00 for `hours` lies inside the opening hours of `facility` on `day`, as
             publishing an activity demands."""
-            start, end = dt.time(hour), dt.time(hour + hours) if hour + hours < 24 else dt.time.max
-            return any(o <= start and end <= c for o, c in opening_spans(facility, day, holidays=holidays))
+            starts = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+            return within_opening(facility, starts, starts + dt.timedelta(hours=hours), holidays)
 
         today = timezone.localdate(self.now)
         activities: list[Activity] = []
