@@ -46,10 +46,18 @@ BOUNDARY_TOLERANCE_M = 200.0
 NEEDS_OPERATOR = {OperationModel.PUBLIC_PRIVATE, OperationModel.PURCHASE, OperationModel.MARKET}
 
 
-def _district_shape(county_code: str) -> Any:
+def _district_code(area_code: str) -> str:
+    return area_code[:6] + "000000"
+
+
+def _district_shape(county_code: str, lookups: Lookups) -> Any:
     """The prepared boundary of a district, or None when it has none. Prepared shapes are kept per
-    process, keyed by the area's last change, so a re-imported boundary is used at once."""
-    changed = Area.objects.filter(code=county_code).values_list("updated_at", flat=True).first()
+    process, keyed by the area's last change (read once per file by `Lookups`), so a re-imported boundary
+    is used at once."""
+    if county_code in lookups.district_changes:
+        changed = lookups.district_changes[county_code]
+    else:  # an update whose district the given data did not name
+        changed = Area.objects.filter(code=county_code).values_list("updated_at", flat=True).first()
     return _prepared_shape(county_code, changed) if changed else None
 
 
@@ -66,10 +74,10 @@ def _prepared_shape(county_code: str, changed: Any) -> Any:
     return geometry
 
 
-def _outside_district(area_code: str, lon: float, lat: float) -> bool:
+def _outside_district(area_code: str, lon: float, lat: float, lookups: Lookups) -> bool:
     from shapely.geometry import Point
 
-    geometry = _district_shape(area_code[:6] + "000000")
+    geometry = _district_shape(_district_code(area_code), lookups)
     if geometry is None:
         return False
     point = Point(lon, lat)
@@ -81,11 +89,12 @@ def _outside_district(area_code: str, lon: float, lat: float) -> bool:
 
 @dataclass
 class Lookups:
-    """Facility types, operators and areas by code, fetched once for a whole file."""
+    """Facility types, operators, areas and their districts' last change, fetched once for a whole file."""
 
     types: dict[str, FacilityType]
     operators: dict[str, Operator]
     areas: dict[str, Area]
+    district_changes: dict[str, Any]
 
     @classmethod
     def for_rows(cls, rows: Iterable[Mapping[str, Any]]) -> Lookups:
@@ -99,6 +108,11 @@ class Lookups:
                 o.credit_code: o for o in Operator.objects.filter(credit_code__in=operator_codes) if o.credit_code
             },
             areas={a.code: a for a in Area.objects.filter(code__in=area_codes)},
+            district_changes=dict(
+                Area.objects.filter(code__in={_district_code(c) for c in area_codes if c}).values_list(
+                    "code", "updated_at"
+                )
+            ),
         )
 
 
@@ -153,7 +167,7 @@ def facility_check(
         else:
             values["area"], values["area_code"] = area, area.code
     if given("lon") or given("lat"):
-        _check_location(data, row, errors, values, instance)
+        _check_location(data, row, errors, values, instance, lookups)
     for field in COUNT_FIELDS:
         if given(field):
             values[field] = count(data.get(field), row, field, errors)
@@ -204,7 +218,12 @@ def facility_check(
 
 
 def _check_location(
-    data: Mapping[str, Any], row: int, errors: RowErrors, values: dict[str, Any], instance: Facility | None
+    data: Mapping[str, Any],
+    row: int,
+    errors: RowErrors,
+    values: dict[str, Any],
+    instance: Facility | None,
+    lookups: Lookups,
 ) -> None:
     """Longitude and latitude in WGS-84 (or GCJ-02 when `crs` says so, converted), inside China and
     inside the facility's district."""
@@ -226,7 +245,7 @@ def _check_location(
     if crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
     area_code = values.get("area_code") or (instance.area_code if instance else "")
-    if area_code and _outside_district(area_code, lon, lat):
+    if area_code and _outside_district(area_code, lon, lat, lookups):
         errors.add(row, "lon", _("the point lies outside the district"), f"{lon:.6f}, {lat:.6f}")
         return
     values["lon"], values["lat"] = round(lon, 7), round(lat, 7)
