@@ -729,9 +729,11 @@ class _Builder:
                     status = VenueBookingStatus.PENDING if waiting else VenueBookingStatus.APPROVED
                     out.append(booking(t, t + minutes, owner, status=status, group_name=group, series_id=series))
         # One-off bookings in the gaps: a tenth cancelled; on approval venues, future ones mostly waiting.
+        # The demo community's approval venues always have requests waiting for its staff.
+        always_waiting = venue.needs_approval and venue.area_code.startswith(COMMUNITY)
         soon = [today + dt.timedelta(days=n) for n in range(1, venue.max_days_ahead + 1)]
         tries = [days[int(i)] for i in rng.integers(len(days), size=ONE_OFF_BOOKINGS)]
-        tries += [soon[int(i)] for i in rng.integers(len(soon), size=FUTURE_BOOKINGS)]
+        tries += [soon[int(i)] for i in rng.integers(len(soon), size=FUTURE_BOOKINGS * (2 if always_waiting else 1))]
         for day in tries:
             if day > horizon:
                 continue
@@ -745,7 +747,7 @@ class _Builder:
                 cancelled = self._moment(slot[0] - 5 * DAY, min(slot[0], now))
                 out.append(booking(*slot, resident, status=VenueBookingStatus.CANCELLED, cancelled_at=cancelled,
                                    group_name=group))  # fmt: skip
-            elif venue.needs_approval and slot[0] > now and draw < 0.7:
+            elif venue.needs_approval and slot[0] > now and (draw < 0.7 or always_waiting):
                 out.append(booking(*slot, resident, status=VenueBookingStatus.PENDING, group_name=group))
             elif venue.needs_approval and draw < 0.15:
                 out.append(booking(*slot, resident, status=VenueBookingStatus.REJECTED, group_name=group))
