@@ -213,8 +213,7 @@ def registration_detail(request: HttpRequest, registration_id: int) -> dict[str,
 
 @router.post("/registrations/{registration_id}/cancel", response=RegistrationOut, summary="Cancel a registration")
 def registration_cancel(request: HttpRequest, registration_id: int) -> dict[str, Any]:
-    registration = selectors.registration_get(viewer=request.user, registration_id=registration_id)
-    registration = services.registration_cancel(actor=request.user, registration=registration)
+    registration = services.registration_cancel(actor=request.user, registration_id=registration_id)
     return registration_out(registration, with_code=False)
 
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.bookings import statements
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Notification, Registration, Session
 from linli.core.errors import ApplicationError
@@ -103,15 +104,19 @@ def registration_get(*, viewer: AnyUser, registration_id: int) -> Registration:
     """A registration the viewer may see: their own, or one in their scope (staff); 404 otherwise."""
     if not viewer.is_authenticated:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    qs = Registration.objects.select_related("session__activity__facility").filter(pk=registration_id)
-    try:
-        return qs.get(resident_id=viewer.pk)
-    except Registration.DoesNotExist:
-        pass
-    try:
-        return filter_scope(viewer, qs).get()
-    except Registration.DoesNotExist:
-        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404) from None
+    # One statement for the resident's own (every cancel goes through here); staff's scope asked after.
+    registration = statements.registration_with_session(registration_id)
+    if registration is None or (
+        registration.resident_id != viewer.pk
+        and not registration_in_scope(viewer=viewer, registration_id=registration_id)
+    ):
+        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404)
+    return registration
+
+
+def registration_in_scope(*, viewer: AnyUser, registration_id: int) -> bool:
+    """Whether staff `viewer` may see the registration (its area is in their scope)."""
+    return filter_scope(viewer, Registration.objects.filter(pk=registration_id)).exists()
 
 
 def waiting_position(registration: Registration) -> int | None:

@@ -15,12 +15,11 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.bookings import codes
+from linli.bookings import codes, selectors, statements
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Activity, Notification, Registration, Session
 from linli.bookings.venues import closed_holidays, closure_reason, hours_text, opening_spans, within_opening
@@ -30,6 +29,7 @@ from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.parsing import choice, count, date_value, text
 from linli.core.permissions import Perm, can, require
+from linli.core.rows import insert
 from linli.core.services import audit_record
 from linli.facilities.models import Facility
 
@@ -585,32 +585,36 @@ def session_move(*, actor: AnyUser, session: Session, data: Mapping[str, Any]) -
 # Registrations ---------------------------------------------------------------------------------------
 
 
-def _issue_code(registration: Registration, session: Session) -> None:
-    """Give a newly confirmed registration its check-in codes (short code unique in the session)."""
+def _new_code(session: Session) -> str:
+    """A fresh check-in nonce whose short code is not yet taken in `session` (locked): a taken one (about
+    one in 10,000 with 100 registered) draws again."""
     while True:
         nonce = codes.new_nonce()
-        short = codes.short_hash(session.pk, codes.short_code(nonce))
-        if not Registration.objects.filter(session_id=session.pk, short_code_hash=short).exists():
-            break
+        if not statements.short_code_taken(session.pk, codes.short_hash(session.pk, codes.short_code(nonce))):
+            return nonce
+
+
+def _issue_code(registration: Registration, session: Session, nonce: str | None = None) -> None:
+    """Give a newly confirmed registration its check-in codes (short code unique in the session)."""
+    if nonce is None:
+        nonce = _new_code(session)
     registration.code_nonce = nonce
     registration.code_hash = codes.full_hash(codes.full_code(nonce))
-    registration.short_code_hash = short
+    registration.short_code_hash = codes.short_hash(session.pk, codes.short_code(nonce))
 
 
 def _lock_session(session_id: int) -> Session:
     """The session, its row locked until the transaction ends (on SQLite the transaction's write lock does
     that). Its activity and facility come along, so answers built from it need no further query."""
-    try:
-        return Session.objects.select_for_update(of=("self",)).select_related("activity__facility").get(pk=session_id)
-    except Session.DoesNotExist:
-        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404) from None
+    session = statements.session_locked(session_id)
+    if session is None:
+        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
+    return session
 
 
 def _add(session: Session, *, confirmed: int = 0, waitlisted: int = 0) -> None:
     """Change the counters in the database (where the check constraints guard them) and on `session`."""
-    Session.objects.filter(pk=session.pk).update(
-        confirmed=F("confirmed") + confirmed, waitlisted=F("waitlisted") + waitlisted
-    )
+    statements.counters_add(session.pk, confirmed=confirmed, waitlisted=waitlisted)
     session.confirmed += confirmed
     session.waitlisted += waitlisted
 
@@ -630,15 +634,29 @@ def registration_create(*, actor: AnyUser, session_id: int, persons: int = 1) ->
     registration carries its session (with counters after the change), activity and facility."""
     if not actor.is_authenticated:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    try:
-        with transaction.atomic():  # one transaction; a savepoint only when the caller already has one
-            return _registration_create(actor, session_id, persons)
-    except IntegrityError as exc:  # the database's guarantee, should the checks above ever miss
-        raise _refusal_for(exc) from exc
+    for attempt in range(2):
+        try:
+            with transaction.atomic():  # one transaction; a savepoint only when the caller already has one
+                return _registration_create(actor, session_id, persons)
+        except IntegrityError as exc:  # the database's guarantee, should the checks ever miss
+            # A short code drawn while another registration took it (PostgreSQL, see `session_locked_for`):
+            # draw again once. Anything else is refused with the reason the constraint names.
+            if "registration_short_code_unique" in str(exc) and attempt == 0:
+                continue
+            raise _refusal_for(exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _registration_create(resident: User, session_id: int, persons: int) -> Registration:
-    session = _lock_session(session_id)
+    nonce = codes.new_nonce()
+    locked = statements.session_locked_for(
+        session_id, resident_id=resident.pk, short_hash=codes.short_hash(session_id, codes.short_code(nonce))
+    )
+    if locked is None:
+        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
+    session, already, short_taken = locked
+    if short_taken:
+        nonce = _new_code(session)
     now = timezone.now()
     if now < session.opens_at:
         raise ApplicationError(
@@ -654,7 +672,7 @@ def _registration_create(resident: User, session_id: int, persons: int) -> Regis
             _("One registration is for 1 to %(n)d persons.") % {"n": session.max_group_size},
             {"field": "persons", "value": persons},
         )
-    if session.registrations.filter(resident=resident).exclude(status=RegistrationStatus.CANCELLED).exists():
+    if already:
         raise ApplicationError(
             "already_registered", _("You are already registered for this session."), {"field": "session"}, status=409
         )
@@ -662,12 +680,12 @@ def _registration_create(resident: User, session_id: int, persons: int) -> Regis
     registration = Registration(session=session, resident=resident, area_code=session.area_code, persons=persons)
     if session.waitlisted == 0 and session.confirmed + persons <= session.capacity:
         registration.status = RegistrationStatus.CONFIRMED
-        _issue_code(registration, session)
-        registration.save()
+        _issue_code(registration, session, nonce)
+        insert(registration, connection)
         _add(session, confirmed=persons)
     elif session.waitlisted + persons <= session.waitlist_capacity:
-        registration.status = RegistrationStatus.WAITLISTED
-        registration.save()
+        registration.status = RegistrationStatus.WAITLISTED  # its code comes with a promotion
+        insert(registration, connection)
         _add(session, waitlisted=persons)
     else:
         raise ApplicationError(
@@ -703,34 +721,38 @@ def _promote(session: Session) -> list[Registration]:
 
 
 @transaction.atomic
-def registration_cancel(*, actor: AnyUser, registration: Registration) -> Registration:
+def registration_cancel(*, actor: AnyUser, registration_id: int) -> Registration:
     """Cancel a registration (the resident, or staff of the session's area) before the session starts;
     a freed seat goes to the first on the waiting list. Returns the registration as it is now, with its
-    locked session (counters after the change), activity and facility."""
-    is_owner = actor.is_authenticated and registration.resident_id == actor.pk
+    locked session (counters after the change), activity and facility. Someone who may not see the
+    registration gets 404, staff who may see but not change it 403."""
+    if not actor.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    # Session and registration locked in one statement; its status is current (not a page's stale copy).
+    registration = statements.registration_locked(registration_id)
+    is_owner = registration is not None and registration.resident_id == actor.pk
+    if registration is None or not (
+        is_owner or selectors.registration_in_scope(viewer=actor, registration_id=registration_id)
+    ):
+        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404)
     if not is_owner:
         require(actor, Perm.FACILITY_CHANGE, registration.area_code)
-    session = _lock_session(registration.session_id)
-    # Read status and size again under the lock: `registration` may be stale (a promotion, a second tab).
-    current = Registration.objects.filter(pk=registration.pk).values("status", "persons").get()
-    if current["status"] not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+    session, status = registration.session, registration.status
+    if status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
         raise ApplicationError(
             "not_cancellable",
             _("This registration cannot be cancelled: it is %(status)s.")
-            % {"status": RegistrationStatus(current["status"]).label},
+            % {"status": RegistrationStatus(status).label},
             {"field": "status"},
             status=409,
         )
     if timezone.now() >= session.starts_at:
         raise ApplicationError("started", _("The session has already started."), {"field": "session"}, status=409)
     now = timezone.now()
-    Registration.objects.filter(pk=registration.pk).update(
-        status=RegistrationStatus.CANCELLED, cancelled_at=now, updated_at=now
-    )
-    registration.status, registration.persons = RegistrationStatus.CANCELLED, current["persons"]
+    registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = registration.updated_at = now
-    registration.session = session
-    if current["status"] == RegistrationStatus.CONFIRMED:
+    statements.registration_cancelled(registration)
+    if status == RegistrationStatus.CONFIRMED:
         _add(session, confirmed=-registration.persons)
     else:
         _add(session, waitlisted=-registration.persons)
@@ -806,8 +828,11 @@ def _checkin(
         raise ApplicationError(
             "other_facility", _("This code is for an activity at another facility."), {"field": "code"}
         )
+    # Lock the session, then the registration: the order every booking transaction takes them in.
     registration = (
-        Registration.objects.select_for_update().select_related("session", "session__activity").get(pk=registration.pk)
+        Registration.objects.select_for_update(of=("session", "self"))
+        .select_related("session", "session__activity")
+        .get(pk=registration.pk)
     )
     if registration.status == RegistrationStatus.ATTENDED:
         raise ApplicationError(

@@ -89,9 +89,8 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
-    registration = selectors.registration_get(viewer=request.user, registration_id=registration_id)
     try:
-        services.registration_cancel(actor=request.user, registration=registration)
+        services.registration_cancel(actor=request.user, registration_id=registration_id)
     except ApplicationError as exc:
         if exc.status in (401, 403, 404):
             raise

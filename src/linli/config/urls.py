@@ -10,6 +10,9 @@ from linli.facilities import public_views
 from linli.jobs import views as job_views
 
 urlpatterns = [
+    # The API first: partner systems and the residents' app call it far more often than pages are opened,
+    # and Django tries the patterns in order.
+    path("api/", api.urls),
     path("", core_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -35,6 +38,5 @@ urlpatterns = [
     path("calendar/", include("linli.bookings.ical_urls")),
     path("requests/", include("linli.cases.urls")),
     path("feedback/", include("linli.feedback.urls")),
-    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
