@@ -1,10 +1,10 @@
 """Registration load on a live server: throughput and latency of registering and cancelling under N
-concurrent residents (closed loop), on SQLite or PostgreSQL behind gunicorn.
+concurrent residents (closed loop), on SQLite or PostgreSQL behind granian (what `linli serve` runs) or gunicorn.
 
 The script builds a throwaway data dir and database (an SQLite file in the data dir, or a PostgreSQL
 database it creates and drops), migrates it, creates through the models and services one facility, 200
 activities of 2 sessions each (capacity 100 + 10 waiting, so nobody is ever refused as full), and 50
-residents with ID numbers and API tokens; starts gunicorn on 127.0.0.1 and a free port, and runs one
+residents with ID numbers and API tokens; starts the server on 127.0.0.1 and a free port, and runs one
 closed-loop client per resident (a thread with its own http.client connection): while it holds fewer than `--hold`
 registrations it registers for a random session it is not registered for, otherwise it cancels a random
 one of its own. Requests of the first `--warmup` seconds are not counted. 2xx are successes, 409
@@ -12,7 +12,9 @@ one of its own. Requests of the first `--warmup` seconds are not counted. 2xx ar
 errors, timeouts) is an error. The anchor is the target: p95 below `--target-ms` (150 ms) with zero errors.
 
     .venv/bin/python bench/registration_load.py [--db sqlite|postgres] [--seconds 60] [--clients 50]
-        [--workers 3] [--worker-class gthread|sync] [--threads 4] [--pg postgres://postgres@127.0.0.1:5432]
+        [--server granian|gunicorn] [--workers 2] [--threads 4] [--worker-class gthread|sync (gunicorn)]
+        [--pg postgres://postgres@127.0.0.1:5432]
+(gunicorn comes with the bench dependency group.)
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def cpu_seconds(who: int) -> float:
 
 
 def tree_cpu_seconds(pid: int) -> float:
-    """CPU seconds used so far by a process and its live children (gunicorn's master and workers)."""
+    """CPU seconds used so far by a process and its live children (the server's master and workers)."""
     total = 0
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
@@ -195,31 +197,38 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_gunicorn(args: argparse.Namespace, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [
-        sys.executable, "-m", "gunicorn", "linli.config.wsgi:application",
-        "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
-        "--threads", str(args.threads), "--backlog", "2048", "--graceful-timeout", "5", "--timeout", "60",
-        "--log-level", "warning",
-    ]  # fmt: skip
+def start_server(args: argparse.Namespace, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    if args.server == "granian":
+        cmd = [
+            sys.executable, "-m", "granian", "--interface", "wsgi", "linli.config.wsgi:application",
+            "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+            "--blocking-threads", str(args.threads), "--backlog", "2048", "--log-level", "warning", "--no-ws",
+        ]  # fmt: skip
+    else:
+        cmd = [
+            sys.executable, "-m", "gunicorn", "linli.config.wsgi:application",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers), "--worker-class", args.worker_class,
+            "--threads", str(args.threads), "--backlog", "2048", "--graceful-timeout", "5", "--timeout", "60",
+            "--log-level", "warning",
+        ]  # fmt: skip
     out = open(log, "wb")  # noqa: SIM115  (closed with the process)
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/api/bookings/sessions/?limit=1"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{args.server} exited ({proc.returncode}):\n{log.read_text()[-3000:]}")
         try:
             if httpx.get(url, timeout=2).status_code == 200:
                 return proc
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    stop_gunicorn(proc)
-    raise RuntimeError(f"gunicorn did not answer within 60 s:\n{log.read_text()[-3000:]}")
+    stop_server(proc)
+    raise RuntimeError(f"{args.server} did not answer within 60 s:\n{log.read_text()[-3000:]}")
 
 
-def stop_gunicorn(proc: subprocess.Popen[bytes]) -> None:
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -324,10 +333,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50, help="concurrent residents (one token each)")
     parser.add_argument("--activities", type=int, default=200)
     parser.add_argument("--hold", type=int, default=5, help="registrations a client keeps before cancelling")
-    # the defaults are what `linli serve` runs: 3 gthread workers of 4 threads, connections kept alive
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers")
-    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    # the defaults are what `linli serve` runs: granian, 2 workers of 4 request threads
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--worker-class", choices=["sync", "gthread"], default="gthread", help="gunicorn's")
+    parser.add_argument("--threads", type=int, default=4, help="request threads per worker")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server (no db)")
     parser.add_argument("--target-ms", type=float, default=150.0, help="the target p95")
     args = parser.parse_args()
@@ -361,7 +371,7 @@ def main() -> None:
             flush=True,
         )
         port = free_port()
-        proc = start_gunicorn(args, env, port, data_dir / "gunicorn.log")
+        proc = start_server(args, env, port, data_dir / "server.log")
         base = f"http://127.0.0.1:{port}"
 
         load_before = loadavg()
@@ -389,7 +399,7 @@ def main() -> None:
         db_cpu = backends_cpu_seconds(db_name) - db_cpu0  # backends that closed meanwhile are missed
         busy1 = cpu_ticks()
         load_after = loadavg()
-        stop_gunicorn(proc)
+        stop_server(proc)
 
         # a request belongs to the measured window when it started inside it
         samples = [s for r in results for s in r if measured_from <= s[1] - s[2] < until[0]]
@@ -400,8 +410,9 @@ def main() -> None:
         machine = (busy1[0] - busy0[0]) / tick
         wall = end - begin
         print(
-            f"\n{args.db}, gunicorn {args.workers} x {args.worker_class}"
-            + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+            f"\n{args.db}, {args.server} {args.workers} x "
+            + (f"{args.worker_class} " if args.server == "gunicorn" else "")
+            + (f"({args.threads} threads)" if args.server == "granian" or args.worker_class == "gthread" else "")
             + f", {args.clients} clients, {window:.0f} s measured after {args.warmup:.0f} s warm-up, {cores} cores"
         )
         print(
@@ -425,8 +436,8 @@ def main() -> None:
             f"\nstatuses: {dict(sorted(summary['statuses'].items()))}\n"
             f"load average before {load_before}, after {load_after}; CPU over the {wall:.0f} s run: "
             f"machine {machine / wall:.2f} cores busy, load generator {self_cpu / wall:.2f}, "
-            f"gunicorn {server_cpu / wall:.2f}, PostgreSQL backends {db_cpu / wall:.2f}, everything else "
-            f"{(machine - self_cpu - server_cpu - db_cpu) / wall:.2f}; per request (all in the run): gunicorn "
+            f"{args.server} {server_cpu / wall:.2f}, PostgreSQL backends {db_cpu / wall:.2f}, everything else "
+            f"{(machine - self_cpu - server_cpu - db_cpu) / wall:.2f}; per request (all in the run): {args.server} "
             f"{1000 * server_cpu / total:.1f} ms CPU, PostgreSQL {1000 * db_cpu / total:.1f} ms CPU"
         )
         met = summary["p95"] < args.target_ms and summary["errors"] == 0
@@ -436,11 +447,11 @@ def main() -> None:
             f"{summary['errors']} errors)"
         )
         if summary["errors"]:
-            log = (data_dir / "gunicorn.log").read_text()[-2000:]
-            print(f"\ngunicorn log (tail):\n{log}")
+            log = (data_dir / "server.log").read_text()[-2000:]
+            print(f"\n{args.server} log (tail):\n{log}")
     finally:
         if proc is not None:
-            stop_gunicorn(proc)
+            stop_server(proc)
         if args.db == "postgres":
             try:
                 pg_admin(args.pg, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')

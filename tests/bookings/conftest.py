@@ -70,7 +70,7 @@ def crowded_live_server():
     """pytest-django's live server with a listen backlog for a crowd. Django's test server listens with a
     backlog of 10 connections; 60 residents connecting in the same instant overflow it and the kernel
     resets some connections before Django ever sees them (a limit of the test harness, not of linli: the
-    production server is gunicorn, backlog 2048)."""
+    production server (granian, `linli serve`) listens with a backlog of 2048)."""
     from django.core.servers.basehttp import ThreadedWSGIServer
     from pytest_django.live_server_helper import LiveServer
 

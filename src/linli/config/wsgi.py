@@ -1,4 +1,4 @@
-"""WSGI entry point: `gunicorn linli.config.wsgi`."""
+"""WSGI entry point: `granian --interface wsgi linli.config.wsgi:application` (what `linli serve` runs)."""
 
 import os
 
