@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 from openpyxl import Workbook
 
-from linli.cases.workdays import CalendarNotLoaded, add_working_days
+from linli.cases.models import RequestType
+from linli.cases.workdays import WorkCalendar, add_working_days
 from linli.core.calendar import calendar_file_load, calendar_load
 from linli.core.errors import ApplicationError
 from linli.core.models import CalendarDay
@@ -37,8 +38,9 @@ def at(*args: int) -> dt.datetime:
 
 
 def test_a_csv_file_makes_a_new_year_usable(tmp_path):
-    with pytest.raises(CalendarNotLoaded):
-        add_working_days(at(2027, 1, 1, 9), 1)
+    provisional = WorkCalendar()
+    assert add_working_days(at(2027, 1, 8, 9), 1, provisional) == at(2027, 1, 11, 9)  # before: Saturday rests
+    assert provisional.provisional == {2027}
     path = tmp_path / "2027.csv"
     path.write_text("\ufeff" + GOOD, encoding="utf-8")  # Excel's CSV has a BOM
     assert calendar_file_load(path) == {"years": [2027], "days": 4, "replaced": 0}
@@ -110,3 +112,25 @@ def test_the_command(tmp_path, capsys):
     with pytest.raises(CommandError, match="row 2, kind: a make-up working day falls on a Saturday or Sunday"):
         call_command("calendar_load", "--file", str(path))
     assert CalendarDay.objects.filter(date__year=2027).count() == 4
+
+
+def test_the_command_retimes_open_requests_counted_provisionally(tmp_path, capsys):
+    from linli.cases.models import RequestEvent, ServiceRequest
+    from linli.core.models import User
+
+    year = timezone.localdate().year + 1  # not loaded: its deadlines are provisional
+    saturday = next(dt.date(year, 1, d) for d in range(4, 11) if dt.date(year, 1, d).weekday() == 5)
+    wednesday = next(d for d in range(11, 18) if dt.date(year, 1, d).weekday() == 2)  # before any 春节
+    resident = User.objects.create_user(username="r", role="resident")
+    kind = RequestType.objects.create(code="card", name="卡", deadline_days=20, handling_level="community")
+    request = ServiceRequest.objects.create(
+        request_type=kind, resident=resident, filed_by=resident, area_code="990102001001", description="x",
+        level="community", state="in_progress", submitted_at=timezone.now(), deadline_at=at(year, 1, wednesday, 10),
+    )  # fmt: skip
+    path = tmp_path / "next.csv"
+    path.write_text(f"date,kind,name\n{year}-01-01,休,元旦\n{saturday.isoformat()},班,调休\n", encoding="utf-8")
+    call_command("calendar_load", "--file", str(path))
+    assert "1 open requests re-timed" in capsys.readouterr().out
+    request.refresh_from_db()
+    assert request.deadline_at == at(year, 1, wednesday - 1, 10)  # the make-up Saturday counts: a day sooner
+    assert RequestEvent.objects.filter(request=request, action="retime").count() == 1

@@ -69,6 +69,10 @@ class RequestOut(Schema):
     address: str
     submitted_at: dt.datetime
     deadline_at: dt.datetime
+    deadline_provisional: bool = Field(
+        description="the deadline lies in a year whose official holiday notice is not loaded yet: it is counted "
+        "on the statutory holidays and moves when the notice is loaded"
+    )
     time_left_hours: float | None
     overdue: bool
     paused: bool
@@ -118,6 +122,7 @@ def request_row(request: ServiceRequest, clock: selectors.Clock | None = None) -
         "address": request.address,
         "submitted_at": request.submitted_at,
         "deadline_at": request.deadline_at,
+        "deadline_provisional": clock.provisional,
         "time_left_hours": round(clock.left.total_seconds() / 3600, 2) if clock.running or clock.paused else None,
         "overdue": clock.overdue,
         "paused": clock.paused,

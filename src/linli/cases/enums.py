@@ -32,3 +32,4 @@ class EventAction(models.TextChoices):
     TRANSFER = "transfer", _("transferred")
     ESCALATE = "escalate", _("escalated (overdue)")
     RATE = "rate", _("rated")
+    RETIME = "retime", _("deadline re-timed on the official calendar")

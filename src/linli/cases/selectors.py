@@ -69,6 +69,7 @@ class Clock:
     left: dt.timedelta
     paused: bool
     running: bool
+    provisional: bool = False  # the deadline lies in a year counted on the statutory holidays only
 
     @property
     def overdue(self) -> bool:
@@ -95,8 +96,10 @@ def request_clock(request: ServiceRequest, now: dt.datetime, calendar: WorkCalen
     running = request.state in OPEN_STATES and not paused
     if not (paused or running):
         return Clock(dt.timedelta(0), False, False)
+    calendar = calendar or WorkCalendar()
     since = request.paused_at if paused and request.paused_at is not None else now
-    return Clock(working_time_between(since, request.deadline_at, calendar), paused, running)
+    left = working_time_between(since, request.deadline_at, calendar)
+    return Clock(left, paused, running, calendar.is_provisional(request.deadline_at))
 
 
 @dataclass(frozen=True)

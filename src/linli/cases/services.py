@@ -24,7 +24,6 @@ from linli.cases.workdays import (
     WorkCalendar,
     add_working_days,
     add_working_time,
-    calendar_missing_years,
     working_time_between,
 )
 from linli.core.enums import AuditAction, Role
@@ -95,7 +94,7 @@ TYPE_FIELDS = ("code", "name", "description", "deadline_days", "department", "ha
 
 
 def request_type_check(
-    *, data: Mapping[str, Any], errors: RowErrors, instance: RequestType | None = None, now: dt.datetime
+    *, data: Mapping[str, Any], errors: RowErrors, instance: RequestType | None = None
 ) -> dict[str, Any]:
     present = set(data) if instance is not None else set(TYPE_FIELDS)
     values: dict[str, Any] = {}
@@ -123,14 +122,6 @@ def request_type_check(
             errors.add(0, "deadline_days", _("between 1 and %(n)d working days") % {"n": MAX_DEADLINE_DAYS}, days)
         else:
             values["deadline_days"] = days
-        missing = calendar_missing_years({now.year})
-        if missing:
-            errors.add(
-                0,
-                "deadline_days",
-                _("the holiday calendar for %(year)d is not loaded (run: linli calendar_load %(year)d)")
-                % {"year": missing[0]},
-            )
     if "department" in present:
         values["department"] = text(data.get("department"))
         if len(values["department"]) > 64:
@@ -146,10 +137,10 @@ def request_type_check(
 
 
 @transaction.atomic
-def request_type_create(*, actor: AnyUser, data: Mapping[str, Any], now: dt.datetime | None = None) -> RequestType:
+def request_type_create(*, actor: AnyUser, data: Mapping[str, Any]) -> RequestType:
     require(actor, TYPE_CHANGE)
     errors = RowErrors()
-    values = request_type_check(data=data, errors=errors, now=now or timezone.now())
+    values = request_type_check(data=data, errors=errors)
     errors.raise_if_any("invalid", _("The request type was not saved."))
     request_type = RequestType.objects.create(**values)
     audit_record(actor=actor, action=AuditAction.CREATE, object_type="cases.requesttype", object_id=request_type.code)
@@ -157,12 +148,10 @@ def request_type_create(*, actor: AnyUser, data: Mapping[str, Any], now: dt.date
 
 
 @transaction.atomic
-def request_type_update(
-    *, actor: AnyUser, request_type: RequestType, data: Mapping[str, Any], now: dt.datetime | None = None
-) -> RequestType:
+def request_type_update(*, actor: AnyUser, request_type: RequestType, data: Mapping[str, Any]) -> RequestType:
     require(actor, TYPE_CHANGE)
     errors = RowErrors()
-    values = request_type_check(data=data, errors=errors, instance=request_type, now=now or timezone.now())
+    values = request_type_check(data=data, errors=errors, instance=request_type)
     errors.raise_if_any("invalid", _("The request type was not saved."))
     changed = sorted(k for k, v in values.items() if getattr(request_type, k) != v)
     for field in changed:
@@ -539,6 +528,48 @@ def requests_escalate_overdue(*, now: dt.datetime | None = None) -> list[Service
         )
         escalated.append(request)
     return escalated
+
+
+@transaction.atomic
+def requests_retime(*, years: list[int], before: WorkCalendar, now: dt.datetime | None = None) -> int:
+    """After the official calendar of `years` has been loaded: move the deadline of every open request
+    that falls in those years so that it keeps the working time it had left on the calendar it was
+    computed with (`before`, where these years were provisional). The working time already used up is not
+    recounted; a paused request keeps the time it had left when it was paused. Overdue deadlines stay.
+    Each move is written to the request's event log. Returns how many requests moved."""
+    now = now or timezone.now()
+    after = WorkCalendar()
+    moved = 0
+    candidates = (
+        ServiceRequest.objects.select_for_update()
+        .filter(state__in=OPEN_STATES, deadline_at__gt=now)
+        .order_by("deadline_at", "pk")
+    )
+    for request in candidates:
+        if timezone.localtime(request.deadline_at).year not in years:
+            continue
+        since = request.paused_at if request.state == RequestState.WAITING and request.paused_at else now
+        left = working_time_between(since, request.deadline_at, before)
+        deadline = add_working_time(since, left, after)
+        if deadline == request.deadline_at:
+            continue
+        old, request.deadline_at = request.deadline_at, deadline
+        request.save(update_fields=["deadline_at", "updated_at"])
+        _event(
+            request,
+            actor=None,
+            action=EventAction.RETIME,
+            from_state=request.state,
+            now=now,
+            detail={
+                "years": years,
+                "working_hours_left": round(left / dt.timedelta(hours=1), 2),
+                "deadline_before": old.isoformat(),
+                "deadline_after": deadline.isoformat(),
+            },
+        )
+        moved += 1
+    return moved
 
 
 # Consultations -----------------------------------------------------------------------------------------

@@ -4,34 +4,23 @@ working day (调休) on a weekend is a working day.
 
 Working time runs continuously through a working day (00:00-24:00 local time) and stops on rest days, so
 "5 working days from Wednesday 10:00" is 10:00 of the fifth working day after it, and a pause of half a
-working day moves a deadline by half a working day. A year with no `CalendarDay` row is refused: its
-holidays are unknown, and a deadline computed without them would be wrong."""
+working day moves a deadline by half a working day. A year with no `CalendarDay` row (next year, before
+the State Council's notice is out and loaded) is counted on its statutory holidays with their make-up rest
+days (`linli.core.calendar.statutory_days`) and marked provisional: the weekend swaps (调休) of the notice
+are not known yet. Loading the year (`linli calendar_load`) re-times the open requests whose deadlines were
+provisional (`linli.cases.services.requests_retime`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from linli.core.errors import ApplicationError
+from linli.core.calendar import statutory_days
 from linli.core.models import CalendarDay
 
 DAY = dt.timedelta(days=1)
-
-
-class CalendarNotLoaded(ApplicationError):
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            "calendar_not_loaded",
-            _(
-                "The holiday calendar for %(year)d is not loaded (run: linli calendar_load --year %(year)d, or "
-                "linli calendar_load --file with the year's official days)."
-            )
-            % {"year": year},
-            {"year": year},
-            status=503,
-        )
 
 
 def calendar_missing_years(years: list[int] | set[int]) -> list[int]:
@@ -41,18 +30,33 @@ def calendar_missing_years(years: list[int] | set[int]) -> list[int]:
 
 
 class WorkCalendar:
-    """Which days are working days; reads each year's calendar once."""
+    """Which days are working days; reads each year's calendar once. A year that is not loaded is taken
+    from the statutory holidays and remembered in `provisional`."""
 
     def __init__(self) -> None:
         self._years: dict[int, dict[dt.date, str]] = {}
+        self.provisional: set[int] = set()
 
     def _year(self, year: int) -> dict[dt.date, str]:
         if year not in self._years:
             days = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "kind"))
             if not days:
-                raise CalendarNotLoaded(year)
+                days = dict.fromkeys(statutory_days(year), CalendarDay.Kind.HOLIDAY.value)
+                self.provisional.add(year)
             self._years[year] = days
         return self._years[year]
+
+    def preload(self, years: Iterable[int]) -> WorkCalendar:
+        """Read `years` now (a snapshot of the calendar before it changes); returns the calendar."""
+        for year in years:
+            self._year(year)
+        return self
+
+    def is_provisional(self, moment: dt.datetime) -> bool:
+        """Whether the working days up to `moment` rest on a year whose official calendar is not loaded."""
+        year = _local(moment).year
+        self._year(year)
+        return year in self.provisional
 
     def is_working(self, day: dt.date) -> bool:
         kind = self._year(day.year).get(day)
@@ -89,7 +93,7 @@ def add_working_time(start: dt.datetime, amount: dt.timedelta, calendar: WorkCal
 
 def add_working_days(start: dt.datetime, n: int, calendar: WorkCalendar | None = None) -> dt.datetime:
     """The moment `n` working days after `start`: filed Wednesday 10:00, 1 working day later is 10:00 of the
-    next working day. Raises `CalendarNotLoaded` for a year whose calendar is missing."""
+    next working day."""
     return add_working_time(start, n * DAY, calendar)
 
 

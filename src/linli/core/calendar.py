@@ -1,6 +1,7 @@
 """The official Chinese calendar of public holidays and make-up working days (调休), from the
 chinesecalendar package, or for a year the package does not know yet from a data file an admin writes from
-the State Council's notice (`linli calendar_load --file 2027.csv`).
+the State Council's notice (`linli calendar_load --file 2027.csv`). Until a year's notice is loaded, its
+statutory holidays (`statutory_days`) stand in for it, provisionally.
 
 Every day of an official holiday period is stored as a holiday, weekends included: a facility open on
 Saturdays but closed on public holidays must know that the Saturday in the Spring Festival week is one.
@@ -21,6 +22,45 @@ from django.utils.translation import gettext as _
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.models import CalendarDay
 from linli.core.parsing import blank, date_value, text
+
+# The law's holidays, before the year's notice is out ---------------------------------------------------
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def statutory_days(year: int) -> dict[datetime.date, str]:
+    """The rest days that 《全国年节及纪念日放假办法》 (as revised in 2024, in force from 2025) fixes for
+    every year, without the State Council's yearly notice: 元旦 1 January, 春节 New Year's Eve and the first
+    three days of the lunar year, 清明 the day of the solar term, 劳动节 1-2 May, 端午 the 5th of the 5th
+    lunar month, 中秋 the 15th of the 8th, 国庆 1-3 October; and, as the law requires, a holiday that falls
+    on a Saturday or Sunday is made up on the next working day (补假). Which weekends the notice will swap
+    into longer breaks (调休) is not knowable before it is published, so a calendar built from these days is
+    provisional: date -> the holiday's name."""
+    from lunardate import LunarDate
+
+    def lunar(month: int, day: int) -> datetime.date:
+        return LunarDate(year, month, day).to_solar_date()
+
+    new_year = lunar(1, 1)
+    qingming = next(
+        d
+        for d, name in chinese_calendar.get_solar_terms(datetime.date(year, 4, 1), datetime.date(year, 4, 10))
+        if name == "清明"
+    )
+    days: dict[datetime.date, str] = {datetime.date(year, 1, 1): "元旦"}
+    days.update((new_year + k * ONE_DAY, "春节") for k in range(-1, 3))
+    days[qingming] = "清明节"
+    days.update((datetime.date(year, 5, d), "劳动节") for d in (1, 2))
+    days[lunar(5, 5)] = "端午节"
+    days[lunar(8, 15)] = "中秋节"
+    days.update((datetime.date(year, 10, d), "国庆节") for d in (1, 2, 3))
+    for day, name in sorted(days.items()):
+        if day.weekday() >= 5:  # 补假: the next weekday that is not already a rest day
+            extra = day + ONE_DAY
+            while extra.weekday() >= 5 or extra in days:
+                extra += ONE_DAY
+            days[extra] = name
+    return {day: days[day] for day in sorted(days) if day.year == year}
 
 
 def calendar_years() -> list[int]:

@@ -44,7 +44,6 @@ from linli.bookings.venues import closed_holidays, opening_spans, within_opening
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
 from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
 from linli.cases.workdays import (
-    CalendarNotLoaded,
     WorkCalendar,
     add_working_days,
     add_working_time,
@@ -442,10 +441,7 @@ class _Builder:
         if done_at is None:
             late = rng.random() < 0.13
             share = float(rng.uniform(1.1, 2.6)) if late else float(rng.beta(2, 3))
-            try:
-                done_at = add_working_time(submitted, max(0.1, share * kind.deadline_days) * DAY, cal)
-            except CalendarNotLoaded:  # finishing beyond the known calendar: not done by now anyway
-                done_at = self.now + 365 * DAY
+            done_at = add_working_time(submitted, max(0.1, share * kind.deadline_days) * DAY, cal)
         steps = sorted(self._moment(submitted, done_at) for _ in range(2))
         pause = rng.random() < (0.4 if done_at > self.now else 0.1)
 

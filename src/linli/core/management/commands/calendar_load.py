@@ -1,15 +1,24 @@
 """`linli calendar_load [--year Y ...]`: load the official public holidays and make-up working days from
 the chinesecalendar package; `linli calendar_load --file 2027.csv` (or .xlsx; columns date, kind, name)
-replaces the years in the file from the admin's own data file, for a year the package does not know yet."""
+replaces the years in the file from the admin's own data file, for a year the package does not know yet.
+Open requests whose deadlines were counted provisionally in a loaded year are re-timed on it (each move is
+in the request's log)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
 
+from linli.cases.services import requests_retime
+from linli.cases.workdays import WorkCalendar
 from linli.core.calendar import calendar_file_load, calendar_load, calendar_years
 from linli.core.errors import ApplicationError
+
+# a deadline is at most a year and a half of working days away (cases.services.MAX_DEADLINE_DAYS)
+YEARS_AHEAD = 2
 
 
 class Command(BaseCommand):
@@ -32,6 +41,16 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        this_year = timezone.localdate().year
+        # the calendar the open requests' deadlines were counted on, read before it changes
+        before = WorkCalendar().preload(range(this_year, this_year + YEARS_AHEAD + 1))
+        with transaction.atomic():
+            years = self.load(options)
+            moved = requests_retime(years=years, before=before)
+        if moved:
+            self.stdout.write(f"{moved} open requests re-timed on the loaded calendar")
+
+    def load(self, options: dict[str, Any]) -> list[int]:
         if options["file"]:
             try:
                 loaded = calendar_file_load(options["file"])
@@ -44,9 +63,10 @@ class Command(BaseCommand):
                     f"(replacing {loaded['replaced']})"
                 )
             )
-            return
+            return list(loaded["years"])
         try:
             result = calendar_load(options["years"])
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
         self.stdout.write(self.style.SUCCESS(f"calendar: {result['created']} created, {result['updated']} updated"))
+        return list(options["years"] or calendar_years())
