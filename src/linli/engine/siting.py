@@ -917,12 +917,14 @@ def mclp(
     """Maximal covering: open `p` new sites (besides `existing`, whose coverage counts) maximising the
     weight of the demand points within `radius` of an open site (Church & ReVelle 1974).
 
-    HiGHS stops once the proven gap is at most `mip_gap` (0: prove optimality); `upper_bound` is HiGHS's
+    The solve stops once the proven gap is at most `mip_gap` (0: prove optimality); `upper_bound` is the
     proven bound (rounded down when all weights are integers), `gap` is measured from it and `optimal` is
-    True only when that gap is 0. Before solving, demand points covered by `existing` or by no candidate are dropped,
-    points with the same covering candidates merged and dominated candidates dropped. A heuristic search
-    (swaps, LP-guided neighbourhood MIPs; `mclp_search`) runs first and then beside HiGHS's
-    branch-and-bound, which starts from its best solution; the result is the best solution either finds.
+    True only when that gap is 0. Before solving, demand points covered by `existing` or by no candidate are
+    dropped, points with the same covering candidates merged and dominated candidates dropped. Then
+    (`mclp_search.solve`) the LP relaxation, a bound with the site limit priced at the LP's site price
+    (small MIPs solved in integers; usually enough on clustered demand) beside a heuristic search (swaps,
+    LP-guided neighbourhood MIPs), and, if that bound does not prove the gap, HiGHS's branch-and-bound from
+    the search's best; the result is the best solution found.
     Model: max sum w_i c_i, c_i <= sum of the covering x_j, sum x_j <= p, with binary x and c in [0, 1]
     (integral at an optimum)."""
     t0 = time.perf_counter()
