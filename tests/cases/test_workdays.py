@@ -117,3 +117,21 @@ def test_loading_the_year_retimes_open_requests_with_provisional_deadlines(cal20
     assert dt.datetime.fromisoformat(event.detail["deadline_before"]) == at(2027, 1, 19, 10)
     assert event.detail["working_hours_left"] == 20 * 24
     assert requests_retime(years=[2027], before=WorkCalendar(), now=now) == 0  # nothing moves twice
+
+
+def test_a_paused_request_is_retimed_even_when_the_notice_comes_after_its_old_deadline(cal2026, tmp_path):
+    resident = User.objects.create_user(username="r", role="resident", home_area_code="990102001001")
+    kind = RequestType.objects.create(code="card", name="卡", deadline_days=20, handling_level="community")
+    before = WorkCalendar().preload([2027])
+    waiting = ServiceRequest.objects.create(
+        request_type=kind, resident=resident, filed_by=resident, area_code="990102001001", description="x",
+        level="community", state=RequestState.WAITING, submitted_at=at(2026, 12, 21, 10),
+        paused_at=at(2026, 12, 22, 10), deadline_at=at(2027, 1, 19, 10),
+    )  # fmt: skip
+    path = tmp_path / "2027.csv"
+    path.write_text("date,kind,name\n2027-01-01,休,元旦\n2027-01-09,班,元旦\n")
+    calendar_file_load(path)
+    # loaded on 25 Jan, after the old deadline; the clock is paused, so the time left still counts
+    assert requests_retime(years=[2027], before=before, now=at(2027, 1, 25, 9)) == 1
+    waiting.refresh_from_db()
+    assert waiting.deadline_at == at(2027, 1, 18, 10)

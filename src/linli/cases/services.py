@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -535,14 +536,15 @@ def requests_retime(*, years: list[int], before: WorkCalendar, now: dt.datetime 
     """After the official calendar of `years` has been loaded: move the deadline of every open request
     that falls in those years so that it keeps the working time it had left on the calendar it was
     computed with (`before`, where these years were provisional). The working time already used up is not
-    recounted; a paused request keeps the time it had left when it was paused. Overdue deadlines stay.
+    recounted; a paused request keeps the time it had left when it was paused. Overdue deadlines of running
+    requests stay.
     Each move is written to the request's event log. Returns how many requests moved."""
     now = now or timezone.now()
     after = WorkCalendar()
     moved = 0
     candidates = (
         ServiceRequest.objects.select_for_update()
-        .filter(state__in=OPEN_STATES, deadline_at__gt=now)
+        .filter(Q(deadline_at__gt=now) | Q(state=RequestState.WAITING, paused_at__isnull=False), state__in=OPEN_STATES)
         .order_by("deadline_at", "pk")
     )
     for request in candidates:
