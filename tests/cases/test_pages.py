@@ -68,3 +68,19 @@ def test_types_page_and_public_faq(client, users, calendar2026):
     client.logout()
     faq = client.get("/requests/faq/")
     assert faq.status_code == 200 and "几点开门？" in faq.content.decode() and "九点开门" in faq.content.decode()
+
+
+def test_a_deadline_in_a_year_without_the_notice_is_marked_provisional(client, users, rtype, token_for):
+    # 2026 is loaded, 2027 is not: 5 working days from Mon 28 Dec 2026 end on Tue 5 Jan 2027 (1 Jan off)
+    late = request_file(actor=users["resident"], request_type=rtype, description="年底", now=at(2026, 12, 28, 10))
+    early = request_file(actor=users["resident"], request_type=rtype, description="九月", now=at(2026, 9, 14, 10))
+    assert late.deadline_at == at(2027, 1, 5, 10)
+    login(client, users["resident"])
+    assert "(暂定)" in client.get(f"/requests/{late.pk}/").content.decode()
+    assert "(暂定)" not in client.get(f"/requests/{early.pk}/").content.decode()
+    login(client, users["community"])
+    queue = client.get("/requests/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert queue.count('data-testid="provisional"') == 1
+    auth = token_for(users["resident"])
+    rows = {r["id"]: r for r in client.get("/api/cases/requests", **auth).json()}
+    assert rows[late.pk]["deadline_provisional"] is True and rows[early.pk]["deadline_provisional"] is False

@@ -22,13 +22,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def calendar(transactional_db):
-    """The official holidays of the weeks around today: deadlines count working days, and linli refuses to
-    compute one in a year whose holidays it does not know."""
+    """The official holidays of the weeks around today where the package knows them (deadlines count
+    working days; a year it does not know yet runs on the statutory holidays, provisionally)."""
     today = timezone.localdate()
-    years = {(today + dt.timedelta(days=d)).year for d in (-20, 15)}
-    if not years <= set(calendar_years()):
-        pytest.skip(f"the chinesecalendar package does not know {sorted(years)}")
-    calendar_load(sorted(years))
+    years = {(today + dt.timedelta(days=d)).year for d in (-20, 15)} & set(calendar_years())
+    if years:
+        calendar_load(sorted(years))
 
 
 @pytest.fixture
