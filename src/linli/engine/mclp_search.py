@@ -3,11 +3,11 @@ HiGHS's branch-and-bound when the bound is not enough.
 
 `solve` solves the LP relaxation (interior point method), then computes `priced_bound` (the site limit
 priced at the LP's price of a site: the problem falls apart into small MIPs that HiGHS solves in
-integers, a bound far tighter than the LP's on clustered demand) while the search runs beside it (swap
-descent, then rounds of neighbourhood MIPs and perturbations); the pieces' own best sites, cut to q, are
-offered to the search. When the bound proves the requested gap, that is the answer. Otherwise HiGHS
-starts on the model without the candidates that cannot matter (`opening_bounds`), from the best
-solution found, in a worker thread (HiGHS releases the GIL while it runs), and the search goes on in the
+integers on both cores, a bound far tighter than the LP's on clustered demand); the pieces' own best
+sites, cut to q and improved by swaps, are the first incumbent. When the bound proves the requested
+gap, that is the answer. Otherwise HiGHS starts on the model without the candidates that cannot matter
+(`opening_bounds`), from the best solution found, in a worker thread (HiGHS releases the GIL while it
+runs), and the search (swap descent, then rounds of neighbourhood MIPs and perturbations) goes on in the
 calling thread until HiGHS stops. Solutions HiGHS finds feed the search; the bound reported is the least
 of the proven ones, valid whatever the search does, and the solution is the best either found.
 
@@ -308,6 +308,11 @@ def opening_bounds(cov: Coverage, q: int, lam: np.ndarray) -> np.ndarray:
     return base + np.where(s >= order[q - 2], top, top - order[q - 1] + s)
 
 
+# Groups of candidates above this size are cut in two for the priced bound: on the city benchmark a group
+# of 401 took 24-33 s whole and 18 s cut into 286 + 115, and cutting finer lost too much (docs/benchmarks.md)
+MAX_PIECE = 300
+
+
 @dataclass(frozen=True)
 class PricedBound:
     """The Lagrangian bound of `priced_bound`: `bound` >= the covered weight of every solution of at most q
@@ -330,7 +335,7 @@ def priced_bound(
     *,
     rel_gap: float = 0.0,
     row_prices: np.ndarray | None = None,
-    max_piece: int = 150,
+    max_piece: int = MAX_PIECE,
 ) -> PricedBound:
     """An upper bound on the best coverage by q sites from the problem with the limit priced instead.
 
@@ -627,9 +632,9 @@ def solve(
     priced: PricedBound | None = None
     if relaxation is not None and price:
         # The bound with the site limit priced at the LP's price of a site (its pieces on both cores): first
-        # with the larger groups of candidates cut into pieces of at most 300 (fast, a little weaker),
-        # then, if that is not enough, whole. The search waits: the pieces' sites are a good start.
-        for max_piece in (300, cov.m):
+        # with the larger groups of candidates cut into pieces of at most MAX_PIECE (faster, a little
+        # weaker), then, if that is not enough, whole. The search waits: the pieces' sites are a good start.
+        for max_piece in (MAX_PIECE, cov.m):
             until = time.perf_counter() + priced_share * max(0.0, deadline - time.perf_counter())
             this = priced_bound(cov, q, relaxation.site_price, until, rel_gap=mip_gap / 2,
                                 row_prices=relaxation.lam, max_piece=max_piece)  # fmt: skip
