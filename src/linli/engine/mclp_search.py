@@ -713,14 +713,13 @@ def solve(
     sites, value, _ = inc.get()
     if log:
         print(f"search: {value + offset:.0f} at the end", flush=True)
-    bound = max(float(info.mip_dual_bound), left_out + offset)
-    if priced is not None:
-        bound = min(bound, priced.bound + offset)
+    searched = max(float(info.mip_dual_bound), left_out + offset)  # HiGHS's, and the left-out candidates'
+    bound = searched if priced is None else min(searched, priced.bound + offset)
     return Outcome(
         sites=sites,
         value=value,
         bound=bound if np.isfinite(bound) else np.inf,
         optimal=bool(status) and status[0] == highspy.HighsModelStatus.kOptimal,
         candidates=model.m,
-        proof="priced" if bound < max(float(info.mip_dual_bound), left_out + offset) else "branch-and-bound",
+        proof="priced" if bound < searched else "branch-and-bound",
     )
