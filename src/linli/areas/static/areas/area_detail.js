@@ -35,7 +35,7 @@
           onEachFeature: function (f, l) {
             if (f.properties.role === "child") {
               var label = f.properties.name + (f.properties.residents != null ? " · " + f.properties.residents + " " + config.labelResidents : "");
-              l.bindTooltip(label);
+              l.bindTooltip(linli.text(label));
               l.on("click", function () { window.location = urls.detail.replace("CODE", f.properties.code); });
             }
           },
@@ -58,7 +58,7 @@
   function drawCharts(chart, config) {
     var age = echarts.init(document.getElementById("age-chart"));
     age.setOption({
-      tooltip: { trigger: "axis" },
+      tooltip: { trigger: "axis", renderMode: "richText" },
       grid: { left: 60, right: 16, top: 16, bottom: 32 },
       xAxis: { type: "category", data: chart.ageGroups },
       yAxis: { type: "value" },
@@ -69,7 +69,7 @@
     if (el && chart.children.length) {
       var children = echarts.init(el);
       children.setOption({
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
         legend: { top: 0 },
         grid: { left: 90, right: 16, top: 32, bottom: 24 },
         xAxis: { type: "value" },

@@ -16,13 +16,13 @@
     if (data.radius) {
       map.fitBounds(point.toBounds(data.radius * 2), { padding: [10, 10], animate: false });
       L.circle(point, { radius: data.radius, color: "#1d4ed8", weight: 1, fillOpacity: 0.08 })
-        .bindTooltip(config.labelRadius + " " + data.radius + " m")
+        .bindTooltip(linli.text(config.labelRadius, " ", data.radius, " m"))
         .addTo(map);
     } else {
       map.setView(point, 16);
     }
     L.circleMarker(point, { radius: 8, color: "#b42318", weight: 2, fillColor: "#b42318", fillOpacity: 0.7 })
-      .bindTooltip(data.name)
+      .bindTooltip(linli.text(data.name))
       .addTo(map);
     el.dataset.points = "1";
   });

@@ -31,7 +31,7 @@
     points.forEach(function (p) {
       L.circleMarker([p.lat, p.lon], {
         radius: 8, weight: 2, color: p.open ? "#15803d" : "#6b7280", fillOpacity: 0.7,
-      }).bindTooltip(p.name + " · " + (p.open ? config.labelOpen : config.labelClosed)).addTo(layer);
+      }).bindTooltip(linli.text(p.name, " · ", p.open ? config.labelOpen : config.labelClosed)).addTo(layer);
     });
     if (config.lon && config.lat) {
       L.circleMarker([+config.lat, +config.lon], { radius: 6, color: "#b42318", fillOpacity: 1 }).addTo(layer);

@@ -12,7 +12,7 @@
       var categories = { type: "category", data: c.labels, inverse: c.horizontal, axisLabel: { width: 120, overflow: "truncate" } };
       var values = { type: "value", minInterval: 1 };
       chart.setOption({
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
         grid: { left: c.horizontal ? 130 : 40, right: 16, top: 16, bottom: 28 },
         xAxis: c.horizontal ? values : categories,
         yAxis: c.horizontal ? categories : values,

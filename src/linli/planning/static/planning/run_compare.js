@@ -6,7 +6,7 @@
     var el = document.getElementById("compare-chart");
     var chart = echarts.init(el);
     chart.setOption({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText" },
       legend: { top: 0 },
       grid: { left: 110, right: 24, top: 32, bottom: 24 },
       xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },

@@ -85,7 +85,7 @@
         var p = f.properties;
         var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
         var marker = L.circleMarker(ll, Object.assign({ renderer: renderer }, pointStyle(p)));
-        marker.bindTooltip((p.distance_m == null ? config.labelBeyond : p.distance_m + " m") + " · " + p.weight);
+        marker.bindTooltip(linli.text(p.distance_m == null ? config.labelBeyond : p.distance_m + " m", " · ", p.weight));
         marker.addTo(points);
         n++;
         if (!p.covered) {
@@ -106,7 +106,7 @@
           pointToLayer: function (f, ll) {
             return L.circleMarker(ll, { renderer: renderer, radius: 6, color: "#fff", weight: 1.5, fillColor: "#1d4ed8", fillOpacity: 1 });
           },
-          onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + " · " + f.properties.type_name); },
+          onEachFeature: function (f, l) { l.bindTooltip(linli.text(f.properties.name, " · ", f.properties.type_name)); },
         }).addTo(facilities);
         el.dataset.facilities = String(data.features.length);
       });
@@ -146,7 +146,7 @@
     var el = document.getElementById("coverage-chart");
     var c = echarts.init(el);
     c.setOption({
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
+      tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, renderMode: "richText", valueFormatter: function (v) { return v == null ? "—" : v + "%"; } },
       grid: { left: 110, right: 40, top: 16, bottom: 24 },
       xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", data: chart.names, inverse: true },

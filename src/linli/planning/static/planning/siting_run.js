@@ -58,7 +58,7 @@
           }).addTo(existing);
           var code = data.existing_codes && data.existing_codes[i];
           if (code) {
-            m.bindTooltip(code);
+            m.bindTooltip(linli.text(code));
             m.on("click", function () { window.location = urls.facility.replace("CODE", code); });
           }
         });
@@ -68,7 +68,7 @@
         data.sites.forEach(function (p) {
           L.marker([p[1], p[0]], {
             icon: L.divIcon({ className: "", html: '<div style="font-size:22px;line-height:22px;color:#16a34a;text-shadow:0 0 2px #fff">★</div>', iconSize: [22, 22], iconAnchor: [11, 11] }),
-          }).bindTooltip("#" + p[2]).addTo(sites);
+          }).bindTooltip(linli.text("#", p[2])).addTo(sites);
           if (data.radius_m) {
             L.circle([p[1], p[0]], { radius: data.radius_m, color: "#16a34a", weight: 1, fillOpacity: 0.05, interactive: false }).addTo(sites);
           }
