@@ -17,6 +17,7 @@ from linli.areas.enums import AreaLevel
 from linli.areas.io import AreaRow
 from linli.areas.models import Area, ResidentialPoint
 from linli.areas.services import area_rows_write
+from linli.core.errors import ApplicationError
 from linli.core.models import User
 from linli.demo.history import demo_history_load
 from linli.demo.idle_spaces import demo_idle_spaces_load
@@ -33,7 +34,29 @@ def _noop(done: int, total: int, message: str = "") -> None:
     return None
 
 
+# Every area code of the demo district starts with this (the fictional province 99).
+DEMO_CODE_PREFIX = "99"
+
+
+def demo_refusal() -> str | None:
+    """Why the demo district may not be loaded into this database, or None when it may.
+
+    The demo creates accounts with a published password (a superuser among them) and a fictional district:
+    it is never loaded on a production instance, nor into a database that holds any area outside the demo's
+    own codes (real data)."""
+    if settings.PRODUCTION:
+        return _("This is a production instance: the demo district is never loaded here.")
+    real = Area.objects.exclude(code__startswith=DEMO_CODE_PREFIX).order_by("code").first()
+    if real is not None:
+        return _("This database holds real areas (%(name)s, %(code)s): the demo district is loaded only into an "
+                 "empty database.") % {"name": real.name, "code": real.code}  # fmt: skip
+    return None
+
+
 def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str, Any]:
+    refusal = demo_refusal()
+    if refusal:
+        raise ApplicationError("demo_refused", refusal, status=409)
     report = progress or _noop
     report(0, STEPS, _("generating the district"))
     district = generate_district(seed)
