@@ -176,8 +176,8 @@ def type_list(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            data = {k: request.POST.get(k, "") for k in services.TYPE_FIELDS if k != "active"}
-            services.request_type_create(actor=request.user, data=data)
+            fields = {k: request.POST.get(k, "") for k in services.TYPE_FIELDS if k != "active"}
+            services.request_type_create(actor=request.user, fields=services.RequestTypeInput(**fields))
         except ApplicationError as exc:
             errors = _field_errors(exc)
         else:
