@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from linli.feedback import services
 from linli.feedback.models import Need, NeedUpdate, Survey, SurveyResponse
+from linli.feedback.services import QuestionInput
 from tests.conftest import login
 from tests.feedback.conftest import qid
 
@@ -87,7 +88,7 @@ def test_closed_survey_page_refuses(client, users, area_tree):
     today = timezone.localdate()
     survey = services.survey_create(
         actor=users["community"], title="旧问卷", area_code="990102001001", opens_on=today - dt.timedelta(days=9),
-        closes_on=today - dt.timedelta(days=2), questions=[{"kind": "rating", "text": "打分"}],
+        closes_on=today - dt.timedelta(days=2), questions=[QuestionInput(kind="rating", text="打分")],
     )  # fmt: skip
     login(client, users["resident"])
     page = client.get(f"/feedback/surveys/{survey.pk}/").content.decode()

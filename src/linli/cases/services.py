@@ -90,6 +90,7 @@ def _require_resident(actor: AnyUser, request: ServiceRequest) -> None:
 
 # Request types -----------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, kw_only=True)
 class RequestTypeInput:
     """The fields of a request type as given by a form, the API or a spreadsheet: values are checked (and

@@ -58,7 +58,12 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in form}
         try:
-            need = services.need_propose(actor=user, **form)  # type: ignore[arg-type]
+            need = services.need_propose(
+                actor=user,  # type: ignore[arg-type]
+                title=form["title"],
+                description=form["description"],
+                domain=form["domain"],
+            )
         except ApplicationError as exc:
             errors, status = _by_field(_problems(exc)), 400
         else:
@@ -231,7 +236,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
                 facility_code=form["facility"],
                 service_item_code=form["service_item"],
                 questions=[
-                    {"text": b["text"], "kind": b["kind"], "options": b["options"], "required": b["required"]}
+                    services.QuestionInput(text=b["text"], kind=b["kind"], options=b["options"], required=b["required"])
                     for b in used
                 ],
             )
