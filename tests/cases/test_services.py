@@ -9,6 +9,7 @@ import pytest
 
 from linli.cases.models import Consultation, RequestEvent, RequestType, ServiceRequest
 from linli.cases.selectors import faq_public, request_queue, requests_visible
+from linli.cases.services import RequestTypeInput as Fields
 from linli.cases.services import (
     consultation_answer,
     consultation_ask,
@@ -21,7 +22,6 @@ from linli.cases.services import (
     request_type_update,
     requests_escalate_overdue,
 )
-from linli.cases.services import RequestTypeInput as Fields
 from linli.core.errors import ApplicationError
 from tests.cases.conftest import at
 
