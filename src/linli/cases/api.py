@@ -197,7 +197,7 @@ def _no_such(field: str) -> ApplicationError:
 def _resident(resident_id: int | None) -> User | None:
     if resident_id is None:
         return None
-    found = User.objects.filter(pk=resident_id).first()
+    found = selectors.person_by_id(pk=resident_id)
     if found is None:
         raise _no_such("resident")
     return found
@@ -249,7 +249,7 @@ def request_transfer(request: HttpRequest, request_id: int, payload: TransferIn)
     found = selectors.request_get(viewer=request.user, pk=request_id)
     handler = None
     if payload.handler_id is not None:
-        handler = User.objects.filter(pk=payload.handler_id).first()
+        handler = selectors.person_by_id(pk=payload.handler_id)
         if handler is None:
             raise _no_such("handler")
     services.request_transfer(

@@ -126,7 +126,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             what = request.POST.get("do", "")
             if what == "transfer":
                 handler_id = request.POST.get("handler") or None
-                handler = User.objects.filter(pk=handler_id).first() if handler_id else None
+                handler = selectors.person_by_id(pk=handler_id)
                 services.request_transfer(
                     actor=request.user,
                     request=found,

@@ -16,13 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.areas.codes import prefix_of
-from linli.areas.models import Area
 from linli.areas.selectors import areas_visible
 from linli.catalog.enums import Domain
-from linli.catalog.models import ServiceItem
 from linli.core.errors import ApplicationError
-from linli.core.permissions import filter_scope, require
-from linli.facilities.models import Facility
+from linli.core.permissions import require
 from linli.feedback import selectors, services
 from linli.feedback.enums import CHOICE_KINDS, RATING_MAX, RATING_MIN, SUPPORTABLE, NeedStatus, QuestionKind, SurveyKind
 from linli.feedback.models import Survey
@@ -74,7 +71,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     needs = list(selectors.needs_ranked(viewer=user, area=area, status=state))
     supported = selectors.needs_supported_by(viewer=user, needs=needs)
     staff = selectors.is_staff_viewer(user)
-    home = Area.objects.filter(code=getattr(user, "home_area_code", "") or "").first()
+    home = selectors.home_area(viewer=user)
     rows = [
         {
             "need": need,
@@ -121,7 +118,7 @@ def _need_page(request: HttpRequest, need: Any, errors: dict[str, list[str]] | N
             "may_support": getattr(user, "home_area_code", "") == need.area_code and need.status in SUPPORTABLE,
             "may_change": selectors.may_change(user, need.area_code),
             "proposer": selectors.proposer_name(viewer=user, need=need),
-            "updates": need.updates.all(),
+            "updates": selectors.need_history(need=need),
             "answer_statuses": [c for c in NeedStatus.choices if c[0] != NeedStatus.OPEN],
             "errors": errors or {},
             "posted": request.POST if request.method == "POST" else {},
@@ -263,8 +260,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "has_errors": bool(errors) or any(b["errors"] for b in blocks),
             "areas": areas,
-            "facilities": filter_scope(user, Facility.objects.order_by("area_code", "code")),
-            "items": ServiceItem.objects.order_by("domain", "code"),
+            "facilities": selectors.survey_facilities(viewer=user),
+            "items": selectors.survey_service_items(),
             "kinds": QuestionKind.choices,
             "survey_kinds": SurveyKind.choices,
             "template": services.satisfaction_template(),
