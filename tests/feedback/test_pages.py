@@ -118,10 +118,13 @@ def test_survey_builder(client, users, area_tree):
         "q-3-text": "活动打分",
         "q-3-kind": "rating",
     }
-    bad = {**data, "q-3-kind": "single"}
+    bad = {**data, "q-3-kind": "single", "closes_on": "2000-01-01"}
     response = client.post("/feedback/surveys/new/", bad)
     assert response.status_code == 400
-    assert "options" in response.content.decode()
+    page = response.content.decode()
+    # Problems are named by the builder's own labels (in the user's language), not the services' field names.
+    assert "选项（选择题，每行一个）: " in page and "截止日期: " in page
+    assert "closes_on: " not in page
     assert not Survey.objects.exists()
     response = client.post("/feedback/surveys/new/", data)
     assert response.status_code == 302

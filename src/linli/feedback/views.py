@@ -42,6 +42,23 @@ def _by_field(problems: list[dict[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
+def _survey_labels() -> dict[str, str]:
+    """The fields the survey services name in a refusal, as the survey builder labels them."""
+    return {
+        "title": _("Title"),
+        "description": _("Description"),
+        "area_code": _("Area it targets"),
+        "opens_on": _("Opens on"),
+        "closes_on": _("Closes on"),
+        "kind": _("Kind"),
+        "facility": _("Facility"),
+        "service_item": _("Service item"),
+        "questions": _("Question"),
+        "text": _("Question"),
+        "options": _("Options (choice questions, one per line)"),
+    }
+
+
 # Needs ----------------------------------------------------------------------------------------------------
 
 
@@ -239,12 +256,14 @@ def survey_create(request: HttpRequest) -> HttpResponse:
             )
         except ApplicationError as exc:
             offset = len(services.satisfaction_template()) if form["kind"] == SurveyKind.SATISFACTION else 0
+            labels = _survey_labels()
             for item in _problems(exc):
                 index = int(item.get("row") or 0) - offset - 1
+                field = str(item.get("field") or "")
                 if 0 <= index < len(used):
-                    used[index]["errors"].append(f"{item['field']}: {item['message']}")
+                    used[index]["errors"].append(f"{labels.get(field, field)}: {item['message']}")
                 else:
-                    errors.setdefault(str(item.get("field") or ""), []).append(str(item["message"]))
+                    errors.setdefault(labels.get(field, field), []).append(str(item["message"]))
             if not errors and not any(b["errors"] for b in blocks):
                 errors[""] = [exc.message]
         else:
