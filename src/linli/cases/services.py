@@ -216,7 +216,7 @@ def _event(
     )
 
 
-def _coordinate(value: Any, field: str, low: float, high: float, errors: RowErrors) -> float | None:
+def _coordinate(value: float | str | None, field: str, low: float, high: float, errors: RowErrors) -> float | None:
     if value is None or value == "":
         return None
     try:
@@ -238,8 +238,8 @@ def request_file(
     description: str,
     resident: User | None = None,
     address: str = "",
-    lon: Any = None,
-    lat: Any = None,
+    lon: float | str | None = None,
+    lat: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """A resident files a request; staff file one for a resident of their scope (代办, `resident` given).
@@ -464,7 +464,12 @@ def request_transfer(
 
 @transaction.atomic
 def request_rate(
-    *, actor: AnyUser, request: ServiceRequest, rating: Any, comment: str = "", now: dt.datetime | None = None
+    *,
+    actor: AnyUser,
+    request: ServiceRequest,
+    rating: int | str | None,
+    comment: str = "",
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """The resident rates a closed request once: 1-5 and a comment."""
     now = now or timezone.now()
