@@ -112,8 +112,8 @@ def test_request_type_api_names_bad_fields_and_patches_only_what_is_sent(client,
         "handling_level": "town",
         "active": True,
     }
-    closed = patch(client, "/api/cases/types/card", {"active": False}, district).json()
-    assert closed["active"] is False and closed["deadline_days"] == 9
+    closed = patch(client, "/api/cases/types/card", {"active": False, "department": None}, district).json()
+    assert closed["active"] is False and closed["deadline_days"] == 9 and closed["department"] == "民政"
     refused = patch(client, "/api/cases/types/card", {"deadline_days": 0}, district)
     assert refused.status_code == 400 and refused.json()["detail"]["errors"][0]["field"] == "deadline_days"
     assert patch(client, "/api/cases/types/card", {"name": "x"}, token_for(users["community"])).status_code == 403
