@@ -85,3 +85,35 @@ def test_escalate_overdue_command(users, rtype):
     call_command("escalate_overdue", "--at", "2026-09-20T11:00")
     request.refresh_from_db()
     assert request.level == "town" and request.events.filter(action="escalate").count() == 1
+
+
+def patch(client, url, data, auth):
+    return client.patch(url, data, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **auth)
+
+
+def test_request_type_api_names_bad_fields_and_patches_only_what_is_sent(client, users, calendar2026, token_for):
+    district = token_for(users["district"])
+    bad = post(client, "/api/cases/types", {"code": "a b", "name": "", "deadline_days": "many"}, district)
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+    assert {e["field"] for e in bad.json()["detail"]["errors"]} == {"code", "name", "deadline_days"}
+    made = post(
+        client,
+        "/api/cases/types",
+        {"code": "card", "name": "办卡", "deadline_days": "4", "department": "民政", "handling_level": "town"},
+        district,
+    )
+    assert made.status_code == 201 and made.json()["deadline_days"] == 4
+    changed = patch(client, "/api/cases/types/card", {"deadline_days": 9}, district)
+    assert changed.status_code == 200, changed.content
+    assert {k: changed.json()[k] for k in ("name", "deadline_days", "department", "handling_level", "active")} == {
+        "name": "办卡",
+        "deadline_days": 9,
+        "department": "民政",
+        "handling_level": "town",
+        "active": True,
+    }
+    closed = patch(client, "/api/cases/types/card", {"active": False, "department": None}, district).json()
+    assert closed["active"] is False and closed["deadline_days"] == 9 and closed["department"] == "民政"
+    refused = patch(client, "/api/cases/types/card", {"deadline_days": 0}, district)
+    assert refused.status_code == 400 and refused.json()["detail"]["errors"][0]["field"] == "deadline_days"
+    assert patch(client, "/api/cases/types/card", {"name": "x"}, token_for(users["community"])).status_code == 403

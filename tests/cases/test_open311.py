@@ -30,3 +30,50 @@ def test_services_requests_and_filing(client, users, rtype, token_for):
     )  # fmt: skip
     assert anonymous.status_code == 401
     assert client.get("/api/cases/open311/requests/999999.json").status_code == 404
+
+
+def test_open311_publishes_only_public_fields_of_requests_outside_the_callers_scope(client, users, rtype, token_for):
+    """Open311 is public by design: anyone reads a request's public fields, whatever their scope; the
+    description, the address and the people stay behind the scoped requests API."""
+    filed = request_file(
+        actor=users["resident"],
+        request_type=rtype,
+        description="我家水管坏了",
+        address="东湖路1号",
+        lon=120.00498,
+        lat=30.00512,
+        now=at(2026, 9, 14, 10),
+    )
+    other_staff = token_for(users["other_community"])  # scope 990102002001: not the request's area
+    assert client.get(f"/api/cases/requests/{filed.pk}", **other_staff).status_code == 404
+    for body in (
+        client.get(f"/api/cases/open311/requests/{filed.pk}.json", **other_staff).json(),
+        client.get("/api/cases/open311/requests.json").json(),
+    ):
+        assert [row["service_request_id"] for row in body] == [str(filed.pk)]
+        text = str(body)
+        for secret in ("水管", "东湖路", "resident", "13912345678", "30.00512"):
+            assert secret not in text
+        assert set(body[0]) == {
+            "service_request_id",
+            "status",
+            "status_notes",
+            "service_name",
+            "service_code",
+            "agency_responsible",
+            "requested_datetime",
+            "updated_datetime",
+            "expected_datetime",
+            "lat",
+            "long",
+        }
+
+
+def test_open311_status_filter(client, users, rtype):
+    filed = request_file(actor=users["resident"], request_type=rtype, description="x", now=at(2026, 9, 14, 10))
+    assert [r["service_request_id"] for r in client.get("/api/cases/open311/requests.json?status=open").json()] == [
+        str(filed.pk)
+    ]
+    assert client.get("/api/cases/open311/requests.json?status=closed").json() == []
+    assert client.get("/api/cases/open311/requests.json?status=whatever").json() == []
+    assert client.get("/api/cases/open311/requests.json?service_code=other").json() == []

@@ -9,6 +9,7 @@ import pytest
 
 from linli.cases.models import Consultation, RequestEvent, RequestType, ServiceRequest
 from linli.cases.selectors import faq_public, request_queue, requests_visible
+from linli.cases.services import RequestTypeInput as Fields
 from linli.cases.services import (
     consultation_answer,
     consultation_ask,
@@ -39,19 +40,30 @@ def fields(error: ApplicationError) -> dict[str, str]:
 
 def test_request_type_needs_a_deadline_and_district_rights(users, calendar2026):
     good = {"code": "subsidy", "name": "低保", "deadline_days": 10, "department": "民政", "handling_level": "town"}
-    error = refused(request_type_create, actor=users["district"], data={**good, "deadline_days": ""})
+    error = refused(request_type_create, actor=users["district"], fields=Fields(**{**good, "deadline_days": ""}))
     assert "deadline" in fields(error)["deadline_days"]
-    assert fields(refused(request_type_create, actor=users["district"], data={**good, "deadline_days": 0}))
+    assert fields(refused(request_type_create, actor=users["district"], fields=Fields(**{**good, "deadline_days": 0})))
     assert "handling_level" in fields(
-        refused(request_type_create, actor=users["district"], data={**good, "handling_level": "moon"})
+        refused(request_type_create, actor=users["district"], fields=Fields(**{**good, "handling_level": "moon"}))
     )
-    assert refused(request_type_create, actor=users["community"], data=good).status == 403
+    assert refused(request_type_create, actor=users["community"], fields=Fields(**good)).status == 403
     assert not RequestType.objects.exists()
-    created = request_type_create(actor=users["district"], data=good)
+    created = request_type_create(actor=users["district"], fields=Fields(**good))
     assert created.deadline_days == 10 and created.handling_level == "town"
-    request_type_update(actor=users["district"], request_type=created, data={"deadline_days": 7})
+    request_type_update(actor=users["district"], request_type=created, changes=Fields(deadline_days=7))
     created.refresh_from_db()
-    assert created.deadline_days == 7
+    assert (created.deadline_days, created.name, created.department, created.active) == (7, "低保", "民政", True)
+
+
+def test_request_type_creation_checks_every_field_even_unset_ones(users, calendar2026):
+    # Nothing given: every required field is named at once, and nothing is written.
+    error = refused(request_type_create, actor=users["district"], fields=Fields())
+    assert set(fields(error)) == {"code", "name", "deadline_days"}
+    # Form text and JSON numbers go through the same check.
+    made = request_type_create(actor=users["district"], fields=Fields(code="a", name="A", deadline_days="3"))
+    assert made.deadline_days == 3 and made.active and made.handling_level == "community"
+    error = refused(request_type_update, actor=users["district"], request_type=made, changes=Fields(name=""))
+    assert set(fields(error)) == {"name"}
 
 
 def test_resident_files_and_the_deadline_follows_the_calendar(users, rtype):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from linli.core.enums import Role
-from linli.feedback.services import survey_create
+from linli.feedback.services import QuestionInput, survey_create
 from tests.conftest import make_user
 from tests.facilities.conftest import registry  # noqa: F401
 
@@ -26,12 +26,12 @@ def neighbours(users, area_tree):
     }
 
 
-def questions() -> list[dict]:
+def questions() -> list[QuestionInput]:
     return [
-        {"kind": "single", "text": "最需要什么服务?", "options": ["助餐", "托育", "健身"]},
-        {"kind": "multiple", "text": "常去哪里?", "options": ["邻里中心", "公园", "图书馆"], "required": False},
-        {"kind": "rating", "text": "对社区服务打分", "required": True},
-        {"kind": "text", "text": "其他建议", "required": False},
+        QuestionInput(kind="single", text="最需要什么服务?", options=["助餐", "托育", "健身"]),
+        QuestionInput(kind="multiple", text="常去哪里?", options=["邻里中心", "公园", "图书馆"], required=False),
+        QuestionInput(kind="rating", text="对社区服务打分", required=True),
+        QuestionInput(kind="text", text="其他建议", required=False),
     ]
 
 

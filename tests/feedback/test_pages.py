@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from linli.feedback import services
 from linli.feedback.models import Need, NeedUpdate, Survey, SurveyResponse
+from linli.feedback.services import QuestionInput
 from tests.conftest import login
 from tests.feedback.conftest import qid
 
@@ -87,7 +88,7 @@ def test_closed_survey_page_refuses(client, users, area_tree):
     today = timezone.localdate()
     survey = services.survey_create(
         actor=users["community"], title="旧问卷", area_code="990102001001", opens_on=today - dt.timedelta(days=9),
-        closes_on=today - dt.timedelta(days=2), questions=[{"kind": "rating", "text": "打分"}],
+        closes_on=today - dt.timedelta(days=2), questions=[QuestionInput(kind="rating", text="打分")],
     )  # fmt: skip
     login(client, users["resident"])
     page = client.get(f"/feedback/surveys/{survey.pk}/").content.decode()
@@ -117,10 +118,13 @@ def test_survey_builder(client, users, area_tree):
         "q-3-text": "活动打分",
         "q-3-kind": "rating",
     }
-    bad = {**data, "q-3-kind": "single"}
+    bad = {**data, "q-3-kind": "single", "closes_on": "2000-01-01"}
     response = client.post("/feedback/surveys/new/", bad)
     assert response.status_code == 400
-    assert "options" in response.content.decode()
+    page = response.content.decode()
+    # Problems are named by the builder's own labels (in the user's language), not the services' field names.
+    assert "选项（选择题，每行一个）: " in page and "截止日期: " in page
+    assert "closes_on: " not in page
     assert not Survey.objects.exists()
     response = client.post("/feedback/surveys/new/", data)
     assert response.status_code == 302
@@ -182,3 +186,44 @@ def test_staff_pages_render(client, users, survey):
     page = client.get(f"/feedback/needs/{need.pk}/").content.decode()
     assert 'id="answer"' not in page
     assert client.get("/feedback/surveys/new/").status_code == 403
+
+
+def test_survey_builder_offers_only_facilities_of_the_scope(client, users, registry):
+    """The facility list of the survey builder goes through the scoped facilities selector: another
+    community's facility is not offered (nor named) to community staff; the district sees both."""
+    from linli.areas.models import Area
+    from linli.facilities.models import Facility
+
+    Facility.objects.create(
+        code="F990102002001-01", name="西山邻里中心", facility_type=registry["centre"],
+        area=Area.objects.get(code="990102002001"), area_code="990102002001", lon=120.05, lat=30.005,
+    )  # fmt: skip
+    login(client, users["community"])
+    page = client.get("/feedback/surveys/new/").content.decode()
+    assert "F990102001001-01" in page and "东湖邻里中心" in page
+    assert "F990102002001-01" not in page and "西山邻里中心" not in page
+    login(client, users["district"])
+    page = client.get("/feedback/surveys/new/").content.decode()
+    assert "F990102001001-01" in page and "F990102002001-01" in page
+
+
+def test_need_history_and_surveys_outside_the_scope_are_not_shown(client, users, area_tree, survey):
+    need = services.need_propose(actor=users["resident"], title="路灯", domain="government")
+    services.need_status_set(actor=users["community"], need=need, status="planned", reply="明年春天装好")
+    login(client, users["resident"])
+    assert "明年春天装好" in client.get(f"/feedback/needs/{need.pk}/").content.decode()
+    for outsider in ("resident_b", "other_community"):
+        login(client, users[outsider])
+        assert client.get(f"/feedback/needs/{need.pk}/").status_code == 404
+        assert "路灯" not in client.get("/feedback/?area=990102001001").content.decode()
+    today = timezone.localdate()
+    local = services.survey_create(
+        actor=users["community"], title="东湖社区问卷", area_code="990102001001", opens_on=today, closes_on=today,
+        questions=[QuestionInput(kind="rating", text="打分")],
+    )  # fmt: skip
+    login(client, users["other_community"])
+    assert client.get(f"/feedback/surveys/{local.pk}/").status_code == 404
+    assert client.get(f"/feedback/surveys/{local.pk}/results/").status_code == 404
+    assert "东湖社区问卷" not in client.get("/feedback/surveys/").content.decode()
+    login(client, users["resident_b"])
+    assert client.get(f"/feedback/surveys/{local.pk}/").status_code == 404

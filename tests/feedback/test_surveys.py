@@ -12,6 +12,7 @@ from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
 from linli.feedback import selectors, services
 from linli.feedback.models import Answer, Survey, SurveyResponse
+from linli.feedback.services import QuestionInput
 from tests.feedback.conftest import qid, questions
 
 
@@ -50,10 +51,10 @@ def test_create_refuses_bad_questions_by_number(users, area_tree):
             opens_on=today,
             closes_on=today - dt.timedelta(days=1),
             questions=[
-                {"kind": "single", "text": "只有一个选项", "options": ["是"]},
-                {"kind": "essay", "text": "类型不对"},
-                {"kind": "rating", "text": ""},
-                {"kind": "multiple", "text": "重复", "options": ["a", "a"]},
+                QuestionInput(kind="single", text="只有一个选项", options=["是"]),
+                QuestionInput(kind="essay", text="类型不对"),
+                QuestionInput(kind="rating", text=""),
+                QuestionInput(kind="multiple", text="重复", options=["a", "a"]),
             ],
         )
     problems = {(e["row"], e["field"]) for e in exc.value.extra["errors"]}
@@ -85,7 +86,7 @@ def test_satisfaction_survey_gets_the_standard_questions(users, registry):
         kind="satisfaction",
         facility_code="F990102001001-01",
         service_item_code="elderly-meals",
-        questions=[{"kind": "text", "text": "助餐口味如何?", "required": False}],
+        questions=[QuestionInput(kind="text", text="助餐口味如何?", required=False)],
     )
     qs = list(survey.questions.all())
     assert survey.facility == registry["facility"]

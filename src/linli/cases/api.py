@@ -10,7 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from linli.cases import selectors, services
 from linli.cases.models import ServiceRequest
@@ -32,6 +32,24 @@ class RequestTypeOut(Schema):
     department: str
     handling_level: str
     active: bool
+
+
+class RequestTypeIn(Schema):
+    """A request type's fields. Creating one needs code, name and deadline_days; an update (PATCH) changes
+    only the fields sent (a field sent as null is left as it is)."""
+
+    code: str | None = Field(None, description="letters, digits, - and _, at most 64 (required to create)")
+    name: str | None = Field(None, description="at most 100 characters (required to create)")
+    description: str | None = None
+    deadline_days: int | str | None = Field(
+        None, description="deadline in working days, 1-365 (required to create)", examples=[5]
+    )
+    department: str | None = Field(None, description="the department that handles it, at most 64 characters")
+    handling_level: str | None = Field(None, description="community, town or district (default community)")
+    active: bool | None = Field(None, description="offered for filing (default true)")
+
+    def fields(self) -> services.RequestTypeInput:
+        return services.RequestTypeInput(**self.dict(exclude_unset=True))
 
 
 class FileIn(Schema):
@@ -160,14 +178,14 @@ def type_list(request: HttpRequest) -> Any:
 
 
 @router.post("/types", response={201: RequestTypeOut}, summary="Add a request type (district admins)")
-def type_create(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status:
-    return Status(201, services.request_type_create(actor=request.user, data=payload))
+def type_create(request: HttpRequest, payload: RequestTypeIn) -> Status:
+    return Status(201, services.request_type_create(actor=request.user, fields=payload.fields()))
 
 
 @router.patch("/types/{code}", response=RequestTypeOut, summary="Change a request type")
-def type_update(request: HttpRequest, code: str, payload: Body[dict[str, Any]]) -> Any:
+def type_update(request: HttpRequest, code: str, payload: RequestTypeIn) -> Any:
     found = selectors.request_type_get(code=code)
-    return services.request_type_update(actor=request.user, request_type=found, data=payload)
+    return services.request_type_update(actor=request.user, request_type=found, changes=payload.fields())
 
 
 def _no_such(field: str) -> ApplicationError:
@@ -179,7 +197,7 @@ def _no_such(field: str) -> ApplicationError:
 def _resident(resident_id: int | None) -> User | None:
     if resident_id is None:
         return None
-    found = User.objects.filter(pk=resident_id).first()
+    found = selectors.person_by_id(pk=resident_id)
     if found is None:
         raise _no_such("resident")
     return found
@@ -231,7 +249,7 @@ def request_transfer(request: HttpRequest, request_id: int, payload: TransferIn)
     found = selectors.request_get(viewer=request.user, pk=request_id)
     handler = None
     if payload.handler_id is not None:
-        handler = User.objects.filter(pk=payload.handler_id).first()
+        handler = selectors.person_by_id(pk=payload.handler_id)
         if handler is None:
             raise _no_such("handler")
     services.request_transfer(

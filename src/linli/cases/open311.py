@@ -11,9 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from linli.cases import selectors, services
-from linli.cases.models import ServiceRequest
 from linli.core.auth import OPTIONAL_AUTH, REQUIRED_AUTH
-from linli.core.errors import ApplicationError
 
 router = Router(tags=["Open311 GeoReport v2"])
 
@@ -55,19 +53,19 @@ class CreatedOut(Schema):
     service_notice: str
 
 
-def _public(request: ServiceRequest) -> dict[str, Any]:
+def _public(request: selectors.PublicRequest) -> dict[str, Any]:
     return {
-        "service_request_id": str(request.pk),
+        "service_request_id": str(request.id),
         "status": "open" if request.is_open else "closed",
-        "status_notes": str(request.get_state_display()),
-        "service_name": request.request_type.name,
-        "service_code": request.request_type.code,
+        "status_notes": request.state_label,
+        "service_name": request.type_name,
+        "service_code": request.type_code,
         "agency_responsible": request.department,
         "requested_datetime": request.submitted_at,
         "updated_datetime": request.updated_at,
-        "expected_datetime": request.deadline_at if request.is_open else None,
-        "lat": round(request.lat, 3) if request.lat is not None else None,
-        "long": round(request.lon, 3) if request.lon is not None else None,
+        "expected_datetime": request.deadline_at,
+        "lat": request.lat,
+        "long": request.lon,
     }
 
 
@@ -91,19 +89,12 @@ def service_list(request: HttpRequest) -> list[dict[str, Any]]:
 def request_list(
     request: HttpRequest, service_code: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
-    qs = ServiceRequest.objects.select_related("request_type").order_by("-submitted_at", "-id")
-    if service_code:
-        qs = qs.filter(request_type__code=service_code)
-    rows = [_public(r) for r in qs[:1000]]
-    return [r for r in rows if status is None or r["status"] == status]
+    return [_public(r) for r in selectors.requests_public(service_code=service_code, status=status)]
 
 
 @router.get("/requests/{int:request_id}.json", response=list[RequestOut], auth=OPTIONAL_AUTH, summary="A request")
 def request_detail(request: HttpRequest, request_id: int) -> list[dict[str, Any]]:
-    found = ServiceRequest.objects.select_related("request_type").filter(pk=request_id).first()
-    if found is None:
-        raise ApplicationError("not_found", _("No such request."), {"id": request_id}, status=404)
-    return [_public(found)]
+    return [_public(selectors.request_get_public(pk=request_id))]
 
 
 @router.post("/requests.json", response={201: list[CreatedOut]}, auth=REQUIRED_AUTH, summary="File a request")

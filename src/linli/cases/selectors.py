@@ -50,6 +50,84 @@ def requests_visible(*, viewer: AnyUser) -> QuerySet[ServiceRequest]:
     return qs.filter(resident=viewer)
 
 
+@dataclass(frozen=True)
+class PublicRequest:
+    """What Open311 publishes of a request to anyone: its type, state, department and dates, and its place
+    rounded to 0.001 degree (about 100 m). Never the description, the address or a person."""
+
+    id: int
+    is_open: bool
+    state_label: str
+    type_code: str
+    type_name: str
+    department: str
+    submitted_at: dt.datetime
+    updated_at: dt.datetime
+    deadline_at: dt.datetime | None
+    lat: float | None
+    lon: float | None
+
+
+PUBLIC_PLACE_DECIMALS = 3
+
+
+def _public_request(request: ServiceRequest) -> PublicRequest:
+    return PublicRequest(
+        id=request.pk,
+        is_open=request.is_open,
+        state_label=str(request.get_state_display()),
+        type_code=request.request_type.code,
+        type_name=request.request_type.name,
+        department=request.department,
+        submitted_at=request.submitted_at,
+        updated_at=request.updated_at,
+        deadline_at=request.deadline_at if request.is_open else None,
+        lat=round(request.lat, PUBLIC_PLACE_DECIMALS) if request.lat is not None else None,
+        lon=round(request.lon, PUBLIC_PLACE_DECIMALS) if request.lon is not None else None,
+    )
+
+
+def _public_requests() -> QuerySet[ServiceRequest]:
+    # Only the public columns are loaded, so nothing personal can reach a public page by mistake.
+    return ServiceRequest.objects.select_related("request_type").only(
+        "request_type",
+        "state",
+        "department",
+        "submitted_at",
+        "updated_at",
+        "deadline_at",
+        "lat",
+        "lon",
+        "request_type__code",
+        "request_type__name",
+    )
+
+
+def requests_public(
+    *, service_code: str | None = None, status: str | None = None, limit: int = 1000
+) -> list[PublicRequest]:
+    """Open311's public list: requests of every area, newest first, as `PublicRequest` (public by design:
+    the GeoReport standard lets anyone read what was reported and how it stands). `status` is Open311's
+    "open" or "closed" (anything else matches nothing)."""
+    qs = _public_requests().order_by("-submitted_at", "-id")
+    if service_code:
+        qs = qs.filter(request_type__code=service_code)
+    if status == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif status == "closed":
+        qs = qs.exclude(state__in=OPEN_STATES)
+    elif status:
+        qs = qs.none()
+    return [_public_request(r) for r in qs[:limit]]
+
+
+def request_get_public(*, pk: int) -> PublicRequest:
+    found = _public_requests().filter(pk=pk).first()
+    if found is None:
+        raise ApplicationError("not_found", _("No such request."), {"id": pk}, status=404)
+    return _public_request(found)
+
+
 def request_get(*, viewer: AnyUser, pk: int) -> ServiceRequest:
     found = requests_visible(viewer=viewer).filter(pk=pk).first()
     if found is None:
@@ -128,6 +206,15 @@ def residents_for_filing(*, viewer: AnyUser) -> QuerySet[User]:
     """The residents a staff member may file a request for (代办): people living in their scope."""
     require(viewer, HANDLE)
     return people_in_scope(viewer=viewer).filter(role=Role.RESIDENT)
+
+
+def person_by_id(*, pk: int | str | None) -> User | None:
+    """The user a staff member names as the resident to file for or the handler to transfer to. Nothing of
+    them is shown: the services refuse anyone outside the actor's scope (`request_file`, `may_handle`)
+    before they are used."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return User.objects.filter(pk=int(pk)).first()
 
 
 def handlers_for(*, request: ServiceRequest) -> list[User]:

@@ -10,7 +10,6 @@ Who may act: staff of the roles that serve residents (全程代理: community, s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,16 +90,38 @@ def _require_resident(actor: AnyUser, request: ServiceRequest) -> None:
 
 # Request types -----------------------------------------------------------------------------------------
 
+
+@dataclass(frozen=True, kw_only=True)
+class RequestTypeInput:
+    """The fields of a request type as given by a form, the API or a spreadsheet: values are checked (and
+    text turned into numbers) by `request_type_check`, the one validation path. `None` means "not given":
+    on creation every field is checked (a missing required one is named), on an update only the given
+    fields change."""
+
+    code: str | None = None
+    name: str | None = None
+    description: str | None = None
+    deadline_days: int | str | None = None
+    department: str | None = None
+    handling_level: str | None = None
+    active: bool | str | None = None
+
+    def given(self) -> set[str]:
+        return {name for name in TYPE_FIELDS if getattr(self, name) is not None}
+
+
 TYPE_FIELDS = ("code", "name", "description", "deadline_days", "department", "handling_level", "active")
 
 
 def request_type_check(
-    *, data: Mapping[str, Any], errors: RowErrors, instance: RequestType | None = None
+    *, fields: RequestTypeInput, errors: RowErrors, instance: RequestType | None = None
 ) -> dict[str, Any]:
-    present = set(data) if instance is not None else set(TYPE_FIELDS)
+    """The checked values of `fields` (all of them for a new type, the given ones for `instance`); each
+    problem is added to `errors` under its field's name."""
+    present = fields.given() if instance is not None else set(TYPE_FIELDS)
     values: dict[str, Any] = {}
     if "code" in present:
-        code = text(data.get("code"))
+        code = text(fields.code)
         if not code:
             errors.add(0, "code", _("required"))
         elif len(code) > 64 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
@@ -110,13 +131,13 @@ def request_type_check(
         else:
             values["code"] = code
     if "name" in present:
-        values["name"] = text(data.get("name"))
+        values["name"] = text(fields.name)
         if not values["name"]:
             errors.add(0, "name", _("required"))
         elif len(values["name"]) > 100:
             errors.add(0, "name", _("at most %(n)d characters") % {"n": 100}, values["name"])
     if "deadline_days" in present:
-        days = count(data.get("deadline_days"), 0, "deadline_days", errors)
+        days = count(fields.deadline_days, 0, "deadline_days", errors)
         if days is None and not [e for e in errors.errors if e["field"] == "deadline_days"]:
             errors.add(0, "deadline_days", _("required: every request type has a deadline in working days"))
         elif days is not None and not 1 <= days <= MAX_DEADLINE_DAYS:
@@ -124,24 +145,24 @@ def request_type_check(
         else:
             values["deadline_days"] = days
     if "department" in present:
-        values["department"] = text(data.get("department"))
+        values["department"] = text(fields.department)
         if len(values["department"]) > 64:
             errors.add(0, "department", _("at most %(n)d characters") % {"n": 64}, values["department"])
     if "handling_level" in present:
-        level = choice(data.get("handling_level"), HandlingLevel, 0, "handling_level", errors)
+        level = choice(fields.handling_level, HandlingLevel, 0, "handling_level", errors)
         values["handling_level"] = level or HandlingLevel.COMMUNITY
     if "description" in present:
-        values["description"] = text(data.get("description"))
+        values["description"] = text(fields.description)
     if "active" in present:
-        values["active"] = data.get("active") not in (False, "false", "0", "off", "")
+        values["active"] = fields.active not in (False, "false", "0", "off", "")
     return values
 
 
 @transaction.atomic
-def request_type_create(*, actor: AnyUser, data: Mapping[str, Any]) -> RequestType:
+def request_type_create(*, actor: AnyUser, fields: RequestTypeInput) -> RequestType:
     require(actor, TYPE_CHANGE)
     errors = RowErrors()
-    values = request_type_check(data=data, errors=errors)
+    values = request_type_check(fields=fields, errors=errors)
     errors.raise_if_any("invalid", _("The request type was not saved."))
     request_type = RequestType.objects.create(**values)
     audit_record(actor=actor, action=AuditAction.CREATE, object_type="cases.requesttype", object_id=request_type.code)
@@ -149,10 +170,11 @@ def request_type_create(*, actor: AnyUser, data: Mapping[str, Any]) -> RequestTy
 
 
 @transaction.atomic
-def request_type_update(*, actor: AnyUser, request_type: RequestType, data: Mapping[str, Any]) -> RequestType:
+def request_type_update(*, actor: AnyUser, request_type: RequestType, changes: RequestTypeInput) -> RequestType:
+    """Change the given fields of `request_type` (the others stay)."""
     require(actor, TYPE_CHANGE)
     errors = RowErrors()
-    values = request_type_check(data=data, errors=errors, instance=request_type)
+    values = request_type_check(fields=changes, errors=errors, instance=request_type)
     errors.raise_if_any("invalid", _("The request type was not saved."))
     changed = sorted(k for k, v in values.items() if getattr(request_type, k) != v)
     for field in changed:
@@ -194,7 +216,7 @@ def _event(
     )
 
 
-def _coordinate(value: Any, field: str, low: float, high: float, errors: RowErrors) -> float | None:
+def _coordinate(value: float | str | None, field: str, low: float, high: float, errors: RowErrors) -> float | None:
     if value is None or value == "":
         return None
     try:
@@ -216,8 +238,8 @@ def request_file(
     description: str,
     resident: User | None = None,
     address: str = "",
-    lon: Any = None,
-    lat: Any = None,
+    lon: float | str | None = None,
+    lat: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """A resident files a request; staff file one for a resident of their scope (代办, `resident` given).
@@ -442,7 +464,12 @@ def request_transfer(
 
 @transaction.atomic
 def request_rate(
-    *, actor: AnyUser, request: ServiceRequest, rating: Any, comment: str = "", now: dt.datetime | None = None
+    *,
+    actor: AnyUser,
+    request: ServiceRequest,
+    rating: int | str | None,
+    comment: str = "",
+    now: dt.datetime | None = None,
 ) -> ServiceRequest:
     """The resident rates a closed request once: 1-5 and a comment."""
     now = now or timezone.now()

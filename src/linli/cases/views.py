@@ -126,7 +126,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             what = request.POST.get("do", "")
             if what == "transfer":
                 handler_id = request.POST.get("handler") or None
-                handler = User.objects.filter(pk=handler_id).first() if handler_id else None
+                handler = selectors.person_by_id(pk=handler_id)
                 services.request_transfer(
                     actor=request.user,
                     request=found,
@@ -176,8 +176,8 @@ def type_list(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            data = {k: request.POST.get(k, "") for k in services.TYPE_FIELDS if k != "active"}
-            services.request_type_create(actor=request.user, data=data)
+            fields = {k: request.POST.get(k, "") for k in services.TYPE_FIELDS if k != "active"}
+            services.request_type_create(actor=request.user, fields=services.RequestTypeInput(**fields))
         except ApplicationError as exc:
             errors = _field_errors(exc)
         else:

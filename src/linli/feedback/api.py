@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from linli.feedback import selectors, services
@@ -31,14 +31,14 @@ class NeedOut(Schema):
 
 
 class NeedIn(Schema):
-    title: str
+    title: str = Field(description="at most 100 characters")
     description: str = ""
-    domain: str
+    domain: str = Field(description="one of the six service domains (value or label)")
 
 
 class NeedStatusIn(Schema):
-    status: str
-    reply: str
+    status: str = Field(description="accepted, planned, done or declined")
+    reply: str = Field(description="what the residents read: why")
 
 
 class NeedFilters(Schema):
@@ -47,10 +47,13 @@ class NeedFilters(Schema):
 
 
 class QuestionIO(Schema):
-    kind: str
+    kind: str = Field(description="single, multiple, rating or text")
     text: str
     required: bool = True
-    options: list[str] = []
+    options: list[str] = Field([], description="the choices of a single or multiple choice question")
+
+    def as_input(self) -> services.QuestionInput:
+        return services.QuestionInput(kind=self.kind, text=self.text, required=self.required, options=self.options)
 
 
 class QuestionOut(QuestionIO):
@@ -207,7 +210,12 @@ def need_list(request: HttpRequest, filters: Query[NeedFilters]) -> list[NeedOut
 
 @router.post("/needs", response={201: NeedOut}, summary="Propose a need of my home area")
 def need_propose(request: HttpRequest, payload: NeedIn) -> Status:
-    need = services.need_propose(actor=request.user, **payload.dict())  # type: ignore[arg-type]
+    need = services.need_propose(
+        actor=request.user,  # type: ignore[arg-type]
+        title=payload.title,
+        description=payload.description,
+        domain=payload.domain,
+    )
     need = selectors.need_get(viewer=request.user, need_id=need.pk)
     return Status(201, _need_out(request, need, {need.pk}))
 
@@ -250,18 +258,17 @@ def survey_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/surveys", response={201: SurveyDetailOut}, summary="Staff: create a survey")
 def survey_create(request: HttpRequest, payload: SurveyIn) -> Status:
-    data = payload.dict()
     survey = services.survey_create(
         actor=request.user,  # type: ignore[arg-type]
-        title=data["title"],
-        description=data["description"],
-        area_code=data["area_code"],
-        opens_on=data["opens_on"],
-        closes_on=data["closes_on"],
-        kind=data["kind"],
-        facility_code=data["facility"],
-        service_item_code=data["service_item"],
-        questions=data["questions"],
+        title=payload.title,
+        description=payload.description,
+        area_code=payload.area_code,
+        opens_on=payload.opens_on,
+        closes_on=payload.closes_on,
+        kind=payload.kind,
+        facility_code=payload.facility,
+        service_item_code=payload.service_item,
+        questions=[q.as_input() for q in payload.questions],
     )
     return Status(201, _survey_detail(survey))
 

@@ -14,12 +14,16 @@ from django.utils.translation import gettext as _
 
 from linli.areas.codes import LEVEL_DEPTH, SEGMENTS, child_level, level_of, prefix_of
 from linli.areas.models import Area
+from linli.catalog.models import ServiceItem
+from linli.catalog.selectors import service_items
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can, filter_scope, has_perm, require, scope_q, sees_personal_data
+from linli.facilities.models import Facility
+from linli.facilities.selectors import facilities_visible
 from linli.feedback import errors
 from linli.feedback.enums import CHOICE_KINDS, RATING_MAX, RATING_MIN, NeedStatus, QuestionKind
-from linli.feedback.models import Answer, Need, NeedSupport, Question, Survey, SurveyResponse
+from linli.feedback.models import Answer, Need, NeedSupport, NeedUpdate, Question, Survey, SurveyResponse
 
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
@@ -45,6 +49,13 @@ def is_staff_viewer(viewer: AnyUser) -> bool:
 
 def may_change(viewer: AnyUser, area_code: str | None = None) -> bool:
     return can(viewer, FEEDBACK_CHANGE, area_code)
+
+
+def home_area(*, viewer: AnyUser) -> Area | None:
+    """The viewer's own home community or village (every user may read their own), None when not on
+    record."""
+    code = _home(viewer) if viewer.is_authenticated else ""
+    return Area.objects.filter(code=code).first() if code else None
 
 
 # Needs ----------------------------------------------------------------------------------------------------
@@ -77,6 +88,11 @@ def need_get(*, viewer: AnyUser, need_id: int) -> Need:
     if need is None:
         raise ApplicationError(errors.NOT_FOUND, _("No such need."), {"id": need_id}, status=404)
     return need
+
+
+def need_history(*, need: Need) -> QuerySet[NeedUpdate]:
+    """The answers staff gave to `need` (read it with `need_get`, which applies the scope), oldest first."""
+    return need.updates.order_by("at", "id")
 
 
 def needs_supported_by(*, viewer: AnyUser, needs: list[Need]) -> set[int]:
@@ -144,6 +160,16 @@ def survey_get_staff(*, viewer: AnyUser, survey_id: int) -> Survey:
     if survey is None:
         raise ApplicationError(errors.NOT_FOUND, _("No such survey."), {"id": survey_id}, status=404)
     return survey
+
+
+def survey_facilities(*, viewer: AnyUser) -> QuerySet[Facility]:
+    """The facilities staff may make a satisfaction survey about: those of their scope."""
+    return facilities_visible(viewer=viewer).order_by("area_code", "code")
+
+
+def survey_service_items() -> QuerySet[ServiceItem]:
+    """The service items a satisfaction survey may be about: the whole catalogue (public)."""
+    return service_items()
 
 
 def survey_questions(survey: Survey) -> list[Question]:

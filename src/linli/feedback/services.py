@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -172,18 +173,31 @@ def satisfaction_template() -> list[dict[str, Any]]:
     ]
 
 
-def _check_question(data: Mapping[str, Any], row: int, problems: RowErrors) -> dict[str, Any] | None:
+@dataclass(frozen=True, kw_only=True)
+class QuestionInput:
+    """A question as the survey builder or the API gives it, checked by `_check_question`: `kind` is a
+    `QuestionKind` (value or label), `options` a list or one option per line (choice questions only),
+    `required` a yes/no (yes when not given)."""
+
+    kind: str = ""
+    text: str = ""
+    required: bool | str | None = None
+    options: Sequence[str] | str = ()
+
+
+def _check_question(question: QuestionInput, row: int, problems: RowErrors) -> dict[str, Any] | None:
+    """The question's checked values (never the overall rating: only the standard template has that)."""
     before = len(problems.errors)
-    question_text = text(data.get("text"))
+    question_text = text(question.text)
     if not question_text:
         problems.add(row, "text", _("required"))
     elif len(question_text) > QUESTION_MAX:
         problems.add(row, "text", _("at most %(n)d characters") % {"n": QUESTION_MAX}, question_text)
-    kind = choice(data.get("kind"), QuestionKind, row, "kind", problems) if text(data.get("kind")) else None
-    if not text(data.get("kind")):
+    kind = choice(question.kind, QuestionKind, row, "kind", problems) if text(question.kind) else None
+    if not text(question.kind):
         problems.add(row, "kind", _("required"))
-    required = boolean(data.get("required"), row, "required", problems)
-    raw_options = data.get("options") or []
+    required = boolean(question.required, row, "required", problems)
+    raw_options: Sequence[str] = question.options or []
     if isinstance(raw_options, str):
         raw_options = raw_options.splitlines()
     options = [text(o) for o in raw_options if text(o)]
@@ -205,7 +219,7 @@ def _check_question(data: Mapping[str, Any], row: int, problems: RowErrors) -> d
         "text": question_text,
         "required": True if required is None else required,
         "options": options if kind in CHOICE_KINDS else [],
-        "overall": bool(data.get("overall", False)),
+        "overall": False,
     }
 
 
@@ -217,7 +231,7 @@ def survey_create(
     area_code: str,
     opens_on: dt.date | str,
     closes_on: dt.date | str,
-    questions: Sequence[Mapping[str, Any]],
+    questions: Sequence[QuestionInput],
     description: str = "",
     kind: str = SurveyKind.GENERAL,
     facility_code: str = "",
@@ -262,8 +276,8 @@ def survey_create(
             problems.add(0, "facility", _("a satisfaction survey is about a facility or a service item"))
     base = satisfaction_template() if survey_kind == SurveyKind.SATISFACTION else []
     checked: list[dict[str, Any]] = []
-    for row, data in enumerate(questions, start=len(base) + 1):
-        question = _check_question({**data, "overall": False}, row, problems)
+    for row, given in enumerate(questions, start=len(base) + 1):
+        question = _check_question(given, row, problems)
         if question is not None:
             checked.append(question)
     if not base and not questions:
@@ -376,9 +390,13 @@ def _check_answer(question: Question, value: Any, problems: RowErrors) -> Answer
     return Answer(question=question, text=answer_text)
 
 
+# An answer as given: an option's text, several of them (multiple choice), a rating, a text; None: unanswered.
+AnswerValue = str | int | float | Sequence[str] | None
+
+
 @transaction.atomic
 def survey_answer(
-    *, respondent: User, survey: Survey, answers: Mapping[int, Any], today: dt.date | None = None
+    *, respondent: User, survey: Survey, answers: Mapping[int, AnswerValue], today: dt.date | None = None
 ) -> SurveyResponse:
     """A resident of the survey's area answers it, once, while it is open. `answers` maps question ids to
     raw values; every answer is checked before anything is written."""

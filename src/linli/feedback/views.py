@@ -16,13 +16,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.areas.codes import prefix_of
-from linli.areas.models import Area
 from linli.areas.selectors import areas_visible
 from linli.catalog.enums import Domain
-from linli.catalog.models import ServiceItem
 from linli.core.errors import ApplicationError
-from linli.core.permissions import filter_scope, require
-from linli.facilities.models import Facility
+from linli.core.permissions import require
 from linli.feedback import selectors, services
 from linli.feedback.enums import CHOICE_KINDS, RATING_MAX, RATING_MIN, SUPPORTABLE, NeedStatus, QuestionKind, SurveyKind
 from linli.feedback.models import Survey
@@ -45,6 +42,23 @@ def _by_field(problems: list[dict[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
+def _survey_labels() -> dict[str, str]:
+    """The fields the survey services name in a refusal, as the survey builder labels them."""
+    return {
+        "title": _("Title"),
+        "description": _("Description"),
+        "area_code": _("Area it targets"),
+        "opens_on": _("Opens on"),
+        "closes_on": _("Closes on"),
+        "kind": _("Kind"),
+        "facility": _("Facility"),
+        "service_item": _("Service item"),
+        "questions": _("Question"),
+        "text": _("Question"),
+        "options": _("Options (choice questions, one per line)"),
+    }
+
+
 # Needs ----------------------------------------------------------------------------------------------------
 
 
@@ -58,7 +72,12 @@ def need_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = {key: request.POST.get(key, "") for key in form}
         try:
-            need = services.need_propose(actor=user, **form)  # type: ignore[arg-type]
+            need = services.need_propose(
+                actor=user,  # type: ignore[arg-type]
+                title=form["title"],
+                description=form["description"],
+                domain=form["domain"],
+            )
         except ApplicationError as exc:
             errors, status = _by_field(_problems(exc)), 400
         else:
@@ -69,7 +88,7 @@ def need_list(request: HttpRequest) -> HttpResponse:
     needs = list(selectors.needs_ranked(viewer=user, area=area, status=state))
     supported = selectors.needs_supported_by(viewer=user, needs=needs)
     staff = selectors.is_staff_viewer(user)
-    home = Area.objects.filter(code=getattr(user, "home_area_code", "") or "").first()
+    home = selectors.home_area(viewer=user)
     rows = [
         {
             "need": need,
@@ -116,7 +135,7 @@ def _need_page(request: HttpRequest, need: Any, errors: dict[str, list[str]] | N
             "may_support": getattr(user, "home_area_code", "") == need.area_code and need.status in SUPPORTABLE,
             "may_change": selectors.may_change(user, need.area_code),
             "proposer": selectors.proposer_name(viewer=user, need=need),
-            "updates": need.updates.all(),
+            "updates": selectors.need_history(need=need),
             "answer_statuses": [c for c in NeedStatus.choices if c[0] != NeedStatus.OPEN],
             "errors": errors or {},
             "posted": request.POST if request.method == "POST" else {},
@@ -231,18 +250,20 @@ def survey_create(request: HttpRequest) -> HttpResponse:
                 facility_code=form["facility"],
                 service_item_code=form["service_item"],
                 questions=[
-                    {"text": b["text"], "kind": b["kind"], "options": b["options"], "required": b["required"]}
+                    services.QuestionInput(text=b["text"], kind=b["kind"], options=b["options"], required=b["required"])
                     for b in used
                 ],
             )
         except ApplicationError as exc:
             offset = len(services.satisfaction_template()) if form["kind"] == SurveyKind.SATISFACTION else 0
+            labels = _survey_labels()
             for item in _problems(exc):
                 index = int(item.get("row") or 0) - offset - 1
+                field = str(item.get("field") or "")
                 if 0 <= index < len(used):
-                    used[index]["errors"].append(f"{item['field']}: {item['message']}")
+                    used[index]["errors"].append(f"{labels.get(field, field)}: {item['message']}")
                 else:
-                    errors.setdefault(str(item.get("field") or ""), []).append(str(item["message"]))
+                    errors.setdefault(labels.get(field, field), []).append(str(item["message"]))
             if not errors and not any(b["errors"] for b in blocks):
                 errors[""] = [exc.message]
         else:
@@ -258,8 +279,8 @@ def survey_create(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "has_errors": bool(errors) or any(b["errors"] for b in blocks),
             "areas": areas,
-            "facilities": filter_scope(user, Facility.objects.order_by("area_code", "code")),
-            "items": ServiceItem.objects.order_by("domain", "code"),
+            "facilities": selectors.survey_facilities(viewer=user),
+            "items": selectors.survey_service_items(),
             "kinds": QuestionKind.choices,
             "survey_kinds": SurveyKind.choices,
             "template": services.satisfaction_template(),
