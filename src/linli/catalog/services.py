@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.catalog.enums import Domain, FeeType, ServiceClass, TargetGroup
+from linli.catalog.hosting import host_problem, host_removal_problem
+from linli.catalog.inputs import ServiceItemIn
 from linli.catalog.models import Offering, ServiceItem
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
@@ -37,15 +38,17 @@ def _split(value: Any) -> list[str]:
 
 def service_item_check(
     *,
-    data: Mapping[str, Any],
+    item: ServiceItemIn,
     row: int,
     errors: RowErrors,
     types: dict[str, FacilityType],
     instance: ServiceItem | None = None,
 ) -> dict[str, Any] | None:
-    """Model values of one service item (host_types as a list of FacilityType) or None with errors."""
+    """Model values of one service item as given (for an update of `instance`, the fields set; host_types
+    as a list of FacilityType) or None with errors."""
     before = len(errors.errors)
-    present = set(data) if instance is not None else set(ITEM_FIELDS)
+    data = item.given(update=instance is not None)
+    present = set(data)
     values: dict[str, Any] = {}
     if "code" in present:
         values["code"] = text(data.get("code"))
@@ -119,68 +122,51 @@ def _save_item(item: ServiceItem, values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def service_item_create(*, actor: AnyUser | None, data: Mapping[str, Any]) -> ServiceItem:
+def service_item_create(*, actor: AnyUser | None, item: ServiceItemIn) -> ServiceItem:
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
-    values = service_item_check(data=data, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()})
+    values = service_item_check(item=item, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()})
     if values and ServiceItem.objects.filter(code=values["code"]).exists():
         errors.add(0, "code", _("a service item with this code exists"), values["code"])
     errors.raise_if_any("invalid", _("The service item was not saved."))
     assert values is not None
-    item = ServiceItem()
-    _save_item(item, values)
+    created = ServiceItem()
+    _save_item(created, values)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         object_type="catalog.serviceitem",
-        object_id=item.code,
-        fields=sorted(data),
+        object_id=created.code,
+        fields=sorted(item.given(update=False)),
     )
-    return item
+    return created
 
 
 @transaction.atomic
-def service_item_update(*, actor: AnyUser | None, item: ServiceItem, data: Mapping[str, Any]) -> ServiceItem:
+def service_item_update(*, actor: AnyUser | None, item: ServiceItem, changes: ServiceItemIn) -> ServiceItem:
+    """Change the fields set in `changes`."""
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
     values = service_item_check(
-        data=data, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()}, instance=item
+        item=changes, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()}, instance=item
     )
     errors.raise_if_any("invalid", _("The service item was not saved."))
     assert values is not None
     hosts = values.get("host_types")
-    if hosts is not None:
-        offerings_still_hostable(item, hosts)
+    problem = host_removal_problem(item, hosts) if hosts is not None else None
+    if problem:
+        raise ApplicationError("still_offered", problem, {"field": "host_types"})
     _save_item(item, values)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         object_type="catalog.serviceitem",
         object_id=item.code,
-        fields=sorted(data),
+        fields=sorted(changes.given(update=True)),
     )
     return item
-
-
-def offerings_still_hostable(item: ServiceItem, hosts: list[FacilityType]) -> None:
-    """Removing a host type is refused while a facility of that type offers the item."""
-    stranded = Offering.objects.filter(item=item).exclude(facility__facility_type__in=hosts).select_related("facility")
-    names = [o.facility.name for o in stranded[:5]]
-    if names:
-        raise ApplicationError(
-            "still_offered",
-            _("Facilities of a removed type still offer this item: %(names)s") % {"names": "、".join(names)},
-            {"field": "host_types"},
-        )
-
-
-def offering_check(facility: Facility, item: ServiceItem) -> str | None:
-    """Why `facility` cannot offer `item`, or None when it can."""
-    if not item.host_types.filter(pk=facility.facility_type_id).exists():
-        return _("%(type)s cannot host %(item)s") % {"type": facility.facility_type.name, "item": item.name}
-    return None
 
 
 @transaction.atomic
@@ -197,7 +183,7 @@ def offering_set(
     """Facility offers item (created or updated). Refused when the facility's type cannot host it."""
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE, facility.area_code)
-    problem = offering_check(facility, item)
+    problem = host_problem(facility.facility_type, item)
     if problem:
         raise ApplicationError("cannot_host", problem, {"field": "item"})
     if fee_type and fee_type not in FeeType.values:
