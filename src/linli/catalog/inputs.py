@@ -3,6 +3,8 @@ API body and a row of an imported file; lists may come as lists or as text separ
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field
 
 from linli.facilities.inputs import Count, ServiceInput, Text
@@ -59,3 +61,13 @@ class TierStandardIn(ServiceInput):
     recommended_floor_area_m2: Count = None
     min_staff: Count = None
     source: Text = None
+
+
+class OfferingIn(ServiceInput):
+    """How a facility offers an item. Creating or replacing one, a field not given takes its default (no
+    schedule, the item's fee, active); updating one from a file, it keeps its value."""
+
+    schedule: Text = Field(None, description="when, in words; at most 200 characters")
+    fee_type: Text = Field(None, description="blank: the item's fee type")
+    fee_amount: Decimal | Text = Field(None, description="yuan, 0 to 999999.99")
+    active: bool | Text = None

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from linli.catalog.enums import Domain, FeeType, ServiceClass, TargetGroup
 from linli.catalog.hosting import host_problem, host_removal_problem
-from linli.catalog.inputs import ServiceItemIn
+from linli.catalog.inputs import OfferingIn, ServiceItemIn
 from linli.catalog.models import Offering, ServiceItem
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.parsing import choice, count, text
+from linli.core.parsing import boolean, choice, count, text
 from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.models import Facility, FacilityType
@@ -169,6 +169,35 @@ def service_item_update(*, actor: AnyUser | None, item: ServiceItem, changes: Se
     return item
 
 
+def offering_check(
+    *, offering: OfferingIn, row: int, errors: RowErrors, update: bool, prefix: str = ""
+) -> dict[str, Any]:
+    """Model values of an offering as given (for an update, the fields set; otherwise every field, a blank
+    one taking its default), problems added to `errors` named `prefix` + the field."""
+    data = offering.given(update=update)
+    values: dict[str, Any] = {}
+    if "schedule" in data:
+        values["schedule"] = text(data["schedule"])
+        if len(values["schedule"]) > 200:
+            errors.add(row, f"{prefix}schedule", _("at most %(n)d characters") % {"n": 200}, values["schedule"])
+    if "fee_type" in data:
+        values["fee_type"] = choice(data["fee_type"], FeeType, row, f"{prefix}fee_type", errors) or ""
+    if "fee_amount" in data:
+        raw = text(data["fee_amount"])
+        try:
+            values["fee_amount"] = Decimal(raw) if raw else None
+        except InvalidOperation:
+            errors.add(row, f"{prefix}fee_amount", _("not a number"), raw)
+        else:
+            amount = values["fee_amount"]
+            if amount is not None and not (amount.is_finite() and Decimal(0) <= amount < Decimal(1_000_000)):
+                errors.add(row, f"{prefix}fee_amount", _("must be between 0 and 999999.99"), raw)
+    if "active" in data:
+        active = boolean(data["active"], row, f"{prefix}active", errors)
+        values["active"] = True if active is None else active
+    return values
+
+
 @transaction.atomic
 def offering_set(
     *,
@@ -180,26 +209,19 @@ def offering_set(
     fee_amount: Decimal | None = None,
     active: bool = True,
 ) -> Offering:
-    """Facility offers item (created or updated). Refused when the facility's type cannot host it."""
+    """Facility offers item (created or replaced). Refused when the facility's type cannot host it
+    (`catalog.hosting`) or a value is wrong (`offering_check`, as for a file's rows)."""
+    offering = OfferingIn(schedule=schedule, fee_type=fee_type, fee_amount=fee_amount, active=active)
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE, facility.area_code)
     problem = host_problem(facility.facility_type, item)
     if problem:
         raise ApplicationError("cannot_host", problem, {"field": "item"})
-    if fee_type and fee_type not in FeeType.values:
-        raise ApplicationError("invalid", _("unknown fee type"), {"field": "fee_type"})
-    if fee_amount is not None and fee_amount < 0:
-        raise ApplicationError("invalid", _("must not be negative"), {"field": "fee_amount"})
-    offering, _created = Offering.objects.update_or_create(
-        facility=facility,
-        item=item,
-        defaults={
-            "area_code": facility.area_code,
-            "schedule": schedule[:200],
-            "fee_type": fee_type,
-            "fee_amount": fee_amount,
-            "active": active,
-        },
+    errors = RowErrors()
+    values = offering_check(offering=offering, row=0, errors=errors, update=False)
+    errors.raise_if_any("invalid", _("The offering was not saved."))
+    saved, _created = Offering.objects.update_or_create(
+        facility=facility, item=item, defaults={"area_code": facility.area_code, **values}
     )
     audit_record(
         actor=actor,
@@ -207,9 +229,9 @@ def offering_set(
         object_type="facilities.facility",
         object_id=facility.code,
         fields=["offerings"],
-        detail={"item": item.code, "active": active},
+        detail={"item": item.code, "active": saved.active},
     )
-    return offering
+    return saved
 
 
 @transaction.atomic

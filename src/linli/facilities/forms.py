@@ -228,13 +228,13 @@ class HoursForm:
     blank_rules = 7
     blank_exceptions = 3
 
-    def __init__(self, facility: Facility, data: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, facility: Facility, posted: Mapping[str, Any] | None = None) -> None:
         self.facility = facility
-        self.data = data
+        self.posted = posted
         self.rule_errors: dict[int, list[str]] = {}
         self.exception_errors: dict[int, list[str]] = {}
         self.errors: list[str] = []
-        if data is None:
+        if posted is None:
             self.rules = [
                 {"weekday": str(r.weekday), "opens": _time(r.opens), "closes": _time(r.closes)}
                 for r in facility.opening_rules.all()
@@ -244,18 +244,18 @@ class HoursForm:
             self.exceptions += [_exception_row(None) for _ in range(self.blank_exceptions)]
         else:
             self.rules = [
-                {key: str(data.get(f"rule-{i}-{key}", "")).strip() for key in ("weekday", "opens", "closes")}
-                for i in range(_count(data, "rule-count"))
+                {key: str(posted.get(f"rule-{i}-{key}", "")).strip() for key in ("weekday", "opens", "closes")}
+                for i in range(_count(posted, "rule-count"))
             ]
             self.exceptions = [
                 {
-                    "date": str(data.get(f"exc-{i}-date", "")).strip(),
-                    "closed": bool(data.get(f"exc-{i}-closed")),
-                    "opens": str(data.get(f"exc-{i}-opens", "")).strip(),
-                    "closes": str(data.get(f"exc-{i}-closes", "")).strip(),
-                    "reason": str(data.get(f"exc-{i}-reason", "")).strip(),
+                    "date": str(posted.get(f"exc-{i}-date", "")).strip(),
+                    "closed": bool(posted.get(f"exc-{i}-closed")),
+                    "opens": str(posted.get(f"exc-{i}-opens", "")).strip(),
+                    "closes": str(posted.get(f"exc-{i}-closes", "")).strip(),
+                    "reason": str(posted.get(f"exc-{i}-reason", "")).strip(),
                 }
-                for i in range(_count(data, "exc-count"))
+                for i in range(_count(posted, "exc-count"))
             ]
         # Which typed row each rule and exception given to the service came from.
         self.rule_rows = [i for i, r in enumerate(self.rules) if r["opens"] or r["closes"]]
@@ -295,9 +295,9 @@ class HoursForm:
         return bool(self.errors or self.rule_errors or self.exception_errors)
 
 
-def _count(data: Mapping[str, Any], key: str) -> int:
+def _count(posted: Mapping[str, Any], key: str) -> int:
     try:
-        return max(0, min(int(data.get(key, 0)), 200))
+        return max(0, min(int(posted.get(key, 0)), 200))
     except (TypeError, ValueError):
         return 0
 

@@ -9,15 +9,35 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from decimal import Decimal
+from typing import Annotated, Any, TypeVar
 
 from django.utils.translation import gettext as _
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from linli.core.errors import RowErrors
+from linli.core.parsing import text
 
-Text = str | None
-Count = int | str | None
+
+def _number_as_text(value: Any) -> Any:
+    """A number where text belongs (a code typed in a number cell) as its text, 990102001001.0 as
+    "990102001001"."""
+    return text(value) if isinstance(value, int | float | Decimal) and not isinstance(value, bool) else value
+
+
+def _whole_number(value: Any) -> Any:
+    """A count given as 700.0 is 700; any other non-integer number is kept as text for the service to refuse
+    by name."""
+    if isinstance(value, float | Decimal):
+        try:
+            return int(value) if value == int(value) else str(value)
+        except (OverflowError, ValueError):  # infinity, not a number
+            return str(value)
+    return value
+
+
+Text = Annotated[str | None, BeforeValidator(_number_as_text)]
+Count = Annotated[int | str | None, BeforeValidator(_whole_number)]
 Day = dt.datetime | dt.date | str | None
 
 InputT = TypeVar("InputT", bound="ServiceInput")
@@ -33,14 +53,16 @@ class ServiceInput(BaseModel):
         return self.model_dump(exclude_unset=update)
 
 
-def parse_input(model: type[InputT], data: Mapping[str, Any], row: int, errors: RowErrors) -> InputT | None:
-    """`data` (a file's row, a form's values) as `model`, or None with a problem per field that has a value
-    of the wrong kind (a list where a text belongs …) added to `errors`."""
+def parse_input(
+    model: type[InputT], raw: Mapping[str, Any], row: int, errors: RowErrors, *, prefix: str = ""
+) -> InputT | None:
+    """`raw` values (a file's row) as `model`, or None with a problem per field that has a value of the
+    wrong kind (a list where a text belongs …) added to `errors`, named `prefix` + the field."""
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(raw))
     except ValidationError as exc:
         for field in dict.fromkeys(str(e["loc"][0]) if e["loc"] else "" for e in exc.errors()):
-            errors.add(row, field, _("not a valid value"), data.get(field))
+            errors.add(row, prefix + field, _("not a valid value"), raw.get(field))
         return None
 
 

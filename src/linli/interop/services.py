@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,16 +21,15 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from linli.catalog.enums import FeeType
 from linli.catalog.hosting import Hosting, host_removal_problem
-from linli.catalog.inputs import ServiceItemIn
+from linli.catalog.inputs import OfferingIn, ServiceItemIn
 from linli.catalog.models import Offering, ServiceItem
-from linli.catalog.services import service_item_check
+from linli.catalog.services import offering_check, service_item_check
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, operator_contact
 from linli.core.models import User
-from linli.core.parsing import boolean, choice, text
+from linli.core.parsing import text
 from linli.core.permissions import Perm, has_perm, in_scope, require
 from linli.core.services import audit_record
 from linli.facilities.inputs import FacilityIn, OperatorIn, parse_input
@@ -319,33 +317,15 @@ def _offerings_check(
             problem = hosting.problem(facility_type, item)
             if problem:
                 errors.add(row, "offerings.item", problem, item_code)
-        values = _offering_values(data, row, errors)
+        offering = parse_input(OfferingIn, data, row, errors, prefix="offerings.")
+        values = (
+            offering_check(offering=offering, row=row, errors=errors, update=True, prefix="offerings.")
+            if offering is not None
+            else {}
+        )
         if item is not None and len(errors.errors) == before and row not in repeated:
             entries.append(OfferingEntry(row, code, item, existing.get((code, item_code)), values))
     return entries
-
-
-def _offering_values(data: Mapping[str, Any], row: int, errors: RowErrors) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if "schedule" in data:
-        values["schedule"] = text(data["schedule"])
-        if len(values["schedule"]) > 200:
-            errors.add(row, "offerings.schedule", _("at most %(n)d characters") % {"n": 200}, values["schedule"])
-    if "fee_type" in data:
-        values["fee_type"] = choice(data["fee_type"], FeeType, row, "offerings.fee_type", errors) or ""
-    if "fee_amount" in data:
-        raw = text(data["fee_amount"])
-        try:
-            values["fee_amount"] = Decimal(raw) if raw else None
-        except InvalidOperation:
-            errors.add(row, "offerings.fee_amount", _("not a number"), raw)
-        else:
-            if values["fee_amount"] is not None and not Decimal(0) <= values["fee_amount"] < Decimal(1_000_000):
-                errors.add(row, "offerings.fee_amount", _("must be between 0 and 999999.99"), raw)
-    if "active" in data:
-        active = boolean(data["active"], row, "offerings.active", errors)
-        values["active"] = True if active is None else active
-    return values
 
 
 def _facilities_write(
