@@ -84,3 +84,17 @@ def test_admin_reads_and_changes_of_personal_data_are_logged(client, users):
     assert resident.phone == "13600000000"
     change = AuditLog.objects.get(action="update")
     assert change.fields == ["phone"] and change.actor == root
+
+
+def test_operator_contact_masks_name_and_phone_together():
+    from types import SimpleNamespace
+
+    from linli.core.masking import is_masked, mask_name, operator_contact
+
+    assert mask_name("赵经理") == "赵**" and mask_name("张") == "张*" and mask_name(" ") == ""
+    operator = SimpleNamespace(contact_name="赵经理", contact_phone="13800001111")
+    assert operator_contact(operator, visible=True) == {"contact_name": "赵经理", "contact_phone": "13800001111"}
+    masked = operator_contact(operator, visible=False)
+    assert masked == {"contact_name": "赵**", "contact_phone": "138****1111"}
+    assert all(is_masked(value) for value in masked.values())
+    assert operator_contact(None, visible=False) == {"contact_name": "", "contact_phone": ""}
