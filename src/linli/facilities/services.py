@@ -1,8 +1,9 @@
 """Changes to the registry: facilities, their opening hours, operators. Every change is checked whole
 (a bad value names its field, nothing is written) and recorded in the audit log.
 
-The same checks serve a form, an API call and every row of an Excel or GeoJSON file: `facility_check`
-turns a mapping of raw values into model values, adding any problem to a `RowErrors`.
+The same checks serve a form, an API call and every row of an Excel or GeoJSON file: each builds the
+same typed input (`facilities.inputs.FacilityIn`, `OperatorIn`) and `facility_check` / `operator_check`
+turn it into model values, adding any problem to a `RowErrors`.
 """
 
 from __future__ import annotations
