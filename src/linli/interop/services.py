@@ -27,7 +27,7 @@ from linli.catalog.models import Offering, ServiceItem
 from linli.catalog.services import offering_check, service_item_check
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, operator_contact
+from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, mask_phone, operator_contact
 from linli.core.models import User
 from linli.core.parsing import text
 from linli.core.permissions import Perm, has_perm, in_scope, require
@@ -457,7 +457,13 @@ def _operators_check(rows: list[Row], errors: RowErrors) -> list[OperatorEntry]:
             value = text(data.get(field))
             if not is_masked(value):
                 continue
-            if instance is not None and value == operator_contact(instance, visible=False)[field]:
+            # Files exported before names were masked like names (赵**) carry them masked like a phone (***).
+            masks = (
+                {operator_contact(instance, visible=False)[field], mask_phone(getattr(instance, field))}
+                if instance is not None
+                else set()
+            )
+            if value in masks:
                 del data[field]
             else:
                 found.add(row, field, _("a masked value cannot be stored; give the full value"), value)
