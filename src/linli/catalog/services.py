@@ -30,7 +30,8 @@ ITEM_FIELDS = (
 )  # fmt: skip
 
 
-def _split(value: Any) -> list[str]:
+def split_list(value: Any) -> list[str]:
+    """A list given as a list, or as text separated by commas (either width) or 、."""
     if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
     return [p.strip() for p in text(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
@@ -82,11 +83,11 @@ def service_item_check(
         if values.get("fee_amount") is not None and values["fee_amount"] < 0:
             errors.add(row, "fee_amount", _("must not be negative"), raw)
     if "target_groups" in present:
-        groups = [choice(g, TargetGroup, row, "target_groups", errors) for g in _split(data.get("target_groups"))]
+        groups = [choice(g, TargetGroup, row, "target_groups", errors) for g in split_list(data.get("target_groups"))]
         values["target_groups"] = [g for g in groups if g]
     if "host_types" in present:
         hosts = []
-        for code in _split(data.get("host_types")):
+        for code in split_list(data.get("host_types")):
             if code in types:
                 hosts.append(types[code])
             else:

@@ -13,6 +13,7 @@ from linli.catalog.enums import Domain
 from linli.catalog.hosting import Hosting
 from linli.catalog.inputs import FacilityTypeIn, TierStandardIn
 from linli.catalog.models import ServiceItem, TierStandard
+from linli.catalog.services import split_list
 from linli.core.enums import AuditAction
 from linli.core.errors import RowErrors
 from linli.core.parsing import boolean, choice, count, text
@@ -34,18 +35,9 @@ STANDARD_FIELDS = (
 )  # fmt: skip
 
 
-def _split(value: Any) -> list[str]:
-    """A list given as a list, or as text separated by commas or 、."""
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in text(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
-
-
 def _choices(value: Any, choices: type[Any], row: int, field: str, errors: RowErrors) -> list[str]:
     """Every value of a list checked against `choices`, duplicates left out."""
-    found = [choice(v, choices, row, field, errors) for v in _split(value)]
+    found = [choice(v, choices, row, field, errors) for v in split_list(value)]
     return list(dict.fromkeys(v for v in found if v))
 
 
@@ -146,7 +138,7 @@ def tier_standard_check(
         if len(values["source"]) > 200:
             errors.add(row, "source", _("at most %(n)d characters") % {"n": 200}, values["source"])
     if "required_items" in present:
-        codes = _split(data.get("required_items"))
+        codes = split_list(data.get("required_items"))
         items = {i.code: i for i in ServiceItem.objects.filter(code__in=codes).prefetch_related("host_types")}
         values["required_items"] = []
         hosting = Hosting()
