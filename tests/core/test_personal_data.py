@@ -4,6 +4,7 @@ from linli.core.masking import mask_id_number, mask_phone
 from linli.core.models import AuditLog
 from linli.core.services import person_contact
 from tests.conftest import login
+from tests.facilities import conftest as facilities_conftest
 
 
 def test_masks():
@@ -84,3 +85,45 @@ def test_admin_reads_and_changes_of_personal_data_are_logged(client, users):
     assert resident.phone == "13600000000"
     change = AuditLog.objects.get(action="update")
     assert change.fields == ["phone"] and change.actor == root
+
+
+registry = facilities_conftest.registry  # the small registry of tests/facilities, as a fixture here too
+
+
+def test_operator_contact_masks_name_and_phone_together():
+    from types import SimpleNamespace
+
+    from linli.core.masking import is_masked, mask_name, operator_contact
+
+    assert mask_name("赵经理") == "赵**" and mask_name("张") == "张*" and mask_name(" ") == ""
+    operator = SimpleNamespace(contact_name="赵经理", contact_phone="13800001111")
+    assert operator_contact(operator, visible=True) == {"contact_name": "赵经理", "contact_phone": "13800001111"}
+    masked = operator_contact(operator, visible=False)
+    assert masked == {"contact_name": "赵**", "contact_phone": "138****1111"}
+    assert all(is_masked(value) for value in masked.values())
+    assert operator_contact(None, visible=False) == {"contact_name": "", "contact_phone": ""}
+
+
+def test_the_import_keeps_a_stored_contact_given_masked(registry, users):
+    """A re-imported export carries the contact masked (赵**, 138****1111; older files *** for the name):
+    that leaves the stored value. A masked value for a new operator cannot be stored."""
+    import pytest
+
+    from linli.core.errors import ApplicationError
+    from linli.facilities.models import Operator
+    from linli.interop.services import registry_import
+
+    operator = registry["operator"]
+    for masked_name in ("赵**", "***"):
+        row = {"id": operator.pk, "name": operator.name, "kind": operator.kind, "area_code": operator.area_code,
+               "contact_name": masked_name, "contact_phone": "138****1111",
+               "address": f"东湖路 {masked_name}"}  # fmt: skip
+        registry_import(actor=users["district"], kind="catalog", sheets={"operators": [(2, row)]}, source="x.xlsx")
+        operator.refresh_from_db()
+        assert (operator.contact_name, operator.contact_phone) == ("赵经理", "13800001111")
+        assert operator.address == f"东湖路 {masked_name}"
+    new = {"name": "新公司", "kind": "company", "area_code": "990102000000", "contact_name": "钱**"}
+    with pytest.raises(ApplicationError) as exc:
+        registry_import(actor=users["district"], kind="catalog", sheets={"operators": [(3, new)]}, source="x.xlsx")
+    assert [e["field"] for e in exc.value.extra["errors"]] == ["operators.contact_name"]
+    assert Operator.objects.count() == 1

@@ -97,9 +97,74 @@ def test_out_of_scope_change_is_404(client, registry, users, token_for):
 
 def test_operator_contact_masked_by_role(client, registry, users, token_for):
     staff = client.get("/api/operators/", **token_for(users["community"])).json()
-    assert staff[0]["contact_phone"] == "13800001111"
-    auditor = client.get("/api/operators/", **token_for(users["auditor"])).json()
-    assert auditor[0]["contact_phone"] == "138****1111"
+    assert (staff[0]["contact_name"], staff[0]["contact_phone"]) == ("赵经理", "13800001111")
+    response = client.get("/api/operators/", **token_for(users["auditor"]))
+    auditor = response.json()
+    # The contact person's name is personal data too: it was once returned unmasked here.
+    assert (auditor[0]["contact_name"], auditor[0]["contact_phone"]) == ("赵**", "138****1111")
+    assert "赵经理" not in response.content.decode() and "13800001111" not in response.content.decode()
+
+
+def test_operator_create_and_change_take_a_documented_body(client, registry, district):
+    body = {"name": "新公司", "kind": "company", "area_code": "990102000000", "contact_name": "钱社工"}
+    created = client.post("/api/operators/", body, content_type="application/json", **district)
+    assert created.status_code == 201, created.content
+    operator_id = created.json()["id"]
+    changed = client.patch(
+        f"/api/operators/{operator_id}", {"website": "ftp://x"}, content_type="application/json", **district
+    )
+    assert changed.status_code == 400
+    [error] = changed.json()["detail"]["errors"]
+    assert error["field"] == "website"
+    changed = client.patch(
+        f"/api/operators/{operator_id}", {"address": "湖滨路 2 号"}, content_type="application/json", **district
+    )
+    assert changed.json()["address"] == "湖滨路 2 号" and changed.json()["name"] == "新公司"  # the rest kept
+
+
+def test_openapi_documents_the_registry_request_bodies(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path, method in (
+        ("/api/facilities/", "post"),
+        ("/api/facilities/{code}", "patch"),
+        ("/api/operators/", "post"),
+        ("/api/operators/{operator_id}", "patch"),
+    ):
+        assert "requestBody" in paths[path][method], (path, method)
+    spec = client.get("/api/openapi.json").json()
+    facility_in = spec["components"]["schemas"]["FacilityIn"]["properties"]
+    assert {"code", "type", "area_code", "lon", "lat", "operator"} <= set(facility_in)
+
+
+def test_list_filter_area_is_a_code_with_its_subtree(client, registry, district):
+    from linli.facilities.models import Facility
+    from tests.facilities.conftest import _area_id
+
+    Facility.objects.create(
+        code="F990102002001-01", name="西山邻里中心", facility_type=registry["centre"], address="西山路 8 号",
+        area_id=_area_id("990102002001"), area_code="990102002001", lon=120.055, lat=30.005,
+    )  # fmt: skip
+
+    def codes(**query):
+        return [f["code"] for f in client.get("/api/facilities/", query, **district).json()["items"]]
+
+    assert codes(area="990102002000") == ["F990102002001-01"]  # a town: its villages' facilities
+    assert codes(area="990102001001") == ["F990102001001-01"]  # a community: its own
+    assert codes(area="990102000000") == ["F990102001001-01", "F990102002001-01"]  # the district
+    assert codes(q="西山路") == ["F990102002001-01"]  # the address counts, as on the page
+    response = client.get("/api/facilities/", {"area": "9901020"}, HTTP_ACCEPT_LANGUAGE="en", **district)
+    assert response.status_code == 400 and response.json()["detail"]["field"] == "area"
+
+
+def test_offering_values_are_checked_as_for_an_imported_row(client, registry, district):
+    url = "/api/facilities/F990102001001-01/offerings"
+    too_long = client.put(url, {"item": "reading", "schedule": "x" * 201}, content_type="application/json", **district)
+    assert too_long.status_code == 400 and too_long.json()["detail"]["errors"][0]["field"] == "schedule"
+    too_dear = client.put(url, {"item": "reading", "fee_amount": 1000000}, content_type="application/json", **district)
+    assert too_dear.status_code == 400 and too_dear.json()["detail"]["errors"][0]["field"] == "fee_amount"
+    assert not registry["facility"].offerings.exists()
+    by_label = client.put(url, {"item": "reading", "fee_type": "free"}, content_type="application/json", **district)
+    assert by_label.status_code == 200 and by_label.json()["offerings"][0]["fee_type"] == "free"
 
 
 def test_near_me_from_a_point_or_a_community(client, registry):

@@ -59,6 +59,8 @@ def test_list_is_scoped_and_filtered(client, registry, users):
     assert "东湖邻里中心" in page and "西山邻里中心" in page
     page = client.get(reverse("facility-list"), {"area": "990102002000"}).content.decode()
     assert "东湖邻里中心" not in page and "西山邻里中心" in page
+    page = client.get(reverse("facility-list"), {"area": "990102001001"}).content.decode()
+    assert "东湖邻里中心" in page and "西山邻里中心" not in page  # a community: the same selector as the API
     page = client.get(reverse("facility-list"), {"q": "东湖", "type": "nc-community", "status": "built"}).content
     assert "东湖邻里中心" in page.decode() and "西山邻里中心" not in page.decode()
     client.force_login(users["auditor"])
@@ -93,6 +95,7 @@ def test_detail_masks_operator_phone_for_the_auditor(client, registry, users):
     login(client, users["auditor"])
     text = page_text(client.get(reverse("facility-detail", args=[registry["facility"].code])))
     assert "138****1111" in text and "13800001111" not in text
+    assert "赵**" in text and "赵经理" not in text  # the contact person's name is masked too
 
 
 def test_detail_public_for_built_facilities_only(client, registry, users):
@@ -287,10 +290,11 @@ def test_operator_phone_masked_for_auditor_shown_to_district(client, registry, u
     login(client, users["auditor"])
     text = page_text(client.get(reverse("operator-list")))
     assert "邻安养老服务中心" in text and "138****1111" in text and "13800001111" not in text
+    assert "赵**" in text and "赵经理" not in text
     assert reverse("operator-create") not in text
     client.force_login(users["district"])
     text = page_text(client.get(reverse("operator-list")))
-    assert "13800001111" in text
+    assert "13800001111" in text and "赵经理" in text
 
 
 def test_operator_create_and_edit(client, registry, users):

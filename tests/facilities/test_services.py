@@ -9,6 +9,7 @@ from django.utils import translation
 from linli.catalog.services import offering_set
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
+from linli.facilities.inputs import FacilityIn, OperatorIn
 from linli.facilities.models import Facility, Operator
 from linli.facilities.services import facility_create, facility_update, opening_hours_set, operator_create
 from linli.facilities.validators import wgs84_to_gcj02
@@ -28,7 +29,7 @@ def new_facility(**changes):
         "status": "built", "accessibility": "step_free, 无障碍卫生间",
     }  # fmt: skip
     data.update(changes)
-    return data
+    return FacilityIn(**data)
 
 
 def refused(call, **kwargs) -> dict[str, str]:
@@ -38,7 +39,7 @@ def refused(call, **kwargs) -> dict[str, str]:
 
 
 def test_create_with_labels_in_either_language(registry, users):
-    facility = facility_create(actor=users["district"], data=new_facility())
+    facility = facility_create(actor=users["district"], facility=new_facility())
     assert facility.floor_area_m2 == 800 and facility.area.code == "990102001002"
     assert facility.accessibility == ["step_free", "accessible_toilet"]
     log = AuditLog.objects.get(object_type="facilities.facility", action="create")
@@ -47,7 +48,7 @@ def test_create_with_labels_in_either_language(registry, users):
 
 def test_gcj02_input_is_converted(registry, users):
     glon, glat = wgs84_to_gcj02(120.015, 30.005)
-    facility = facility_create(actor=users["district"], data=new_facility(lon=glon, lat=glat, crs="gcj02"))
+    facility = facility_create(actor=users["district"], facility=new_facility(lon=glon, lat=glat, crs="gcj02"))
     assert facility.lon == pytest.approx(120.015, abs=1e-7) and facility.lat == pytest.approx(30.005, abs=1e-7)
 
 
@@ -67,28 +68,33 @@ def test_gcj02_input_is_converted(registry, users):
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(registry, users, changes, field, words):
-    errors = refused(facility_create, actor=users["district"], data=new_facility(**changes))
+    errors = refused(facility_create, actor=users["district"], facility=new_facility(**changes))
     assert words in errors[field]
     assert not Facility.objects.filter(code="F990102001002-01").exists()
 
 
 def test_duplicate_code_is_refused(registry, users):
-    errors = refused(facility_create, actor=users["district"], data=new_facility(code="F990102001001-01"))
+    errors = refused(facility_create, actor=users["district"], facility=new_facility(code="F990102001001-01"))
     assert "exists" in errors["code"]
 
 
 def test_community_staff_edit_only_their_scope(registry, users):
     facility = registry["facility"]
-    facility_update(actor=users["community"], facility=facility, data={"floor_area_m2": 620})
+    facility_update(actor=users["community"], facility=facility, changes=FacilityIn(floor_area_m2=620))
     facility.refresh_from_db()
     assert facility.floor_area_m2 == 620
     log = AuditLog.objects.get(action="update", object_id=facility.code)
     assert log.fields == ["floor_area_m2"] and log.detail["floor_area_m2"] == ["450", "620"]
     with pytest.raises(ApplicationError) as exc:
-        facility_update(actor=users["other_community"], facility=facility, data={"name": "x"})
+        facility_update(actor=users["other_community"], facility=facility, changes=FacilityIn(name="x"))
     assert exc.value.status == 403
     # Moving it out of their own scope is refused too.
-    errors = refused(facility_update, actor=users["community"], facility=facility, data={"area_code": "990102001002"})
+    errors = refused(
+        facility_update,
+        actor=users["community"],
+        facility=facility,
+        changes=FacilityIn(area_code="990102001002"),
+    )
     assert "outside your scope" in errors["area_code"]
 
 
@@ -131,29 +137,33 @@ def test_an_item_the_type_cannot_host_is_refused(registry, users):
 def test_operator_credit_code_is_checked(registry, users):
     errors = refused(
         operator_create, actor=users["district"],
-        data={"name": "某公司", "kind": "company", "credit_code": "91990102MA00000020", "area_code": "990102000000"},
+        operator=OperatorIn(name="某公司", kind="company", credit_code="91990102MA00000020", area_code="990102000000"),
     )  # fmt: skip
     assert "check character" in errors["credit_code"]
     errors = refused(
         operator_create, actor=users["district"],
-        data={
-            "name": "某公司", "kind": "company", "credit_code": credit_code(),
-            "area_code": "990102000000", "grade": "5A",
-        },
+        operator=OperatorIn(
+            name="某公司", kind="company", credit_code=credit_code(), area_code="990102000000", grade="5A"
+        ),
     )  # fmt: skip
     assert "exists" in errors["credit_code"] and "graded" in errors["grade"]
     created = operator_create(
         actor=users["district"],
-        data={
-            "name": "新公司",
-            "kind": "企业",
-            "credit_code": credit_code("91990102MA0000009"),
-            "area_code": "990102000000",
-        },
+        operator=OperatorIn(
+            **{
+                "name": "新公司",
+                "kind": "企业",
+                "credit_code": credit_code("91990102MA0000009"),
+                "area_code": "990102000000",
+            }
+        ),
     )
     assert created.kind == "company"
     with pytest.raises(ApplicationError):
-        operator_create(actor=users["community"], data={"name": "x", "kind": "company", "area_code": "990102000000"})
+        operator_create(
+            actor=users["community"],
+            operator=OperatorIn(name="x", kind="company", area_code="990102000000"),
+        )
     assert Operator.objects.count() == 2
 
 
@@ -180,6 +190,6 @@ def test_a_reimported_district_boundary_is_used_at_once(registry, users):
     from tests.conftest import DISTRICT, square
 
     east = new_facility(code="F990102001002-07", lon=120.3, lat=30.05)  # outside the 0.2-degree square
-    assert "outside the district" in refused(facility_create, actor=users["district"], data=east)["lon"]
+    assert "outside the district" in refused(facility_create, actor=users["district"], facility=east)["lon"]
     area_rows_write(rows=[AreaRow(row=1, code=DISTRICT, name="邻里区", boundary=square(120.0, 30.0, 0.5))])
-    assert facility_create(actor=users["district"], data=east).code == "F990102001002-07"
+    assert facility_create(actor=users["district"], facility=east).code == "F990102001002-07"

@@ -390,7 +390,7 @@ def test_masked_contacts_do_not_overwrite(data, users):
     content = catalog_export(actor=users["evaluator"])
     sheet = load_workbook(io.BytesIO(content))["运营主体 operators"]
     assert sheet.cell(2, column(sheet, "contact_phone")).value == "138****1111"
-    assert sheet.cell(2, column(sheet, "contact_name")).value == "***"
+    assert sheet.cell(2, column(sheet, "contact_name")).value == "赵**"
     edited = edit(content, set_cell("运营主体 operators", data["operator"].pk, "address", "东湖路 1 号"))
 
     job = run(users["district"], "catalog.xlsx", edited)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.areas.enums import AgeGroup
 from linli.catalog.enums import Domain, FeeType, ServiceClass, TargetGroup
+from linli.catalog.inputs import FacilityTypeIn, ServiceItemIn, TierStandardIn
 from linli.catalog.models import ServiceItem, TierStandard
 from linli.facilities.enums import FacilityFamily, LivingCircle, Setting
 from linli.facilities.forms import (
@@ -70,10 +71,11 @@ class ServiceItemForm(RegistryForm):
         if instance is not None:
             self.fields["code"].disabled = True
 
-    def service_data(self) -> dict[str, Any]:
+    def service_input(self) -> ServiceItemIn:
+        """What was typed, for `service_item_create` (every field) or `service_item_update` (the changes)."""
         if self.instance is None:
-            return {name: self.cleaned_data.get(name) for name in self.fields}
-        return self.changed_values()
+            return ServiceItemIn.model_validate({name: self.cleaned_data.get(name) for name in self.fields})
+        return ServiceItemIn.model_validate(self.changed_values())
 
 
 class FacilityTypeForm(RegistryForm):
@@ -127,11 +129,31 @@ class FacilityTypeForm(RegistryForm):
         set_choices(self, "required_items", [(i.code, i.name) for i in items])
         self.fields["required_items"].help_text = _("Only items this type can host are listed.")
 
-    def type_data(self) -> dict[str, Any]:
-        return {k: v for k, v in self.changed_values().items() if k in self.type_fields}
+    def type_changes(self) -> FacilityTypeIn:
+        return FacilityTypeIn.model_validate({k: v for k, v in self.changed_values().items() if k in self.type_fields})
 
-    def standard_data(self) -> dict[str, Any]:
+    def standard_changes(self) -> TierStandardIn:
         """The standard's changed fields; all of them when the type has no standard yet."""
         if self.standard is None:
-            return {name: self.cleaned_data.get(name) for name in self.standard_fields}
-        return {k: v for k, v in self.changed_values().items() if k in self.standard_fields}
+            return TierStandardIn.model_validate({name: self.cleaned_data.get(name) for name in self.standard_fields})
+        return TierStandardIn.model_validate(
+            {k: v for k, v in self.changed_values().items() if k in self.standard_fields}
+        )
+
+
+class OfferingForm(forms.Form):
+    """One service item offered by a facility. `item` is any item code: the service refuses those the
+    facility's type cannot host, naming why."""
+
+    item = forms.CharField(label=_("Service item"), widget=forms.Select)
+    schedule = forms.CharField(label=_("Schedule"), required=False, max_length=200)
+    fee_type = OpenChoiceField(label=_("Fee"), required=False)
+    fee_amount = forms.DecimalField(
+        label=_("Fee amount (yuan)"), required=False, min_value=0, max_digits=8, decimal_places=2
+    )
+
+    def __init__(self, *args: Any, facility_type: FacilityType, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        items = facility_type.service_items.order_by("domain", "code")
+        self.fields["item"].widget.choices = [(i.code, f"{i.name} · {i.get_domain_display()}") for i in items]
+        set_choices(self, "fee_type", [("", _("as the item")), *FeeType.choices])

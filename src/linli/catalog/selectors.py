@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from linli.catalog.enums import Domain
 from linli.catalog.models import Offering, ServiceItem, TierStandard
 from linli.facilities.models import Facility
+from linli.facilities.selectors import facilities_near, opening_status
 
 
 def service_items(*, domain: str | None = None, q: str | None = None) -> QuerySet[ServiceItem]:
@@ -24,6 +26,45 @@ def service_items(*, domain: str | None = None, q: str | None = None) -> QuerySe
 def offerings_of(facility: Facility, *, active_only: bool = True) -> QuerySet[Offering]:
     qs = facility.offerings.select_related("item")
     return qs.filter(active=True) if active_only else qs
+
+
+def with_details(qs: QuerySet[Facility]) -> QuerySet[Facility]:
+    """Prefetch what the public list shows: hours, exceptions, active offerings with their items."""
+    return qs.prefetch_related(
+        "opening_rules",
+        "opening_exceptions",
+        Prefetch("offerings", queryset=Offering.objects.filter(active=True).select_related("item")),
+    )
+
+
+def nearby_rows(lon: float, lat: float, domain: str | None, radius_m: float, limit: int) -> list[dict[str, Any]]:
+    """The rows of "services near me" around a point, nearest first: each facility with its opening status
+    now and its active offerings (of `domain`, if given). Shared by the API and the page."""
+    found = facilities_near(lon=lon, lat=lat, radius_m=radius_m, domain=domain, limit=limit)
+    detailed = {f.pk: f for f in with_details(Facility.objects.filter(pk__in=[n.facility.pk for n in found]))}
+    rows = []
+    for near in found:
+        facility = detailed[near.facility.pk]
+        status = opening_status(facility)
+        offerings = [o for o in facility.offerings.all() if not domain or o.item.domain == domain]
+        groups = sorted({g for o in offerings for g in o.item.target_groups})
+        rows.append(
+            {
+                "code": facility.code,
+                "name": facility.name,
+                "type": near.facility.facility_type.code,
+                "type_name": near.facility.facility_type.name,
+                "lon": facility.lon,
+                "lat": facility.lat,
+                "address": facility.address,
+                "distance_m": round(near.distance_m),
+                "open_now": status.open_now,
+                "opening_status": status.text,
+                "offerings": offerings,
+                "target_groups": groups,
+            }
+        )
+    return rows
 
 
 @dataclass(frozen=True)

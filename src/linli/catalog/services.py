@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
@@ -11,10 +10,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.catalog.enums import Domain, FeeType, ServiceClass, TargetGroup
+from linli.catalog.hosting import host_problem, host_removal_problem
+from linli.catalog.inputs import OfferingIn, ServiceItemIn
 from linli.catalog.models import Offering, ServiceItem
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.parsing import choice, count, text
+from linli.core.parsing import boolean, choice, count, text
 from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.models import Facility, FacilityType
@@ -29,7 +30,8 @@ ITEM_FIELDS = (
 )  # fmt: skip
 
 
-def _split(value: Any) -> list[str]:
+def split_list(value: Any) -> list[str]:
+    """A list given as a list, or as text separated by commas (either width) or 、."""
     if isinstance(value, list | tuple):
         return [str(v).strip() for v in value if str(v).strip()]
     return [p.strip() for p in text(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
@@ -37,15 +39,17 @@ def _split(value: Any) -> list[str]:
 
 def service_item_check(
     *,
-    data: Mapping[str, Any],
+    item: ServiceItemIn,
     row: int,
     errors: RowErrors,
     types: dict[str, FacilityType],
     instance: ServiceItem | None = None,
 ) -> dict[str, Any] | None:
-    """Model values of one service item (host_types as a list of FacilityType) or None with errors."""
+    """Model values of one service item as given (for an update of `instance`, the fields set; host_types
+    as a list of FacilityType) or None with errors."""
     before = len(errors.errors)
-    present = set(data) if instance is not None else set(ITEM_FIELDS)
+    data = item.given(update=instance is not None)
+    present = set(data)
     values: dict[str, Any] = {}
     if "code" in present:
         values["code"] = text(data.get("code"))
@@ -79,11 +83,11 @@ def service_item_check(
         if values.get("fee_amount") is not None and values["fee_amount"] < 0:
             errors.add(row, "fee_amount", _("must not be negative"), raw)
     if "target_groups" in present:
-        groups = [choice(g, TargetGroup, row, "target_groups", errors) for g in _split(data.get("target_groups"))]
+        groups = [choice(g, TargetGroup, row, "target_groups", errors) for g in split_list(data.get("target_groups"))]
         values["target_groups"] = [g for g in groups if g]
     if "host_types" in present:
         hosts = []
-        for code in _split(data.get("host_types")):
+        for code in split_list(data.get("host_types")):
             if code in types:
                 hosts.append(types[code])
             else:
@@ -119,68 +123,80 @@ def _save_item(item: ServiceItem, values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def service_item_create(*, actor: AnyUser | None, data: Mapping[str, Any]) -> ServiceItem:
+def service_item_create(*, actor: AnyUser | None, item: ServiceItemIn) -> ServiceItem:
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
-    values = service_item_check(data=data, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()})
+    values = service_item_check(item=item, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()})
     if values and ServiceItem.objects.filter(code=values["code"]).exists():
         errors.add(0, "code", _("a service item with this code exists"), values["code"])
     errors.raise_if_any("invalid", _("The service item was not saved."))
     assert values is not None
-    item = ServiceItem()
-    _save_item(item, values)
+    created = ServiceItem()
+    _save_item(created, values)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         object_type="catalog.serviceitem",
-        object_id=item.code,
-        fields=sorted(data),
+        object_id=created.code,
+        fields=sorted(item.given(update=False)),
     )
-    return item
+    return created
 
 
 @transaction.atomic
-def service_item_update(*, actor: AnyUser | None, item: ServiceItem, data: Mapping[str, Any]) -> ServiceItem:
+def service_item_update(*, actor: AnyUser | None, item: ServiceItem, changes: ServiceItemIn) -> ServiceItem:
+    """Change the fields set in `changes`."""
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
     values = service_item_check(
-        data=data, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()}, instance=item
+        item=changes, row=0, errors=errors, types={t.code: t for t in FacilityType.objects.all()}, instance=item
     )
     errors.raise_if_any("invalid", _("The service item was not saved."))
     assert values is not None
     hosts = values.get("host_types")
-    if hosts is not None:
-        offerings_still_hostable(item, hosts)
+    problem = host_removal_problem(item, hosts) if hosts is not None else None
+    if problem:
+        raise ApplicationError("still_offered", problem, {"field": "host_types"})
     _save_item(item, values)
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
         object_type="catalog.serviceitem",
         object_id=item.code,
-        fields=sorted(data),
+        fields=sorted(changes.given(update=True)),
     )
     return item
 
 
-def offerings_still_hostable(item: ServiceItem, hosts: list[FacilityType]) -> None:
-    """Removing a host type is refused while a facility of that type offers the item."""
-    stranded = Offering.objects.filter(item=item).exclude(facility__facility_type__in=hosts).select_related("facility")
-    names = [o.facility.name for o in stranded[:5]]
-    if names:
-        raise ApplicationError(
-            "still_offered",
-            _("Facilities of a removed type still offer this item: %(names)s") % {"names": "、".join(names)},
-            {"field": "host_types"},
-        )
-
-
-def offering_check(facility: Facility, item: ServiceItem) -> str | None:
-    """Why `facility` cannot offer `item`, or None when it can."""
-    if not item.host_types.filter(pk=facility.facility_type_id).exists():
-        return _("%(type)s cannot host %(item)s") % {"type": facility.facility_type.name, "item": item.name}
-    return None
+def offering_check(
+    *, offering: OfferingIn, row: int, errors: RowErrors, update: bool, prefix: str = ""
+) -> dict[str, Any]:
+    """Model values of an offering as given (for an update, the fields set; otherwise every field, a blank
+    one taking its default), problems added to `errors` named `prefix` + the field."""
+    data = offering.given(update=update)
+    values: dict[str, Any] = {}
+    if "schedule" in data:
+        values["schedule"] = text(data["schedule"])
+        if len(values["schedule"]) > 200:
+            errors.add(row, f"{prefix}schedule", _("at most %(n)d characters") % {"n": 200}, values["schedule"])
+    if "fee_type" in data:
+        values["fee_type"] = choice(data["fee_type"], FeeType, row, f"{prefix}fee_type", errors) or ""
+    if "fee_amount" in data:
+        raw = text(data["fee_amount"])
+        try:
+            values["fee_amount"] = Decimal(raw) if raw else None
+        except InvalidOperation:
+            errors.add(row, f"{prefix}fee_amount", _("not a number"), raw)
+        else:
+            amount = values["fee_amount"]
+            if amount is not None and not (amount.is_finite() and Decimal(0) <= amount < Decimal(1_000_000)):
+                errors.add(row, f"{prefix}fee_amount", _("must be between 0 and 999999.99"), raw)
+    if "active" in data:
+        active = boolean(data["active"], row, f"{prefix}active", errors)
+        values["active"] = True if active is None else active
+    return values
 
 
 @transaction.atomic
@@ -194,26 +210,19 @@ def offering_set(
     fee_amount: Decimal | None = None,
     active: bool = True,
 ) -> Offering:
-    """Facility offers item (created or updated). Refused when the facility's type cannot host it."""
+    """Facility offers item (created or replaced). Refused when the facility's type cannot host it
+    (`catalog.hosting`) or a value is wrong (`offering_check`, as for a file's rows)."""
+    offering = OfferingIn(schedule=schedule, fee_type=fee_type, fee_amount=fee_amount, active=active)
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE, facility.area_code)
-    problem = offering_check(facility, item)
+    problem = host_problem(facility.facility_type, item)
     if problem:
         raise ApplicationError("cannot_host", problem, {"field": "item"})
-    if fee_type and fee_type not in FeeType.values:
-        raise ApplicationError("invalid", _("unknown fee type"), {"field": "fee_type"})
-    if fee_amount is not None and fee_amount < 0:
-        raise ApplicationError("invalid", _("must not be negative"), {"field": "fee_amount"})
-    offering, _created = Offering.objects.update_or_create(
-        facility=facility,
-        item=item,
-        defaults={
-            "area_code": facility.area_code,
-            "schedule": schedule[:200],
-            "fee_type": fee_type,
-            "fee_amount": fee_amount,
-            "active": active,
-        },
+    errors = RowErrors()
+    values = offering_check(offering=offering, row=0, errors=errors, update=False)
+    errors.raise_if_any("invalid", _("The offering was not saved."))
+    saved, _created = Offering.objects.update_or_create(
+        facility=facility, item=item, defaults={"area_code": facility.area_code, **values}
     )
     audit_record(
         actor=actor,
@@ -221,9 +230,9 @@ def offering_set(
         object_type="facilities.facility",
         object_id=facility.code,
         fields=["offerings"],
-        detail={"item": item.code, "active": active},
+        detail={"item": item.code, "active": saved.active},
     )
-    return offering
+    return saved
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ District staff edit them; every change is checked whole and recorded in the audi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -11,7 +10,10 @@ from django.utils.translation import gettext as _
 
 from linli.areas.enums import AgeGroup
 from linli.catalog.enums import Domain
+from linli.catalog.hosting import Hosting
+from linli.catalog.inputs import FacilityTypeIn, TierStandardIn
 from linli.catalog.models import ServiceItem, TierStandard
+from linli.catalog.services import split_list
 from linli.core.enums import AuditAction
 from linli.core.errors import RowErrors
 from linli.core.parsing import boolean, choice, count, text
@@ -33,28 +35,20 @@ STANDARD_FIELDS = (
 )  # fmt: skip
 
 
-def _split(value: Any) -> list[str]:
-    """A list given as a list, or as text separated by commas or 、."""
-    if value is None:
-        return []
-    if isinstance(value, list | tuple):
-        return [str(v).strip() for v in value if str(v).strip()]
-    return [p.strip() for p in text(value).replace("，", ",").replace("、", ",").split(",") if p.strip()]
-
-
 def _choices(value: Any, choices: type[Any], row: int, field: str, errors: RowErrors) -> list[str]:
     """Every value of a list checked against `choices`, duplicates left out."""
-    found = [choice(v, choices, row, field, errors) for v in _split(value)]
+    found = [choice(v, choices, row, field, errors) for v in split_list(value)]
     return list(dict.fromkeys(v for v in found if v))
 
 
 def facility_type_check(
-    *, data: Mapping[str, Any], row: int, errors: RowErrors, instance: FacilityType | None = None
+    *, facility_type: FacilityTypeIn, row: int, errors: RowErrors, instance: FacilityType | None = None
 ) -> dict[str, Any] | None:
-    """Model values of a facility type from raw `data` (only the fields given, for an update), or None with
-    every problem added to `errors`."""
+    """Model values of a facility type as given (only the fields set, for an update), or None with every
+    problem added to `errors`."""
     before = len(errors.errors)
-    present = set(data) if instance is not None else set(TYPE_FIELDS)
+    data = facility_type.given(update=instance is not None)
+    present = set(data)
     values: dict[str, Any] = {}
     if "name" in present:
         values["name"] = text(data.get("name"))
@@ -91,13 +85,13 @@ def facility_type_check(
 
 @transaction.atomic
 def facility_type_update(
-    *, actor: AnyUser | None, facility_type: FacilityType, data: Mapping[str, Any]
+    *, actor: AnyUser | None, facility_type: FacilityType, changes: FacilityTypeIn
 ) -> FacilityType:
-    """Change the fields of the type given in `data` (the code stays: facilities and files refer to it)."""
+    """Change the fields of the type set in `changes` (the code stays: facilities and files refer to it)."""
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
-    values = facility_type_check(data=data, row=0, errors=errors, instance=facility_type)
+    values = facility_type_check(facility_type=changes, row=0, errors=errors, instance=facility_type)
     errors.raise_if_any("invalid", _("The facility type was not saved."))
     assert values is not None
     changed = {k: (getattr(facility_type, k), v) for k, v in values.items() if getattr(facility_type, k) != v}
@@ -118,7 +112,7 @@ def facility_type_update(
 
 def tier_standard_check(
     *,
-    data: Mapping[str, Any],
+    standard: TierStandardIn,
     row: int,
     errors: RowErrors,
     facility_type: FacilityType,
@@ -127,7 +121,8 @@ def tier_standard_check(
     """Model values of the type's standard (required_items as a list of ServiceItem), or None with errors.
     A required item must be one the type can host, else no facility of the type could ever meet it."""
     before = len(errors.errors)
-    present = set(data) if instance is not None else set(STANDARD_FIELDS)
+    data = standard.given(update=instance is not None)
+    present = set(data)
     values: dict[str, Any] = {}
     if "required_domains" in present:
         values["required_domains"] = _choices(data.get("required_domains"), Domain, row, "required_domains", errors)
@@ -143,20 +138,16 @@ def tier_standard_check(
         if len(values["source"]) > 200:
             errors.add(row, "source", _("at most %(n)d characters") % {"n": 200}, values["source"])
     if "required_items" in present:
-        codes = _split(data.get("required_items"))
+        codes = split_list(data.get("required_items"))
         items = {i.code: i for i in ServiceItem.objects.filter(code__in=codes).prefetch_related("host_types")}
         values["required_items"] = []
+        hosting = Hosting()
         for code in dict.fromkeys(codes):
             item = items.get(code)
             if item is None:
                 errors.add(row, "required_items", _("unknown service item"), code)
-            elif facility_type not in item.host_types.all():
-                errors.add(
-                    row,
-                    "required_items",
-                    _("%(type)s cannot host %(item)s") % {"type": facility_type.name, "item": item.name},
-                    code,
-                )
+            elif problem := hosting.problem(facility_type, item):
+                errors.add(row, "required_items", problem, code)
             else:
                 values["required_items"].append(item)
 
@@ -179,14 +170,14 @@ def tier_standard_check(
 
 @transaction.atomic
 def tier_standard_update(
-    *, actor: AnyUser | None, facility_type: FacilityType, data: Mapping[str, Any]
+    *, actor: AnyUser | None, facility_type: FacilityType, changes: TierStandardIn
 ) -> TierStandard:
-    """Set the fields of the type's standard given in `data`, creating the standard if the type has none."""
+    """Set the fields of the type's standard set in `changes`, creating the standard if the type has none."""
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     standard = TierStandard.objects.filter(facility_type=facility_type).first()
     errors = RowErrors()
-    values = tier_standard_check(data=data, row=0, errors=errors, facility_type=facility_type, instance=standard)
+    values = tier_standard_check(standard=changes, row=0, errors=errors, facility_type=facility_type, instance=standard)
     errors.raise_if_any("invalid", _("The standard was not saved."))
     assert values is not None
     created = standard is None
@@ -219,22 +210,25 @@ def facility_type_standard_update(
     *,
     actor: AnyUser | None,
     facility_type: FacilityType,
-    type_data: Mapping[str, Any],
-    standard_data: Mapping[str, Any],
+    type_changes: FacilityTypeIn,
+    standard_changes: TierStandardIn,
 ) -> FacilityType:
     """`facility_type_update` and `tier_standard_update` together, as one page saves them: the problems of
     both are listed, and nothing is written unless both are right."""
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
-    facility_type_check(data=type_data, row=0, errors=errors, instance=facility_type)
+    facility_type_check(facility_type=type_changes, row=0, errors=errors, instance=facility_type)
     standard = TierStandard.objects.filter(facility_type=facility_type).first()
     # A type without a standard gets one only when some value of it is given.
-    with_standard = standard is not None or any(v not in (None, "", [], ()) for v in standard_data.values())
+    given = standard_changes.given(update=True).values()
+    with_standard = standard is not None or any(v not in (None, "", [], ()) for v in given)
     if with_standard:
-        tier_standard_check(data=standard_data, row=0, errors=errors, facility_type=facility_type, instance=standard)
+        tier_standard_check(
+            standard=standard_changes, row=0, errors=errors, facility_type=facility_type, instance=standard
+        )
     errors.raise_if_any("invalid", _("The facility type was not saved."))
-    facility_type_update(actor=actor, facility_type=facility_type, data=type_data)
+    facility_type_update(actor=actor, facility_type=facility_type, changes=type_changes)
     if with_standard:
-        tier_standard_update(actor=actor, facility_type=facility_type, data=standard_data)
+        tier_standard_update(actor=actor, facility_type=facility_type, changes=standard_changes)
     return facility_type

@@ -55,7 +55,7 @@ def item_create(request: HttpRequest) -> HttpResponse:
     form = ServiceItemForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            item = services.service_item_create(actor=request.user, data=form.service_data())
+            item = services.service_item_create(actor=request.user, item=form.service_input())
         except ApplicationError as exc:
             show_errors(form, exc)
         else:
@@ -70,10 +70,10 @@ def item_edit(request: HttpRequest, code: str) -> HttpResponse:
     item = _item(code)
     form = ServiceItemForm(request.POST if request.method == "POST" else None, instance=item)
     if form.is_bound and form.is_valid():
-        data = form.service_data()
+        changes = form.service_input()
         try:
-            if data:
-                services.service_item_update(actor=request.user, item=item, data=data)
+            if changes.model_fields_set:
+                services.service_item_update(actor=request.user, item=item, changes=changes)
         except ApplicationError as exc:
             show_errors(form, exc)
         else:
@@ -111,8 +111,8 @@ def type_edit(request: HttpRequest, code: str) -> HttpResponse:
             standards.facility_type_standard_update(
                 actor=request.user,
                 facility_type=facility_type,
-                type_data=form.type_data(),
-                standard_data=form.standard_data(),
+                type_changes=form.type_changes(),
+                standard_changes=form.standard_changes(),
             )
         except ApplicationError as exc:
             show_errors(form, exc)

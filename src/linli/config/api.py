@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from linli.areas.api import router as areas_router
 from linli.bookings.api import router as bookings_router
 from linli.cases.api import router as cases_router
+from linli.catalog.facility_api import router as facility_router
 from linli.core.api import router as core_router
 from linli.core.auth import REQUIRED_AUTH
 from linli.core.errors import ApplicationError
@@ -41,6 +42,7 @@ api.add_router("/", core_router)
 api.add_router("/areas/", areas_router)
 api.add_router("/jobs/", jobs_router)
 api.add_router("/", facilities_router)
+api.add_router("/", facility_router)
 api.add_router("/planning/compliance/", compliance_router)
 api.add_router("/planning/siting/", siting_router)
 api.add_router("/planning/", planning_router)

@@ -3,10 +3,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from linli.areas import views as area_views
+from linli.catalog import public_views
 from linli.config.api import api
 from linli.core import views as core_views
 from linli.demo import views as demo_views
-from linli.facilities import public_views
 from linli.jobs import views as job_views
 
 urlpatterns = [
@@ -29,6 +29,7 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/progress/", job_views.job_progress, name="job-progress"),
     path("services/", public_views.services_near, name="services-near"),
     path("facilities/", include("linli.facilities.urls")),
+    path("facilities/", include("linli.catalog.facility_urls")),
     path("catalog/", include("linli.catalog.urls")),
     path("data/", include("linli.interop.urls")),
     path("planning/compliance/", include("linli.planning.compliance_urls")),

@@ -7,13 +7,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from linli.areas.codes import prefix_of
 from linli.areas.enums import AreaLevel
 from linli.areas.selectors import areas_visible
-from linli.catalog.enums import FeeType
 from linli.core.errors import ApplicationError
 from linli.facilities.enums import (
     Accessibility,
@@ -22,7 +20,8 @@ from linli.facilities.enums import (
     OperatorKind,
     OrgGrade,
 )
-from linli.facilities.models import Facility, FacilityType, OpeningException, Operator
+from linli.facilities.inputs import FacilityIn, OperatorIn
+from linli.facilities.models import Facility, OpeningException, Operator
 from linli.facilities.selectors import facility_types, operators_visible
 from linli.facilities.services import COUNT_FIELDS
 
@@ -122,21 +121,11 @@ class FacilityFilterForm(forms.Form):
         set_choices(self, "status", [anything, *ConstructionStatus.choices])
         set_choices(self, "area", [anything, *area_choices(viewer, (AreaLevel.TOWN, AreaLevel.VILLAGE))])
 
-    def apply(self, qs: QuerySet[Facility]) -> QuerySet[Facility]:
-        """`qs` narrowed by the filters given (unknown values were refused by the form and are ignored)."""
+    def filters(self) -> dict[str, str | None]:
+        """The filters given, for `selectors.facilities_filtered` (values the form refused are left out)."""
         if not self.is_valid():
-            return qs
-        data = self.cleaned_data
-        if data["type"]:
-            qs = qs.filter(facility_type__code=data["type"])
-        if data["status"]:
-            qs = qs.filter(status=data["status"])
-        if data["area"]:
-            qs = qs.filter(area_code__startswith=prefix_of(data["area"]))
-        if data["q"]:
-            q = data["q"].strip()
-            qs = qs.filter(Q(name__icontains=q) | Q(code__icontains=q) | Q(address__icontains=q))
-        return qs
+            return {}
+        return {name: self.cleaned_data[name] or None for name in ("type", "status", "area", "q")}
 
 
 class FacilityForm(RegistryForm):
@@ -190,11 +179,11 @@ class FacilityForm(RegistryForm):
         set_choices(self, "operator", [("", _("none")), *((o.credit_code, o.name) for o in operators)])
         self.fields["operator"].help_text = _("Operators are chosen by their credit code.")
 
-    def service_data(self) -> dict[str, Any]:
-        """Raw values for `facility_create` (every field) or `facility_update` (the fields changed)."""
+    def service_input(self) -> FacilityIn:
+        """What was typed, for `facility_create` (every field) or `facility_update` (the fields changed)."""
         if self.instance is None:
-            return {name: self.cleaned_data.get(name) for name in self.fields}
-        return self.changed_values(LOCATION_FIELDS)
+            return FacilityIn.model_validate({name: self.cleaned_data.get(name) for name in self.fields})
+        return FacilityIn.model_validate(self.changed_values(LOCATION_FIELDS))
 
 
 def _blank(value: Any) -> str:
@@ -239,13 +228,13 @@ class HoursForm:
     blank_rules = 7
     blank_exceptions = 3
 
-    def __init__(self, facility: Facility, data: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, facility: Facility, posted: Mapping[str, Any] | None = None) -> None:
         self.facility = facility
-        self.data = data
+        self.posted = posted
         self.rule_errors: dict[int, list[str]] = {}
         self.exception_errors: dict[int, list[str]] = {}
         self.errors: list[str] = []
-        if data is None:
+        if posted is None:
             self.rules = [
                 {"weekday": str(r.weekday), "opens": _time(r.opens), "closes": _time(r.closes)}
                 for r in facility.opening_rules.all()
@@ -255,18 +244,18 @@ class HoursForm:
             self.exceptions += [_exception_row(None) for _ in range(self.blank_exceptions)]
         else:
             self.rules = [
-                {key: str(data.get(f"rule-{i}-{key}", "")).strip() for key in ("weekday", "opens", "closes")}
-                for i in range(_count(data, "rule-count"))
+                {key: str(posted.get(f"rule-{i}-{key}", "")).strip() for key in ("weekday", "opens", "closes")}
+                for i in range(_count(posted, "rule-count"))
             ]
             self.exceptions = [
                 {
-                    "date": str(data.get(f"exc-{i}-date", "")).strip(),
-                    "closed": bool(data.get(f"exc-{i}-closed")),
-                    "opens": str(data.get(f"exc-{i}-opens", "")).strip(),
-                    "closes": str(data.get(f"exc-{i}-closes", "")).strip(),
-                    "reason": str(data.get(f"exc-{i}-reason", "")).strip(),
+                    "date": str(posted.get(f"exc-{i}-date", "")).strip(),
+                    "closed": bool(posted.get(f"exc-{i}-closed")),
+                    "opens": str(posted.get(f"exc-{i}-opens", "")).strip(),
+                    "closes": str(posted.get(f"exc-{i}-closes", "")).strip(),
+                    "reason": str(posted.get(f"exc-{i}-reason", "")).strip(),
                 }
-                for i in range(_count(data, "exc-count"))
+                for i in range(_count(posted, "exc-count"))
             ]
         # Which typed row each rule and exception given to the service came from.
         self.rule_rows = [i for i, r in enumerate(self.rules) if r["opens"] or r["closes"]]
@@ -306,9 +295,9 @@ class HoursForm:
         return bool(self.errors or self.rule_errors or self.exception_errors)
 
 
-def _count(data: Mapping[str, Any], key: str) -> int:
+def _count(posted: Mapping[str, Any], key: str) -> int:
     try:
-        return max(0, min(int(data.get(key, 0)), 200))
+        return max(0, min(int(posted.get(key, 0)), 200))
     except (TypeError, ValueError):
         return 0
 
@@ -325,25 +314,7 @@ def _exception_row(exception: OpeningException | None) -> dict[str, Any]:
     }
 
 
-# Offerings and operators ------------------------------------------------------------------------------
-
-
-class OfferingForm(forms.Form):
-    """One service item offered by a facility. `item` is any item code: the service refuses those the
-    facility's type cannot host, naming why."""
-
-    item = forms.CharField(label=_("Service item"), widget=forms.Select)
-    schedule = forms.CharField(label=_("Schedule"), required=False, max_length=200)
-    fee_type = OpenChoiceField(label=_("Fee"), required=False)
-    fee_amount = forms.DecimalField(
-        label=_("Fee amount (yuan)"), required=False, min_value=0, max_digits=8, decimal_places=2
-    )
-
-    def __init__(self, *args: Any, facility_type: FacilityType, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        items = facility_type.service_items.order_by("domain", "code")
-        self.fields["item"].widget.choices = [(i.code, f"{i.name} · {i.get_domain_display()}") for i in items]
-        set_choices(self, "fee_type", [("", _("as the item")), *FeeType.choices])
+# Operators ------------------------------------------------------------------------------
 
 
 class OperatorForm(RegistryForm):
@@ -375,7 +346,8 @@ class OperatorForm(RegistryForm):
         areas = area_choices(viewer, levels, instance.area_code if instance else None)
         set_choices(self, "area_code", [("", ""), *areas])
 
-    def service_data(self) -> dict[str, Any]:
+    def service_input(self) -> OperatorIn:
+        """What was typed, for `operator_create` (every field) or `operator_update` (the fields changed)."""
         if self.instance is None:
-            return {name: self.cleaned_data.get(name) for name in self.fields}
-        return self.changed_values()
+            return OperatorIn.model_validate({name: self.cleaned_data.get(name) for name in self.fields})
+        return OperatorIn.model_validate(self.changed_values())

@@ -8,10 +8,12 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.areas.codes import CodeError, check_code, prefix_of
+from linli.areas.models import Area
 from linli.core.errors import ApplicationError
 from linli.core.models import CalendarDay
 from linli.core.permissions import Perm, filter_scope, has_perm, require
@@ -28,6 +30,34 @@ def facilities_visible(*, viewer: AnyUser) -> QuerySet[Facility]:
     """Every facility (any status) in the viewer's scope: the staff view."""
     require(viewer, Perm.AREA_VIEW)
     return filter_scope(viewer, Facility.objects.select_related("facility_type", "area", "operator"))
+
+
+def facilities_filtered(
+    *,
+    viewer: AnyUser,
+    type: str | None = None,
+    status: str | None = None,
+    area: str | None = None,
+    q: str | None = None,
+) -> QuerySet[Facility]:
+    """The facility list of the API and of the page: facilities in the viewer's scope of a type, a status,
+    inside an area (a 12-digit code: the area and everything below it) and whose name, code or address
+    contains `q`; by area, then code."""
+    qs = facilities_visible(viewer=viewer)
+    if type:
+        qs = qs.filter(facility_type__code=type)
+    if status:
+        qs = qs.filter(status=status)
+    if area:
+        try:
+            check_code(area)
+        except CodeError as exc:
+            raise ApplicationError("invalid", str(exc), {"field": "area", "value": area}) from exc
+        qs = qs.filter(area_code__startswith=prefix_of(area))
+    if q and q.strip():
+        words = q.strip()
+        qs = qs.filter(Q(name__icontains=words) | Q(code__icontains=words) | Q(address__icontains=words))
+    return qs.order_by("area_code", "code")
 
 
 def facility_get(*, viewer: AnyUser, code: str) -> Facility:
@@ -68,6 +98,18 @@ def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
+def search_point(lon: float | None, lat: float | None, area: str | None) -> tuple[float, float]:
+    """The point to search from: given, or the centre of a community or village."""
+    if lon is not None and lat is not None:
+        return lon, lat
+    if area:
+        found = Area.objects.filter(code=area).values_list("centroid_lon", "centroid_lat").first()
+        if found is None or found[0] is None or found[1] is None:
+            raise ApplicationError("not_found", _("No such area."), {"field": "area", "code": area}, status=404)
+        return float(found[0]), float(found[1])
+    raise ApplicationError("invalid", _("Give lon and lat, or an area code."), {"field": "lon"})
+
+
 @dataclass(frozen=True)
 class Nearby:
     facility: Facility
@@ -94,17 +136,6 @@ def facilities_near(
     found = [n for n in found if n.distance_m <= radius_m]
     found.sort(key=lambda n: n.distance_m)
     return found[:limit]
-
-
-def with_details(qs: QuerySet[Facility]) -> QuerySet[Facility]:
-    """Prefetch what the public list shows: hours, exceptions, active offerings with their items."""
-    from linli.catalog.models import Offering
-
-    return qs.prefetch_related(
-        "opening_rules",
-        "opening_exceptions",
-        Prefetch("offerings", queryset=Offering.objects.filter(active=True).select_related("item")),
-    )
 
 
 @dataclass(frozen=True)

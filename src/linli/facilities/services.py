@@ -1,15 +1,16 @@
 """Changes to the registry: facilities, their opening hours, operators. Every change is checked whole
 (a bad value names its field, nothing is written) and recorded in the audit log.
 
-The same checks serve a form, an API call and every row of an Excel or GeoJSON file: `facility_check`
-turns a mapping of raw values into model values, adding any problem to a `RowErrors`.
+The same checks serve a form, an API call and every row of an Excel or GeoJSON file: each builds the
+same typed input (`facilities.inputs.FacilityIn`, `OperatorIn`) and `facility_check` / `operator_check`
+turn it into model values, adding any problem to a `RowErrors`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from linli.core.parsing import boolean, choice, count, date_value, text
 from linli.core.permissions import Perm, in_scope, require
 from linli.core.services import audit_record
 from linli.facilities.enums import Accessibility, ConstructionStatus, OperationModel, OperatorKind, OrgGrade
+from linli.facilities.inputs import FacilityIn, OperatorIn
 from linli.facilities.models import Facility, FacilityType, OpeningException, OpeningRule, Operator
 from linli.facilities.validators import credit_code_problem, gcj02_to_wgs84
 
@@ -44,6 +46,11 @@ DATE_FIELDS = ("planned_on", "approved_on", "construction_started_on", "complete
 BOUNDARY_TOLERANCE_M = 200.0
 # Operation models in which somebody other than the government runs the facility.
 NEEDS_OPERATOR = {OperationModel.PUBLIC_PRIVATE, OperationModel.PURCHASE, OperationModel.MARKET}
+# Rules of the apps above facilities that a change of a facility's type must pass: each takes
+# {facility pk: new type} and returns a problem by facility pk. catalog adds "the new type may host every
+# item the facility offers" (`catalog.hosting.type_change_problems`, registered in `CatalogConfig.ready`).
+TypeChangeCheck = Callable[[Mapping[int, FacilityType]], dict[int, str]]
+TYPE_CHANGE_CHECKS: list[TypeChangeCheck] = []
 
 
 def _district_code(area_code: str) -> str:
@@ -97,11 +104,11 @@ class Lookups:
     district_changes: dict[str, Any]
 
     @classmethod
-    def for_rows(cls, rows: Iterable[Mapping[str, Any]]) -> Lookups:
+    def for_rows(cls, rows: Iterable[FacilityIn]) -> Lookups:
         rows = list(rows)
-        type_codes = {text(r.get("type")) for r in rows}
-        operator_codes = {text(r.get("operator")) for r in rows} - {""}
-        area_codes = {text(r.get("area_code")) for r in rows}
+        type_codes = {text(r.type) for r in rows}
+        operator_codes = {text(r.operator) for r in rows} - {""}
+        area_codes = {text(r.area_code) for r in rows}
         return cls(
             types={t.code: t for t in FacilityType.objects.filter(code__in=type_codes)},
             operators={
@@ -119,17 +126,18 @@ class Lookups:
 def facility_check(
     *,
     actor: AnyUser | None,
-    data: Mapping[str, Any],
+    facility: FacilityIn,
     row: int,
     errors: RowErrors,
     lookups: Lookups,
     instance: Facility | None = None,
 ) -> dict[str, Any] | None:
-    """Model values for one facility from raw `data`, or None (with `errors` added) when anything is
-    wrong. For an update, a field missing from `data` keeps the instance's value."""
+    """Model values for one facility as given, or None (with `errors` added) when anything is wrong. For
+    an update of `instance`, a field not set in `facility` keeps the instance's value."""
     before = len(errors.errors)
     values: dict[str, Any] = {}
-    present = set(data) if instance is not None else set(FACILITY_FIELDS)
+    data = facility.given(update=instance is not None)
+    present = set(data)
 
     def given(field: str) -> bool:
         return field in present
@@ -218,7 +226,7 @@ def facility_check(
 
 
 def _check_location(
-    data: Mapping[str, Any],
+    given: Mapping[str, Any],
     row: int,
     errors: RowErrors,
     values: dict[str, Any],
@@ -228,13 +236,13 @@ def _check_location(
     """Longitude and latitude in WGS-84 (or GCJ-02 when `crs` says so, converted), inside China and
     inside the facility's district."""
     try:
-        lon, lat = float(data.get("lon")), float(data.get("lat"))  # type: ignore[arg-type]
+        lon, lat = float(given.get("lon")), float(given.get("lat"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         errors.add(
-            row, "lon", _("longitude and latitude must both be numbers"), f"{data.get('lon')}, {data.get('lat')}"
+            row, "lon", _("longitude and latitude must both be numbers"), f"{given.get('lon')}, {given.get('lat')}"
         )
         return
-    crs = text(data.get("crs")).lower() or "wgs84"
+    crs = text(given.get("crs")).lower() or "wgs84"
     if crs not in ("wgs84", "gcj02"):
         errors.add(row, "crs", _("must be wgs84 or gcj02"), crs)
         return
@@ -264,15 +272,10 @@ def _check_together(values: dict[str, Any], instance: Facility | None, row: int,
             errors.add(row, second, _("must not be before %(field)s") % {"field": first}, b)
     new_type = values.get("facility_type")
     if instance is not None and new_type is not None and new_type.pk != instance.facility_type_id:
-        stranded = instance.offerings.exclude(item__host_types=new_type).select_related("item")
-        names = "、".join(o.item.name for o in stranded[:5])
-        if names:
-            errors.add(
-                row,
-                "type",
-                _("%(type)s cannot host what this facility offers: %(items)s")
-                % {"type": new_type.name, "items": names},
-            )
+        for check in TYPE_CHANGE_CHECKS:
+            problem = check({instance.pk: new_type}).get(instance.pk)
+            if problem:
+                errors.add(row, "type", problem)
     closed_on = current("closed_on")
     if closed_on is not None and current("status") != ConstructionStatus.CLOSED:
         errors.add(row, "closed_on", _("only a closed facility has a closing date"), closed_on)
@@ -292,29 +295,29 @@ def _audit_change(
 
 
 @transaction.atomic
-def facility_create(*, actor: AnyUser | None, data: Mapping[str, Any]) -> Facility:
+def facility_create(*, actor: AnyUser | None, facility: FacilityIn) -> Facility:
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE)
     errors = RowErrors()
-    values = facility_check(actor=actor, data=data, row=0, errors=errors, lookups=Lookups.for_rows([data]))
+    values = facility_check(actor=actor, facility=facility, row=0, errors=errors, lookups=Lookups.for_rows([facility]))
     if values is not None and Facility.objects.filter(code=values["code"]).exists():
         errors.add(0, "code", _("a facility with this code exists"), values["code"])
     errors.raise_if_any("invalid", _("The facility was not saved."))
     assert values is not None
-    facility = Facility.objects.create(**values)
-    _audit_change(actor, facility, {k: (None, v) for k, v in values.items()}, AuditAction.CREATE)
-    return facility
+    created = Facility.objects.create(**values)
+    _audit_change(actor, created, {k: (None, v) for k, v in values.items()}, AuditAction.CREATE)
+    return created
 
 
 @transaction.atomic
-def facility_update(*, actor: AnyUser | None, facility: Facility, data: Mapping[str, Any]) -> Facility:
-    """Change the fields given in `data`. Community staff may change only facilities in their scope, and
+def facility_update(*, actor: AnyUser | None, facility: Facility, changes: FacilityIn) -> Facility:
+    """Change the fields set in `changes`. Community staff may change only facilities in their scope, and
     may not move one out of it."""
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE, facility.area_code)
     errors = RowErrors()
     values = facility_check(
-        actor=actor, data=data, row=0, errors=errors, lookups=Lookups.for_rows([data]), instance=facility
+        actor=actor, facility=changes, row=0, errors=errors, lookups=Lookups.for_rows([changes]), instance=facility
     )
     new_code = values.get("code", facility.code) if values is not None else facility.code
     if new_code != facility.code and Facility.objects.filter(code=new_code).exclude(pk=facility.pk).exists():
@@ -461,10 +464,13 @@ OPERATOR_FIELDS = (
 
 
 def operator_check(
-    *, data: Mapping[str, Any], row: int, errors: RowErrors, instance: Operator | None = None
+    *, operator: OperatorIn, row: int, errors: RowErrors, instance: Operator | None = None
 ) -> dict[str, Any] | None:
+    """Model values of an operator as given (for an update of `instance`, the fields set), or None with
+    every problem added to `errors`."""
     before = len(errors.errors)
-    present = set(data) if instance is not None else set(OPERATOR_FIELDS)
+    data = operator.given(update=instance is not None)
+    present = set(data)
     values: dict[str, Any] = {}
     if "name" in present:
         values["name"] = text(data.get("name"))[:100]
@@ -511,30 +517,31 @@ def operator_check(
 
 
 @transaction.atomic
-def operator_create(*, actor: AnyUser | None, data: Mapping[str, Any]) -> Operator:
+def operator_create(*, actor: AnyUser | None, operator: OperatorIn) -> Operator:
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
-    values = operator_check(data=data, row=0, errors=errors)
+    values = operator_check(operator=operator, row=0, errors=errors)
     errors.raise_if_any("invalid", _("The operator was not saved."))
     assert values is not None
-    operator = Operator.objects.create(**values)
+    created = Operator.objects.create(**values)
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
         object_type="facilities.operator",
-        object_id=str(operator.pk),
+        object_id=str(created.pk),
         fields=sorted(values),
     )
-    return operator
+    return created
 
 
 @transaction.atomic
-def operator_update(*, actor: AnyUser | None, operator: Operator, data: Mapping[str, Any]) -> Operator:
+def operator_update(*, actor: AnyUser | None, operator: Operator, changes: OperatorIn) -> Operator:
+    """Change the fields set in `changes`."""
     if actor is not None:
         require(actor, Perm.CATALOG_CHANGE)
     errors = RowErrors()
-    values = operator_check(data=data, row=0, errors=errors, instance=operator)
+    values = operator_check(operator=changes, row=0, errors=errors, instance=operator)
     errors.raise_if_any("invalid", _("The operator was not saved."))
     assert values is not None
     changed = sorted(k for k, v in values.items() if getattr(operator, k) != v)

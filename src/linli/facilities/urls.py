@@ -8,8 +8,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("operators/", views.operator_list, name="operator-list"),
     path("operators/new/", views.operator_create, name="operator-create"),
     path("operators/<int:pk>/edit/", views.operator_edit, name="operator-edit"),
-    path("<str:code>/", views.facility_detail, name="facility-detail"),
     path("<str:code>/edit/", views.facility_edit, name="facility-edit"),
     path("<str:code>/hours/", views.facility_hours, name="facility-hours"),
-    path("<str:code>/offerings/", views.facility_offerings, name="facility-offerings"),
 ]

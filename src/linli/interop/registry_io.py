@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from linli.catalog.services import ITEM_FIELDS
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.masking import mask_phone
+from linli.core.masking import OPERATOR_CONTACT_FIELDS, operator_contact
 from linli.facilities.services import FACILITY_FIELDS, OPERATOR_FIELDS
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ Row = tuple[int, dict[str, Any]]
 
 FACILITIES, CATALOG = "facilities", "catalog"
 GPKG_LAYER = "facilities"
-CONTACT_FIELDS = ("contact_name", "contact_phone")
+CONTACT_FIELDS = OPERATOR_CONTACT_FIELDS
 
 
 @dataclass(frozen=True)
@@ -218,15 +218,7 @@ def item_record(item: ServiceItem) -> dict[str, Any]:
 def operator_record(operator: Operator, *, contacts_visible: bool) -> dict[str, Any]:
     """Contact person and phone are personal data: masked unless `contacts_visible`."""
     record = {key: getattr(operator, key) for key in OPERATOR_LABELS}
-    if not contacts_visible:
-        for key in CONTACT_FIELDS:
-            record[key] = mask_phone(record[key] or "")
-    return record
-
-
-def is_masked(value: str) -> bool:
-    """A masked export (138****1111, ***) rather than a real value."""
-    return "*" in value
+    return {**record, **operator_contact(operator, visible=contacts_visible)}
 
 
 # Excel ----------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ facilities workbook, GeoJSON or GeoPackage (facilities and their offerings) or o
 (service items and operators).
 
 An import checks every row with the registry's own checks (`facility_check`, `opening_hours_check`,
-`offering_check`, `service_item_check`, `operator_check`) plus what only a whole file can get wrong
+`catalog.hosting`, `service_item_check`, `operator_check`) plus what only a whole file can get wrong
 (duplicate codes), and writes only when there is no problem at all.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,21 +21,22 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from linli.catalog.enums import FeeType
+from linli.catalog.hosting import Hosting, host_removal_problem
+from linli.catalog.inputs import OfferingIn, ServiceItemIn
 from linli.catalog.models import Offering, ServiceItem
 from linli.catalog.services import offering_check, service_item_check
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.masking import mask_phone
+from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, mask_phone, operator_contact
 from linli.core.models import User
-from linli.core.parsing import boolean, choice, text
+from linli.core.parsing import text
 from linli.core.permissions import Perm, has_perm, in_scope, require
 from linli.core.services import audit_record
+from linli.facilities.inputs import FacilityIn, OperatorIn, parse_input
 from linli.facilities.models import Facility, FacilityType, OpeningRule, Operator
 from linli.facilities.selectors import facilities_visible, operators_visible
 from linli.facilities.services import Lookups, facility_check, opening_hours_check, operator_check
 from linli.interop.registry_io import (
-    CONTACT_FIELDS,
     FACILITIES,
     OPENING_HOURS_EXAMPLE,
     Row,
@@ -45,7 +45,6 @@ from linli.interop.registry_io import (
     facilities_geopackage,
     facilities_workbook,
     format_opening_hours,
-    is_masked,
     parse_opening_hours,
     sniff,
     workbook_kind,
@@ -111,7 +110,7 @@ def catalog_export(*, actor: AnyUser | None) -> bytes:
             actor=actor,
             action=AuditAction.EXPORT,
             object_type="facilities.operator",
-            fields=list(CONTACT_FIELDS),
+            fields=list(OPERATOR_CONTACT_FIELDS),
             detail={"operators": len(with_contacts), "file": "catalog.xlsx"},
         )
     return content
@@ -225,7 +224,8 @@ def _facilities_check(
         .select_related("facility_type", "operator", "area")
         .prefetch_related("opening_rules")
     }
-    lookups = Lookups.for_rows(data for _row, data in rows)
+    given = {row: parse_input(FacilityIn, data, row, errors) for row, data in rows}
+    lookups = Lookups.for_rows(facility for facility in given.values() if facility is not None)
     entries: dict[str, FacilityEntry] = {}
     for done, (row, data) in enumerate(rows, start=1):
         code = text(data.get("code"))
@@ -233,14 +233,17 @@ def _facilities_check(
         if instance is not None and actor is not None and not in_scope(actor, instance.area_code):
             errors.add(row, "code", _("this facility is outside your scope"), code)
             continue
-        fields = {key: value for key, value in data.items() if key != "opening_hours"}
-        values = facility_check(actor=actor, data=fields, row=row, errors=errors, lookups=lookups, instance=instance)
+        facility = given[row]
+        values = (
+            facility_check(actor=actor, facility=facility, row=row, errors=errors, lookups=lookups, instance=instance)
+            if facility is not None
+            else None
+        )
         hours = _hours_check(data["opening_hours"], row, errors) if "opening_hours" in data else None
         if values is not None and row not in repeated:
             entries[code] = FacilityEntry(row, instance, values, hours)
         if progress and done % 200 == 0:
             progress(done, len(rows), _("checking row %(n)d") % {"n": row})
-    _type_changes_check(entries, errors)
     return entries
 
 
@@ -265,38 +268,6 @@ def _hours_check(value: Any, row: int, errors: RowErrors) -> Hours | None:
     return None if found else hours
 
 
-class _Hostable:
-    """`offering_check` for a facility type and an item, asked once per pair."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[int, int], str | None] = {}
-
-    def __call__(self, facility_type: FacilityType, item: ServiceItem) -> str | None:
-        key = (facility_type.pk, item.pk)
-        if key not in self._known:
-            self._known[key] = offering_check(Facility(facility_type=facility_type), item)
-        return self._known[key]
-
-
-def _type_changes_check(entries: dict[str, FacilityEntry], errors: RowErrors) -> None:
-    """A facility whose type changes must still be able to host the items it offers."""
-    changing = {
-        code: entry
-        for code, entry in entries.items()
-        if entry.instance is not None
-        and "facility_type" in entry.values
-        and entry.values["facility_type"].pk != entry.instance.facility_type_id
-    }
-    if not changing:
-        return
-    hostable = _Hostable()
-    for offering in Offering.objects.filter(facility__code__in=changing).select_related("facility", "item"):
-        entry = changing[offering.facility.code]
-        problem = hostable(entry.values["facility_type"], offering.item)
-        if problem:
-            errors.add(entry.row, "type", problem, entry.values["facility_type"].code)
-
-
 def _offerings_check(
     actor: AnyUser | None,
     rows: list[Row],
@@ -305,7 +276,7 @@ def _offerings_check(
     errors: RowErrors,
 ) -> list[OfferingEntry]:
     """Each offering row: a facility of the file or of the database in the actor's scope, an existing
-    item its (new) type can host (`offering_check`), valid fee and active values; no pair twice."""
+    item its (new) type can host (`catalog.hosting`), valid fee and active values; no pair twice."""
     repeated = _duplicates(
         [(row, {"pair": f"{text(d.get('facility'))} {text(d.get('item'))}"}) for row, d in rows],
         "pair",
@@ -317,12 +288,13 @@ def _offerings_check(
     stored = {
         f.code: f for f in Facility.objects.filter(code__in=facility_codes - in_file).select_related("facility_type")
     }
-    items = {i.code: i for i in ServiceItem.objects.filter(code__in={text(d.get("item")) for _row, d in rows})}
+    item_codes = {text(d.get("item")) for _row, d in rows}
+    items = {i.code: i for i in ServiceItem.objects.filter(code__in=item_codes).prefetch_related("host_types")}
     existing = {
         (o.facility.code, o.item.code): o
         for o in Offering.objects.filter(facility__code__in=facility_codes).select_related("facility", "item")
     }
-    hostable = _Hostable()
+    hosting = Hosting()
     entries = []
     for row, data in rows:
         before = len(errors.errors)
@@ -342,36 +314,18 @@ def _offerings_check(
         if item is None:
             errors.add(row, "offerings.item", _("no such service item"), item_code or None)
         elif facility_type is not None:
-            problem = hostable(facility_type, item)
+            problem = hosting.problem(facility_type, item)
             if problem:
                 errors.add(row, "offerings.item", problem, item_code)
-        values = _offering_values(data, row, errors)
+        offering = parse_input(OfferingIn, data, row, errors, prefix="offerings.")
+        values = (
+            offering_check(offering=offering, row=row, errors=errors, update=True, prefix="offerings.")
+            if offering is not None
+            else {}
+        )
         if item is not None and len(errors.errors) == before and row not in repeated:
             entries.append(OfferingEntry(row, code, item, existing.get((code, item_code)), values))
     return entries
-
-
-def _offering_values(data: Mapping[str, Any], row: int, errors: RowErrors) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    if "schedule" in data:
-        values["schedule"] = text(data["schedule"])
-        if len(values["schedule"]) > 200:
-            errors.add(row, "offerings.schedule", _("at most %(n)d characters") % {"n": 200}, values["schedule"])
-    if "fee_type" in data:
-        values["fee_type"] = choice(data["fee_type"], FeeType, row, "offerings.fee_type", errors) or ""
-    if "fee_amount" in data:
-        raw = text(data["fee_amount"])
-        try:
-            values["fee_amount"] = Decimal(raw) if raw else None
-        except InvalidOperation:
-            errors.add(row, "offerings.fee_amount", _("not a number"), raw)
-        else:
-            if values["fee_amount"] is not None and not Decimal(0) <= values["fee_amount"] < Decimal(1_000_000):
-                errors.add(row, "offerings.fee_amount", _("must be between 0 and 999999.99"), raw)
-    if "active" in data:
-        active = boolean(data["active"], row, "offerings.active", errors)
-        values["active"] = True if active is None else active
-    return values
 
 
 def _facilities_write(
@@ -463,22 +417,14 @@ def _items_check(rows: list[Row], errors: RowErrors) -> list[ItemEntry]:
     entries = []
     for row, data in rows:
         instance = existing.get(text(data.get("code")))
-        values = service_item_check(data=data, row=row, errors=errors, types=types, instance=instance)
+        item = parse_input(ServiceItemIn, data, row, errors)
+        values = service_item_check(item=item, row=row, errors=errors, types=types, instance=instance) if item else None
         if values is None or row in repeated:
             continue
-        if instance is not None and "host_types" in values:
-            removed = {t.pk for t in instance.host_types.all()} - {t.pk for t in values["host_types"]}
-            stranded = Offering.objects.filter(item=instance, facility__facility_type__in=removed).select_related(
-                "facility"
-            )
-            names = [o.facility.name for o in stranded[:5]]
-            if names:
-                errors.add(
-                    row,
-                    "host_types",
-                    _("facilities of a removed type still offer this item: %(names)s") % {"names": "、".join(names)},
-                )
-                continue
+        problem = host_removal_problem(instance, values["host_types"]) if instance and "host_types" in values else None
+        if problem:
+            errors.add(row, "host_types", problem)
+            continue
         entries.append(ItemEntry(row, instance, values))
     return entries
 
@@ -507,15 +453,22 @@ def _operators_check(rows: list[Row], errors: RowErrors) -> list[OperatorEntry]:
                 continue
         else:
             instance = by_credit.get(text(data.get("credit_code")).upper())
-        for field in CONTACT_FIELDS:
+        for field in OPERATOR_CONTACT_FIELDS:
             value = text(data.get(field))
             if not is_masked(value):
                 continue
-            if instance is not None and value == mask_phone(getattr(instance, field)):
+            # Files exported before names were masked like names (赵**) carry them masked like a phone (***).
+            masks = (
+                {operator_contact(instance, visible=False)[field], mask_phone(getattr(instance, field))}
+                if instance is not None
+                else set()
+            )
+            if value in masks:
                 del data[field]
             else:
                 found.add(row, field, _("a masked value cannot be stored; give the full value"), value)
-        values = operator_check(data=data, row=row, errors=found, instance=instance)
+        operator = parse_input(OperatorIn, data, row, found)
+        values = operator_check(operator=operator, row=row, errors=found, instance=instance) if operator else None
         if values is not None and row not in repeated:
             entries.append(OperatorEntry(row, instance, values))
     for problem in found.errors:

@@ -39,6 +39,7 @@ from linli.engine import access as engine_access
 from linli.engine import network as engine_network
 from linli.engine import siting as engine_siting
 from linli.facilities.enums import ConstructionStatus
+from linli.facilities.inputs import FacilityIn
 from linli.facilities.models import Facility, FacilityType
 from linli.facilities.services import facility_create
 from linli.jobs.models import Job
@@ -788,7 +789,7 @@ def siting_accept(
             "description": _("Planned by siting run %(run)d (%(objective)s), site %(n)d.")
             % {"run": run.pk, "objective": result["objective"], "n": i + 1},
         }
-        facility = facility_create(actor=actor, data=data)
+        facility = facility_create(actor=actor, facility=FacilityIn.model_validate(data))
         created.append(facility)
         accepted[str(i)] = facility.code
         if space is not None:

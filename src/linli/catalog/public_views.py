@@ -8,8 +8,9 @@ from django.shortcuts import render
 from linli.areas.enums import AreaLevel
 from linli.areas.models import Area
 from linli.catalog.enums import Domain, TargetGroup
+from linli.catalog.selectors import nearby_rows
 from linli.core.errors import ApplicationError
-from linli.facilities.api import nearby_rows, search_point
+from linli.facilities.selectors import search_point
 
 RADII = (500, 1000, 2000, 5000)
 RESULTS = 20  # nearest first; a phone screen needs no more
@@ -40,7 +41,7 @@ def services_near(request: HttpRequest) -> HttpResponse:
     if (lon is not None and lat is not None) or area:
         try:
             point = search_point(lon, lat, None if lon is not None else area)
-            rows = nearby_rows(point[0], point[1], None, domain or None, radius, RESULTS)
+            rows = nearby_rows(point[0], point[1], domain or None, radius, RESULTS)
         except ApplicationError as exc:
             error = exc.message
     villages = Area.objects.filter(level=AreaLevel.VILLAGE).select_related("parent").order_by("code")
