@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from linli.engine import mclp_search as ms
-from linli.engine.siting import mclp
+from linli.engine.mclp import mclp
 
 fast = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 cases = st.tuples(

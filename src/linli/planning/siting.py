@@ -36,8 +36,11 @@ from linli.core.errors import ApplicationError, RowErrors
 from linli.core.permissions import Perm, filter_scope, require
 from linli.core.services import audit_record
 from linli.engine import access as engine_access
+from linli.engine import lscp as engine_lscp
+from linli.engine import mclp as engine_mclp
 from linli.engine import network as engine_network
-from linli.engine import siting as engine_siting
+from linli.engine import pmedian as engine_pmedian
+from linli.engine import siting_inputs
 from linli.facilities.enums import ConstructionStatus
 from linli.facilities.models import Facility, FacilityType
 from linli.facilities.services import facility_create
@@ -515,11 +518,11 @@ def siting_compute(*, run: PlanningRun, progress: Progress) -> dict[str, Any]:
     dropped = np.zeros(len(w), dtype=bool)
     try:
         if objective == "mclp":
-            res_m = engine_siting.mclp(d, radius, k, weights=w, existing=ex, time_limit=time_limit)
+            res_m = engine_mclp.mclp(d, radius, k, weights=w, existing=ex, time_limit=time_limit)
             added, optimal, gap, seconds = res_m.added, res_m.optimal, res_m.gap, res_m.seconds
             bound: float = res_m.upper_bound
         elif objective == "lscp":
-            res_l = engine_siting.lscp(d, radius, existing=ex, time_limit=time_limit)
+            res_l = engine_lscp.lscp(d, radius, existing=ex, time_limit=time_limit)
             added, optimal, gap, seconds, bound = (
                 res_l.added,
                 res_l.optimal,
@@ -530,7 +533,7 @@ def siting_compute(*, run: PlanningRun, progress: Progress) -> dict[str, Any]:
         else:
             dropped = ~np.isfinite(d).any(axis=1)
             w = np.where(dropped, 0.0, w)
-            res_p = engine_siting.p_median(d, k, weights=w, existing=ex, time_limit=time_limit)
+            res_p = engine_pmedian.p_median(d, k, weights=w, existing=ex, time_limit=time_limit)
             added, optimal, gap, seconds, bound = (
                 res_p.added,
                 res_p.optimal,
@@ -538,9 +541,9 @@ def siting_compute(*, run: PlanningRun, progress: Progress) -> dict[str, Any]:
                 res_p.seconds,
                 res_p.lower_bound,
             )
-    except engine_siting.InfeasibleError as exc:
+    except siting_inputs.InfeasibleError as exc:
         raise _unreachable(exc.points, group, raw_ids, raw_codes, raw_w, radius) from exc
-    except engine_siting.SitingError as exc:
+    except siting_inputs.SitingError as exc:
         raise ApplicationError("invalid", str(exc), {"field": "k" if "p=" in str(exc) else "radius_m"}) from exc
 
     progress(9, 10, _("describing the sites"))
