@@ -39,6 +39,29 @@ class MCLPResult:
     heuristic_weight: float
 
 
+def covered_weight(distances: np.ndarray, weights: np.ndarray, open_: ArrayLike, radius: float) -> float:
+    """The MCLP objective of the open columns `open_`: the weight of the demand points within `radius` of
+    one of them (0 when none is open).
+
+    Parameters
+    ----------
+    distances : (n, m) float array
+        Dense distances (``inf`` = unreachable).
+    weights : (n,) float array
+    open_ : (k,) int array_like
+        Open columns.
+    radius : float
+
+    Returns
+    -------
+    float
+    """
+    cols = np.asarray(open_, dtype=np.int64)
+    if len(cols) == 0:
+        return 0.0
+    return float(weights @ (distances[:, cols].min(axis=1) <= radius))
+
+
 def _mclp_greedy(cover: sp.csr_matrix, w: np.ndarray, p: int, fixed_covered: np.ndarray) -> np.ndarray:
     """Greedy: repeatedly open the candidate covering the most uncovered weight."""
     cover_t = cover.T.tocsr().astype(np.float64)

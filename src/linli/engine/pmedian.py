@@ -112,6 +112,22 @@ def pmedian_interchange(
 
 
 def pmedian_cost(d: np.ndarray, w: np.ndarray, open_: np.ndarray) -> float:
+    """The p-median objective: the weighted distance of every demand point to its nearest open site.
+
+    Parameters
+    ----------
+    d : (n, m) float array
+        Distances (``inf`` = unreachable).
+    w : (n,) float array
+        Weights, >= 0; a point of weight 0 does not count (it may be unreachable).
+    open_ : (k,) int array, k >= 1
+        Open columns.
+
+    Returns
+    -------
+    float
+        ``inf`` when a point of positive weight reaches no open site.
+    """
     dist = d[:, open_].min(axis=1)
     pos = w > 0  # a zero-weight point may be unreachable (0 * inf would be nan)
     return float(w[pos] @ dist[pos]) if np.all(np.isfinite(dist[pos])) else np.inf
