@@ -260,9 +260,6 @@ class _RadiusModel:
 
 
 # Up to this many sites to open (existing included) `p_median` uses the Lagrangian method; see its docstring.
-
-
-# Up to this many sites to open (existing included) `p_median` uses the Lagrangian method; see its docstring.
 _LAGRANGE_MAX_OPEN = 10
 
 
@@ -286,9 +283,10 @@ def p_median(
     With at most `_LAGRANGE_MAX_OPEN` (10) open sites, finite distances and some positive weight, the
     Lagrangian branch-and-bound of `linli.engine.pmedian_lagrange` replaces the radius steps: at small p
     the radius MIP ran 60 s at n >= 500 without closing a 0.5-1 % gap, and the Benders method
-    (`linli.engine.pmedian_benders`, kept but no longer called here) still stopped at 60 s for n = 700-900, p = 5 and
-    10, which the Lagrangian search proves in seconds (see docs/benchmarks.md). For p = 20-70 it showed no
-    clear gain over the radius formulation, which larger p keep (no finer crossover was measured).
+    (`linli.engine.pmedian_benders`, kept but no longer called here) still stopped at 60 s for
+    n = 700-900, p = 5 and 10, which the Lagrangian search proves in seconds (see docs/benchmarks.md).
+    For p = 20-70 it showed no clear gain over the radius formulation, which larger p keep (no finer
+    crossover was measured).
     """
     t0 = time.perf_counter()
     d = check_distances(distances)
