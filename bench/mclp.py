@@ -21,7 +21,7 @@ from scipy.spatial.distance import cdist
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import run_isolated, table
 
-from linli.engine.siting import mclp
+from linli.engine.mclp import mclp
 
 
 def city(n_demand: int, n_cand: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

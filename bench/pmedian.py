@@ -24,7 +24,8 @@ from scipy.sparse.csgraph import dijkstra
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import run_isolated, table
 
-from linli.engine.siting import p_median, read_orlib_pmed
+from linli.engine.orlib import read_orlib_pmed
+from linli.engine.pmedian import p_median
 
 SHARED = Path(os.environ.get("LINLI_SHARED", Path(__file__).resolve().parents[1] / ".." / "shared")).resolve()
 # pmed1..pmed40 in order: (n, p) of Beasley's OR-Library set.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -175,10 +174,8 @@ def _free_port() -> int:
 def test_unreachable_scheduler_is_a_clear_error(grid: Network) -> None:
     case = _case(grid, 1, n_demand=10)
     address = f"tcp://127.0.0.1:{_free_port()}"
-    t0 = time.perf_counter()
     with pytest.raises(SplitError, match=f"cannot reach the Dask scheduler at '{address}' within 1 s"):
         split_coverage(grid, radius=RADIUS, area=["a"] * 10, scheduler=address, timeout=1.0, **case)
-    assert time.perf_counter() - t0 < 10
     for bad in ("not-an-address", "http://127.0.0.1:8786", "tcp://127.0.0.1:port"):
         with pytest.raises(SplitError, match=f"bad Dask scheduler address '{bad}'"):
             split_coverage(grid, radius=RADIUS, area=["a"] * 10, scheduler=bad, **case)

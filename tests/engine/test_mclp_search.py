@@ -5,14 +5,17 @@ from __future__ import annotations
 import itertools
 import time
 
+import highspy
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from linli.engine import mclp_bounds as mb
+from linli.engine import mclp_model as mm
 from linli.engine import mclp_search as ms
-from linli.engine.siting import mclp
+from linli.engine.mclp import mclp
 
 fast = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 cases = st.tuples(
@@ -45,7 +48,7 @@ def test_swap_savings_are_exact(case: tuple[int, int, int]) -> None:
     a, w, rng = _cover(k, m, seed)
     q = int(rng.integers(1, m))
     sites = np.sort(rng.choice(m, q, replace=False))
-    cov = ms.Coverage(sp.csr_matrix(a), w)
+    cov = mm.Coverage(sp.csr_matrix(a), w)
     saving = cov.savings(sites, cov.counts(sites))
     base = _value(a, w, sites)
     for r, j in itertools.product(range(q), range(m)):
@@ -63,9 +66,9 @@ def test_descent_ends_at_a_swap_optimum(case: tuple[int, int, int]) -> None:
     k, m, seed = case
     a, w, rng = _cover(k, m, seed)
     q = int(rng.integers(1, m))
-    cov = ms.Coverage(sp.csr_matrix(a), w)
+    cov = mm.Coverage(sp.csr_matrix(a), w)
     start = np.sort(rng.choice(m, q, replace=False))
-    sites = cov.descend(start, ms.StopFlag(time.perf_counter() + 30))
+    sites = cov.descend(start, mm.StopFlag(time.perf_counter() + 30))
     assert len(np.unique(sites)) == q
     assert _value(a, w, sites) >= _value(a, w, start)
     assert cov.value(sites) == _value(a, w, sites)
@@ -78,11 +81,11 @@ def test_neighbourhood_step_keeps_the_site_count_and_never_loses(case: tuple[int
     k, m, seed = case
     a, w, rng = _cover(k, m, seed)
     q = int(rng.integers(1, m))
-    cov = ms.Coverage(sp.csr_matrix(a), w)
+    cov = mm.Coverage(sp.csr_matrix(a), w)
     hood = ms.Neighbourhoods(cov, rng)
     hood.size = m
     sites = np.sort(rng.choice(m, q, replace=False))
-    trial = hood.step(sites, ms.StopFlag(time.perf_counter() + 30), limit=30.0, areas=q)
+    trial = hood.step(sites, mm.StopFlag(time.perf_counter() + 30), limit=30.0, areas=q)
     if trial is not None:
         assert len(np.unique(trial)) == q
         assert _value(a, w, trial) >= _value(a, w, sites)
@@ -105,8 +108,8 @@ def test_solve_equals_brute_force(case: tuple[int, int, int]) -> None:
 
 def test_lp_relaxation_holds_an_lp_optimum() -> None:
     a, w, _ = _cover(40, 12, 5)
-    cov = ms.Coverage(sp.csr_matrix(a), w)
-    relaxation = ms.lp_relaxation(cov, 3, ms.StopFlag(time.perf_counter() + 30))
+    cov = mm.Coverage(sp.csr_matrix(a), w)
+    relaxation = mb.lp_relaxation(cov, 3, mm.StopFlag(time.perf_counter() + 30))
     assert relaxation is not None and 1 <= (relaxation.x > 1e-6).sum() <= 12
     assert relaxation.x.sum() == pytest.approx(3.0)
     assert np.all((relaxation.lam >= 0) & (relaxation.lam <= w))
@@ -118,17 +121,17 @@ def test_opening_bounds_hold_every_solution_that_opens_the_site(case: tuple[int,
     k, m, seed = case
     a, w, rng = _cover(k, m, seed)
     q = int(rng.integers(1, m))
-    cov = ms.Coverage(sp.csr_matrix(a), w)
-    relaxation = ms.lp_relaxation(cov, q, ms.StopFlag(time.perf_counter() + 30))
+    cov = mm.Coverage(sp.csr_matrix(a), w)
+    relaxation = mb.lp_relaxation(cov, q, mm.StopFlag(time.perf_counter() + 30))
     assert relaxation is not None
     # valid for the LP's multipliers and for any others in [0, w]
     for lam in (relaxation.lam, relaxation.lam * (1 - noise) + noise * rng.random(k) * w):
-        bounds = ms.opening_bounds(cov, q, lam)
+        bounds = mb.opening_bounds(cov, q, lam)
         for j in range(m):
             best_with_j = max(_value(a, w, np.array([j, *s])) for s in itertools.combinations(
                 [c for c in range(m) if c != j], q - 1))  # fmt: skip
             assert bounds[j] >= best_with_j - 1e-6
-    assert ms.opening_bounds(cov, q, relaxation.lam).max() == pytest.approx(_lp(a, w, q), rel=1e-6)
+    assert mb.opening_bounds(cov, q, relaxation.lam).max() == pytest.approx(_lp(a, w, q), rel=1e-6)
 
 
 def _lp(a: np.ndarray, w: np.ndarray, q: int) -> float:
@@ -215,12 +218,12 @@ def test_priced_bound_holds_whatever_the_price_cuts_and_row_prices(
     k, m, seed = case
     a, w, rng = _cover(k, m, seed)
     q = int(rng.integers(1, m))
-    cov = ms.Coverage(sp.csr_matrix(a), w)
+    cov = mm.Coverage(sp.csr_matrix(a), w)
     price = price_scale * float(w.mean()) * 3
     row_prices = row_scale * w * rng.random(k)
-    out = ms.priced_bound(cov, q, price, time.perf_counter() + 30, row_prices=row_prices, max_piece=max_piece)
+    out = mb.priced_bound(cov, q, price, time.perf_counter() + 30, row_prices=row_prices, max_piece=max_piece)
     assert out.proven and out.bound >= _best(a, w, q) - 1e-6
-    whole = ms.priced_bound(cov, q, price, time.perf_counter() + 30)
+    whole = mb.priced_bound(cov, q, price, time.perf_counter() + 30)
     assert whole.cuts == 0 and whole.bound >= _best(a, w, q) - 1e-6
     assert out.bound >= whole.bound - 1e-6  # cutting only loosens the bound
     if len(whole.sites):  # the pieces' sites are worth what the priced problem says
@@ -235,8 +238,8 @@ def test_bisect_cuts_a_chain_where_it_is_thinnest() -> None:
         a[i, [j, k]] = True
     w = np.full(9, 10.0)
     w[4] = 1.0
-    cov = ms.Coverage(sp.csr_matrix(a), w)
-    halves = ms._bisect(cov, np.arange(10), w)
+    cov = mm.Coverage(sp.csr_matrix(a), w)
+    halves = mb._bisect(cov, np.arange(10), w)
     assert halves is not None
     left, right, joining = halves
     assert sorted([sorted(left.tolist()), sorted(right.tolist())]) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
@@ -256,10 +259,10 @@ def _clustered(seed: int, n: int, m: int, clusters: int, size: float) -> tuple[s
 
 
 def _highs_optimum(a: sp.csr_matrix, w: np.ndarray, q: int) -> float:
-    h = ms._highs_model(ms.Coverage(a, w), q, 0.0)
+    h = mm.highs_model(mm.Coverage(a, w), q, 0.0)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.run()
-    assert h.getModelStatus() == ms.highspy.HighsModelStatus.kOptimal
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
     return float(h.getInfo().objective_function_value)
 
 

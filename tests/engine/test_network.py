@@ -17,6 +17,7 @@ from linli.engine.network import (
     Network,
     NetworkError,
     SnapError,
+    bounding_box,
     from_edges,
     from_osm_pbf,
     haversine,
@@ -166,3 +167,49 @@ def test_snap_finds_nearest_node_and_names_far_points(helsinki: Network) -> None
     assert info.value.distances[0] > 10_000
     with pytest.raises(NetworkError, match="max_snap"):
         snap(helsinki, lon, lat, max_snap=-1.0)
+
+
+def _destination(lon: float, lat: float, bearing_deg: float, distance_m: float) -> tuple[float, float]:
+    """The point `distance_m` from (lon, lat) on the sphere of `haversine`, heading `bearing_deg`."""
+    r, b = distance_m / 6_371_008.8, math.radians(bearing_deg)
+    p1, l1 = math.radians(lat), math.radians(lon)
+    p2 = math.asin(math.sin(p1) * math.cos(r) + math.cos(p1) * math.sin(r) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(r) * math.cos(p1), math.cos(r) - math.sin(p1) * math.sin(p2))
+    return math.degrees(l2), math.degrees(p2)
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "radius"), [(120.2, 30.2, 3000.0), (24.9, 60.2, 800.0), (-70.6, -45.0, 50_000.0)]
+)
+def test_bounding_box_holds_the_haversine_circle_tightly(lon: float, lat: float, radius: float) -> None:
+    x0, y0, x1, y1 = bounding_box(lon, lat, radius)
+    circle = [_destination(lon, lat, b / 4, radius) for b in range(360 * 4)]
+    for x, y in circle:
+        assert float(haversine(lon, lat, x, y)) == pytest.approx(radius, rel=1e-9)
+        assert x0 - 1e-12 <= x <= x1 + 1e-12 and y0 - 1e-12 <= y <= y1 + 1e-12
+    assert max(y for _, y in circle) == pytest.approx(y1, abs=1e-9)
+    assert min(y for _, y in circle) == pytest.approx(y0, abs=1e-9)
+    assert max(x for x, _ in circle) == pytest.approx(x1, abs=1e-6)
+    assert bounding_box(lon, lat, 0.0) == (lon, lat, lon, lat)
+
+
+def test_bounding_box_keeps_what_a_111_320_m_per_degree_box_lost() -> None:
+    """The box of the mean-radius sphere: 111,320 m per degree (the equator's, WGS-84) drew the box about
+    0.1 % too small, so a facility just inside the radius due north was left out before being measured."""
+    lon, lat, radius = 120.2, 30.2, 3000.0
+    x, y = _destination(lon, lat, 0.0, 0.9995 * radius)
+    assert float(haversine(lon, lat, x, y)) < radius
+    assert y > lat + radius / 111_320.0  # outside the old box
+    x0, y0, x1, y1 = bounding_box(lon, lat, radius)
+    assert y0 <= y <= y1 and x0 <= x <= x1
+
+
+def test_bounding_box_near_a_pole_spans_every_longitude() -> None:
+    assert bounding_box(10.0, 89.99, 5000.0) == (
+        -180.0,
+        pytest.approx(89.99 - 5000 / 6_371_008.8 * 180 / math.pi),
+        180.0,
+        90.0,
+    )
+    with pytest.raises(NetworkError, match="radius_m must be >= 0"):
+        bounding_box(10.0, 30.0, -1.0)

@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
+from linli.engine.orlib import read_orlib_pmed
+from linli.engine.pmedian import p_median, pmedian_cost, pmedian_greedy, pmedian_interchange
 from linli.engine.pmedian_lagrange import _Costs, _Search, lagrangian_pmedian
-from linli.engine.siting import _pmedian_cost, _pmedian_greedy, _pmedian_interchange, p_median, read_orlib_pmed
 
 from .conftest import PMED
 
@@ -44,7 +45,7 @@ def _brute(d: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray) -> float:
 
 
 def _start(d: np.ndarray, w: np.ndarray, p: int, existing: np.ndarray) -> np.ndarray:
-    return _pmedian_greedy(d, w, p, existing)
+    return pmedian_greedy(d, w, p, existing)
 
 
 def _beasley_like(n: int, seed: int) -> np.ndarray:
@@ -83,7 +84,7 @@ def test_equals_brute_force_and_bound_is_valid(case: tuple[int, int, int, int, b
     out = lagrangian_pmedian(d, w, p, existing, _start(d, w, p, existing), time.perf_counter() + 60)
     assert out.optimal
     assert len(np.unique(out.best)) == p + n_ex and set(existing.tolist()) <= set(out.best.tolist())
-    assert _pmedian_cost(d, w, out.best) == pytest.approx(optimum, abs=1e-9, rel=1e-9)
+    assert pmedian_cost(d, w, out.best) == pytest.approx(optimum, abs=1e-9, rel=1e-9)
     tol = 1e-7 * max(1.0, optimum)
     assert out.root_bound <= optimum + tol
     assert out.lower <= optimum + tol
@@ -115,7 +116,7 @@ def test_lagrangian_bound_never_exceeds_optimum(case: tuple[int, int, int, int, 
 def test_orlib_optimum_proven(name: str) -> None:
     inst = read_orlib_pmed(PMED / f"{name}.txt")
     d, w, ex = inst.distances, np.ones(inst.n), np.zeros(0, dtype=np.int64)
-    start = _pmedian_greedy(d, w, inst.p, ex)
+    start = pmedian_greedy(d, w, inst.p, ex)
     out = lagrangian_pmedian(
         d,
         w,
@@ -123,10 +124,10 @@ def test_orlib_optimum_proven(name: str) -> None:
         ex,
         start,
         time.perf_counter() + 120,
-        local_search=lambda s, t: _pmedian_interchange(d, w, s, ex, t),
+        local_search=lambda s, t: pmedian_interchange(d, w, s, ex, t),
     )
     assert out.optimal
-    assert _pmedian_cost(d, w, out.best) == _optima()[name] == out.lower
+    assert pmedian_cost(d, w, out.best) == _optima()[name] == out.lower
     assert out.root_bound <= _optima()[name]
 
 
@@ -135,8 +136,8 @@ def test_branching_closes_a_root_gap() -> None:
     to branch, and p_median (which uses it for small p) agrees with the proven value."""
     d = _beasley_like(150, seed=11)
     w, ex = np.ones(150), np.zeros(0, dtype=np.int64)
-    out = lagrangian_pmedian(d, w, 5, ex, _pmedian_greedy(d, w, 5, ex), time.perf_counter() + 120)
-    cost = _pmedian_cost(d, w, out.best)
+    out = lagrangian_pmedian(d, w, 5, ex, pmedian_greedy(d, w, 5, ex), time.perf_counter() + 120)
+    cost = pmedian_cost(d, w, out.best)
     assert out.optimal and out.lower == cost
     assert out.root_bound < cost - 1.0 and out.nodes > 1
     res = p_median(d, 5, time_limit=120)
@@ -151,25 +152,25 @@ def test_existing_sites_respected() -> None:
     assert len(res.facilities) == 7 and len(res.added) == 4
     assert res.optimal and res.gap == 0.0 and res.lower_bound == res.objective
     d, w = inst.distances, np.ones(inst.n)
-    assert res.objective == _pmedian_cost(d, w, res.facilities)
+    assert res.objective == pmedian_cost(d, w, res.facilities)
     # No better completion of the existing sites by a single swap of an added site.
     for out_site in res.added:
         for in_site in np.setdiff1d(np.arange(inst.n), res.facilities)[::7]:
             trial = np.append(np.setdiff1d(res.facilities, [out_site]), in_site)
-            assert _pmedian_cost(d, w, trial) >= res.objective
+            assert pmedian_cost(d, w, trial) >= res.objective
 
 
 def test_deadline_reports_an_honest_bound() -> None:
     d = _beasley_like(200, seed=6)
     w, ex = np.ones(200), np.zeros(0, dtype=np.int64)
-    start = _pmedian_greedy(d, w, 5, ex)
+    start = pmedian_greedy(d, w, 5, ex)
     full = lagrangian_pmedian(d, w, 5, ex, start, time.perf_counter() + 120)
-    optimum = _pmedian_cost(d, w, full.best)
+    optimum = pmedian_cost(d, w, full.best)
     assert full.optimal
     stopped = lagrangian_pmedian(d, w, 5, ex, start, time.perf_counter())  # deadline already passed
     assert not stopped.optimal
-    assert stopped.lower <= optimum <= _pmedian_cost(d, w, stopped.best)
-    assert stopped.lower < _pmedian_cost(d, w, stopped.best)
+    assert stopped.lower <= optimum <= pmedian_cost(d, w, stopped.best)
+    assert stopped.lower < pmedian_cost(d, w, stopped.best)
 
 
 def test_time_limited_p_median_gap_is_consistent() -> None:

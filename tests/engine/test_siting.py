@@ -12,15 +12,12 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from linli.engine.siting import (
-    InfeasibleError,
-    SitingError,
-    _pmedian_benders,
-    lscp,
-    mclp,
-    p_median,
-    read_orlib_pmed,
-)
+from linli.engine.lscp import lscp
+from linli.engine.mclp import mclp
+from linli.engine.orlib import read_orlib_pmed
+from linli.engine.pmedian import p_median
+from linli.engine.pmedian_benders import pmedian_benders
+from linli.engine.siting_inputs import InfeasibleError, SitingError
 
 from .conftest import PMED
 
@@ -208,7 +205,7 @@ def _brute_mclp_at_most(cover: np.ndarray, w: np.ndarray, p: int) -> float:
 def test_mclp_reductions_keep_the_optimum(case: tuple[int, int, int, bool]) -> None:
     """Merged demand rows and dropped dominated candidates leave the best coverage unchanged, also when
     the points an existing site covers are left out first."""
-    from linli.engine.siting import _mclp_reduce
+    from linli.engine.mclp import _mclp_reduce
 
     n, m, seed, with_existing = case
     d, w, rng = _instance(n, m, seed)
@@ -282,9 +279,7 @@ def test_pmedian_benders_equals_brute_force(case: tuple[int, int, int, bool], in
     p = int(rng.integers(1, m - len(existing) + 1))
     free = np.setdiff1d(np.arange(m), existing)
     start = np.sort(np.concatenate([existing, free[-p:]])).astype(np.int64)
-    best, lower, optimal = _pmedian_benders(
-        d, w, p, np.array(existing, dtype=np.int64), start, time.perf_counter() + 60
-    )
+    best, lower, optimal = pmedian_benders(d, w, p, np.array(existing, dtype=np.int64), start, time.perf_counter() + 60)
     cost = float(w @ d[:, best].min(axis=1))
     brute = _brute_pmedian(d, w, p, existing)
     assert optimal

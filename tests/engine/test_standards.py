@@ -11,16 +11,8 @@ import pytest
 
 from linli.engine.access import Accessibility, accessibility
 from linli.engine.network import from_edges
-from linli.engine.standards import (
-    Areas,
-    Facilities,
-    Points,
-    RulesError,
-    StandardsError,
-    evaluate,
-    load_rules,
-    parse_rules,
-)
+from linli.engine.standards import Areas, Facilities, Points, StandardsError, evaluate
+from linli.engine.standards_rules import RulesError, load_rules, parse_rules
 
 DEFAULT = Path(__file__).resolve().parents[2] / "src" / "linli" / "planning" / "rules" / "default.toml"
 

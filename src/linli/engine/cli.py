@@ -21,8 +21,10 @@ from scipy.spatial.distance import cdist
 
 from linli.engine.access import accessibility, coverage
 from linli.engine.distributed import grid_areas, split_coverage
+from linli.engine.mclp import mclp
 from linli.engine.network import from_osm_pbf, snap
-from linli.engine.siting import mclp, p_median, read_orlib_pmed
+from linli.engine.orlib import read_orlib_pmed
+from linli.engine.pmedian import p_median
 
 
 def _read_csv(path: Path, columns: Sequence[str]) -> dict[str, list[str]]:

@@ -31,108 +31,8 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-
-class Coverage:
-    """A 0/1 (rows x candidates) coverage matrix with row weights, and the quantities a swap search needs."""
-
-    def __init__(self, a: sp.spmatrix, w: np.ndarray) -> None:
-        self.col = sp.csc_matrix(a, dtype=np.float64)
-        self.col.sort_indices()
-        self.row = sp.csr_matrix(self.col.T)  # candidates x rows
-        self.w = np.asarray(w, dtype=np.float64)
-        self.k, self.m = self.col.shape
-        self.eps = 1e-9 * max(1.0, float(self.w.sum()))
-        self._adj: sp.csr_matrix | None = None
-
-    def adjacency(self) -> sp.csr_matrix:
-        """Boolean (candidates x candidates): the two cover a common row (computed once)."""
-        if self._adj is None:
-            adj = (self.row @ self.col).tocsr()
-            self._adj = sp.csr_matrix((np.ones(adj.nnz, dtype=bool), adj.indices, adj.indptr), shape=adj.shape)
-        return self._adj
-
-    def rows_of(self, j: int) -> np.ndarray:
-        return self.col.indices[self.col.indptr[j] : self.col.indptr[j + 1]]
-
-    def counts(self, sites: np.ndarray) -> np.ndarray:
-        """How many of `sites` cover each row."""
-        return np.bincount(self.col[:, np.asarray(sites, dtype=np.int64)].indices, minlength=self.k)
-
-    def value(self, sites: np.ndarray) -> float:
-        return float(self.w @ (self.counts(sites) > 0))
-
-    def savings(self, sites: np.ndarray, count: np.ndarray) -> np.ndarray:
-        """saving[r, j]: change of the covered weight when sites[r] closes and candidate j opens (-inf
-        for j already open). Opening j gains the uncovered weight it covers; closing sites[r] loses the
-        weight only it covers, except the part j covers too."""
-        gain = self.row @ np.where(count == 0, self.w, 0.0)
-        single = np.where(count == 1, self.w, 0.0)
-        sub = self.col[:, sites]
-        sub = sp.csc_matrix((single[sub.indices], sub.indices, sub.indptr), shape=sub.shape)
-        loss = np.asarray(sub.sum(axis=0)).ravel()
-        saving = (sub.T @ self.col).toarray() + gain[None, :] - loss[:, None]
-        saving[:, sites] = -np.inf
-        return saving
-
-    def greedy(self, fixed: np.ndarray, n: int, rng: np.random.Generator | None = None) -> np.ndarray:
-        """Add `n` sites to `fixed`, each time the one covering the most uncovered weight (with `rng`: one
-        of the best three at random half of the time)."""
-        chosen = [int(j) for j in fixed]
-        todo = np.where(self.counts(np.array(chosen, dtype=np.int64)) == 0, self.w, 0.0)
-        for _ in range(min(n, self.m - len(chosen))):
-            gain = self.row @ todo
-            gain[chosen] = -1.0
-            if rng is not None and rng.random() < 0.5:
-                top = np.argpartition(-gain, 2)[:3] if self.m > 3 else np.arange(self.m)
-                j = int(top[rng.integers(len(top))])
-                if gain[j] < 0:
-                    j = int(np.argmax(gain))
-            else:
-                j = int(np.argmax(gain))
-            chosen.append(j)
-            todo[self.rows_of(j)] = 0.0
-        return np.sort(np.array(chosen, dtype=np.int64))
-
-    def trim(self, sites: np.ndarray, n: int) -> np.ndarray:
-        """`sites` cut down to `n`, each time closing the site whose loss (the weight only it covers) is least."""
-        kept = [int(j) for j in np.unique(np.asarray(sites, dtype=np.int64))]
-        count = self.counts(np.array(kept, dtype=np.int64))
-        while len(kept) > n:
-            loss = [float(self.w[r][count[r] == 1].sum()) for r in map(self.rows_of, kept)]
-            count[self.rows_of(kept.pop(int(np.argmin(loss))))] -= 1
-        return np.sort(np.array(kept, dtype=np.int64))
-
-    def fill(self, sites: np.ndarray, n: int) -> np.ndarray:
-        """`sites` topped up greedily to `n` distinct sites (a MIP may leave some of its budget unused)."""
-        sites = np.unique(np.asarray(sites, dtype=np.int64))
-        return sites if len(sites) >= n else self.greedy(sites, n - len(sites))
-
-    def descend(self, sites: np.ndarray, stop: StopFlag) -> np.ndarray:
-        """Best-improvement swaps until none gains."""
-        sites = np.array(sites, dtype=np.int64)
-        if not 0 < len(sites) < self.m:
-            return np.sort(sites)
-        count = self.counts(sites)
-        while not stop():
-            saving = self.savings(sites, count)
-            r, j = np.unravel_index(int(np.argmax(saving)), saving.shape)
-            if saving[r, j] <= self.eps:
-                break
-            count[self.rows_of(int(sites[r]))] -= 1
-            count[self.rows_of(int(j))] += 1
-            sites[r] = j
-        return np.sort(sites)
-
-
-class StopFlag:
-    """Stop at a deadline or once set (HiGHS finished)."""
-
-    def __init__(self, deadline: float) -> None:
-        self.deadline = deadline
-        self.event = threading.Event()
-
-    def __call__(self) -> bool:
-        return self.event.is_set() or time.perf_counter() >= self.deadline
+from linli.engine.mclp_bounds import MAX_PIECE, PricedBound, Relaxation, lp_relaxation, opening_bounds, priced_bound
+from linli.engine.mclp_model import Coverage, StopFlag, full_vector, highs_model, restricted
 
 
 class Incumbent:
@@ -160,50 +60,6 @@ class Incumbent:
     def get(self) -> tuple[np.ndarray, float, int]:
         with self.lock:
             return self.sites, self.value, self.version
-
-
-def _model(cov: Coverage) -> sp.csc_matrix:
-    k, m = cov.k, cov.m
-    return sp.vstack(
-        [
-            sp.hstack([sp.identity(k, format="csr"), -cov.col]),
-            sp.hstack([sp.csr_matrix((1, k)), sp.csr_matrix(np.ones((1, m)))]),
-        ]
-    ).tocsc()
-
-
-def _highs_model(cov: Coverage, q: float, offset: float, integer: bool = True, site_cost: float = 0.0) -> highspy.Highs:
-    """max sum w_i c_i - site_cost * sum x_j + offset, c_i <= sum of the covering x_j, sum x_j <= q (q may
-    be inf), c in [0, 1], x binary (or in [0, 1] unless `integer`)."""
-    k, m = cov.k, cov.m
-    a = _model(cov)
-    lp = highspy.HighsLp()
-    lp.num_col_ = k + m
-    lp.num_row_ = k + 1
-    lp.col_cost_ = np.concatenate([cov.w, np.full(m, -float(site_cost))])
-    lp.col_lower_ = np.zeros(k + m)
-    lp.col_upper_ = np.ones(k + m)
-    lp.row_lower_ = np.full(k + 1, -np.inf)
-    lp.row_upper_ = np.concatenate([np.zeros(k), [float(q)]])
-    lp.offset_ = float(offset)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = a.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = a.indices.astype(np.int32)
-    lp.a_matrix_.value_ = a.data.astype(np.float64)
-    if integer:
-        lp.integrality_ = [highspy.HighsVarType.kContinuous] * k + [highspy.HighsVarType.kInteger] * m
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.passModel(lp)
-    return h
-
-
-def _full_vector(cov: Coverage, sites: np.ndarray) -> np.ndarray:
-    x = np.zeros(cov.k + cov.m)
-    x[: cov.k] = cov.counts(sites) > 0
-    x[cov.k + np.asarray(sites, dtype=np.int64)] = 1.0
-    return x
 
 
 class Neighbourhoods:
@@ -250,11 +106,11 @@ class Neighbourhoods:
             return None
         rows = np.flatnonzero(todo)[live]
         part = Coverage(sub[live], cov.w[rows])
-        h = _highs_model(part, len(free), 0.0)
+        h = highs_model(part, len(free), 0.0)
         h.setOptionValue("time_limit", max(0.05, min(limit, stop.deadline - time.perf_counter())))
         h.setOptionValue("mip_rel_gap", 0.0)
         start = np.flatnonzero(np.isin(pool, free))
-        x0 = _full_vector(part, start)
+        x0 = full_vector(part, start)
         h.setSolution(len(x0), np.arange(len(x0), dtype=np.int32), x0)
         h.run()
         optimal = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
@@ -263,220 +119,6 @@ class Neighbourhoods:
             return None
         chosen = pool[np.asarray(h.getSolution().col_value)[part.k :] > 0.5]
         return cov.fill(np.concatenate([fixed, chosen]), len(sites))
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """An optimal solution of the LP relaxation: the candidates' values, the coverage rows' multipliers
-    (their duals, clipped to [0, w]) and the price of one more site (the dual of sum x_j <= q)."""
-
-    x: np.ndarray
-    lam: np.ndarray
-    site_price: float
-
-
-def lp_relaxation(cov: Coverage, q: int, stop: StopFlag) -> Relaxation | None:
-    """The LP relaxation by the interior point method (far faster than the dual simplex on this LP); None
-    when it is not solved in time."""
-    h = _highs_model(cov, q, 0.0, integer=False)
-    h.setOptionValue("solver", "ipm")
-    h.setOptionValue("time_limit", max(0.01, stop.deadline - time.perf_counter()))
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None
-    solution = h.getSolution()
-    duals = np.abs(np.asarray(solution.row_dual))
-    lam = np.clip(duals[: cov.k], 0.0, cov.w)
-    return Relaxation(x=np.asarray(solution.col_value)[cov.k :], lam=lam, site_price=float(duals[cov.k]))
-
-
-def opening_bounds(cov: Coverage, q: int, lam: np.ndarray) -> np.ndarray:
-    """For every candidate j, an upper bound on the covered weight of any solution of at most `q` sites
-    that opens j. Relaxing the rows c_i <= sum_j x_j with multipliers lam >= 0 leaves
-    sum_i max(0, w_i - lam_i) + (the q largest s_j, s = lam summed over the rows a site covers), a valid
-    bound for every lam (the LP's duals make it the LP bound); with j forced open, s_j and the q - 1
-    largest of the others."""
-    lam = np.asarray(lam, dtype=np.float64)
-    s = cov.row @ lam
-    base = float(np.maximum(0.0, cov.w - lam).sum())
-    q = min(q, cov.m)
-    order = np.sort(s)[::-1]
-    top = float(order[:q].sum())
-    if q == 1:
-        return base + s
-    # j among the q - 1 largest: the bound is the unforced one; otherwise j replaces the q-th largest
-    return base + np.where(s >= order[q - 2], top, top - order[q - 1] + s)
-
-
-# Groups of candidates above this size are cut in two for the priced bound: on the city benchmark a group
-# of 401 took 24-33 s whole and 18 s cut into 286 + 115, and cutting finer lost too much (docs/benchmarks.md)
-MAX_PIECE = 300
-
-
-@dataclass(frozen=True)
-class PricedBound:
-    """The Lagrangian bound of `priced_bound`: `bound` >= the covered weight of every solution of at most q
-    sites; `sites` the union of the pieces' best site sets (of any size); `proven` whether every piece
-    was solved to the gap it was asked for."""
-
-    bound: float
-    sites: np.ndarray
-    proven: bool
-    pieces: int
-    largest: int
-    cuts: int  # how many groups were cut in two
-
-
-def priced_bound(
-    cov: Coverage,
-    q: int,
-    price: float,
-    deadline: float,
-    *,
-    rel_gap: float = 0.0,
-    row_prices: np.ndarray | None = None,
-    max_piece: int = MAX_PIECE,
-) -> PricedBound:
-    """An upper bound on the best coverage by q sites from the problem with the limit priced instead.
-
-    For every price >= 0 and every S of at most q sites, f(S) <= price * q + max over all S' of
-    (f(S') - price * |S'|), and that maximum falls apart into small MIPs (`_pieces`): a candidate
-    covering at most `price` in all is never needed, the rest splits into groups that share no row,
-    and a group larger than `max_piece` is cut in two where few rows join the halves, each such row
-    priced at its multiplier in `row_prices` (the LP's duals) for either half. HiGHS solves the pieces
-    (two at a time, largest first; each piece's own dual bound counts, so the bound stays valid when the
-    deadline stops one). Solved in integers, the pieces give a bound near the concave envelope of the
-    best coverage by q sites at the LP's site price: on clustered city demand 0.3 % above the optimum
-    for the LP, under 0.02 % here."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    pieces, base, cuts = _pieces(cov, price, row_prices, max_piece)
-    pieces.sort(key=lambda piece: len(piece[0]), reverse=True)
-
-    def solve_piece(piece: tuple[np.ndarray, np.ndarray]) -> tuple[float, np.ndarray, bool]:
-        cols, weights = piece
-        part = _restricted(cov, cols, weights)
-        if part.m == 1:
-            gain = float(part.w.sum()) - price
-            return max(0.0, gain), cols if gain > 0 else cols[:0], True
-        h = _highs_model(part, np.inf, 0.0, site_cost=price)
-        h.setOptionValue("mip_rel_gap", float(rel_gap))
-        h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
-        h.run()
-        info = h.getInfo()
-        chosen = cols[:0]
-        if info.primal_solution_status == 2:
-            chosen = cols[np.asarray(h.getSolution().col_value)[part.k :] > 0.5]
-        bound = float(info.mip_dual_bound)
-        bound = bound if np.isfinite(bound) else float(part.w.sum())  # nothing proven: all it could cover
-        return bound, chosen, h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-
-    with ThreadPoolExecutor(max_workers=2) as pool:  # HiGHS releases the GIL while it solves
-        results = list(pool.map(solve_piece, pieces))
-    return PricedBound(
-        bound=price * q + base + sum(r[0] for r in results),
-        sites=np.sort(np.concatenate([r[1] for r in results] or [np.zeros(0)])).astype(np.int64),
-        proven=all(r[2] for r in results),
-        pieces=len(pieces),
-        largest=max((len(piece[0]) for piece in pieces), default=0),
-        cuts=cuts,
-    )
-
-
-def _pieces(
-    cov: Coverage, price: float, row_prices: np.ndarray | None, max_piece: int
-) -> tuple[list[tuple[np.ndarray, np.ndarray]], float, int]:
-    """The priced problem max f(S) - price |S| as independent pieces (candidates, row weights), a constant
-    and the number of cuts made: the bound is the constant plus the pieces' maxima.
-
-    A candidate whose rows weigh at most `price` is dropped (closing it never loses more than it saves);
-    candidates sharing no row (of positive weight) with each other are separate pieces. A piece larger
-    than `max_piece` is cut along a spectral ordering (`_bisect`) and each row joining the two halves is
-    shared out: its weight w becomes the constant max(0, w - p) plus p in each half, p its price clipped
-    to [0, w]; since w [covered] <= (w - p) + p [covered from A] + p [covered from B], the bound stays
-    valid for any prices, and with the LP's duals little is lost where few rows join the halves."""
-    from scipy.sparse.csgraph import connected_components
-
-    base = 0.0
-    cuts = 0
-    out: list[tuple[np.ndarray, np.ndarray]] = []
-    stack = [(np.arange(cov.m), cov.w.copy())]
-    while stack:
-        cols, weights = stack.pop()
-        sub = cov.col[:, cols]
-        cols = cols[np.asarray(sub.T @ weights).ravel() > price]
-        if not len(cols):
-            continue
-        live = sp.csc_matrix(cov.col[:, cols].multiply((weights > 0)[:, None]))
-        adjacency = (live.T @ live).tocsr()
-        n, label = connected_components(adjacency, directed=False)
-        for c in range(n):
-            group = cols[label == c]
-            halves = _bisect(cov, group, weights) if len(group) > max_piece and row_prices is not None else None
-            if halves is None or row_prices is None:
-                out.append((group, weights))
-                continue
-            cuts += 1
-            a, b, cut = halves
-            shared = np.minimum(np.maximum(row_prices[cut], 0.0), weights[cut])
-            base += float((weights[cut] - shared).sum())
-            split = weights.copy()
-            split[cut] = shared
-            stack.extend([(a, split), (b, split)])
-    return out, base, cuts
-
-
-def _bisect(cov: Coverage, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Cut candidates `cols` in two (each at least a fifth) where the rows joining the halves weigh least
-    for the size of the smaller half, along the Fiedler vector of the graph of shared row weight (the
-    reverse Cuthill-McKee order above 3,000 candidates). Returns (half, other half, the joining rows)."""
-    from scipy.sparse.csgraph import laplacian, reverse_cuthill_mckee
-
-    sub = sp.csr_matrix(cov.col[:, cols].multiply((weights > 0)[:, None]))
-    rows = np.flatnonzero(np.diff(sub.indptr) > 0)
-    sub = sub[rows]
-    n = len(cols)
-    shared = (sub.T @ sp.diags(weights[rows]) @ sub).tocsr()
-    shared.setdiag(0)
-    shared.eliminate_zeros()
-    if n <= 3000:
-        _, vectors = np.linalg.eigh(laplacian(shared.toarray()))
-        order = np.argsort(vectors[:, 1], kind="stable")
-    else:
-        order = np.asarray(reverse_cuthill_mckee(shared, symmetric_mode=True))
-    rank = np.empty(n, dtype=np.int64)
-    rank[order] = np.arange(n)
-    ranks = rank[sub.indices]
-    starts = sub.indptr[:-1]
-    low = np.minimum.reduceat(ranks, starts)
-    high = np.maximum.reduceat(ranks, starts)
-    # a row joins the halves {rank <= t} and {rank > t} when low <= t < high
-    cut_weight = np.cumsum(
-        np.bincount(low, weights[rows], minlength=n) - np.bincount(high, weights[rows], minlength=n)
-    )[: n - 1]
-    sizes = np.minimum(np.arange(1, n), n - np.arange(1, n))
-    ok = sizes >= max(1, n // 5)
-    if not ok.any():
-        return None
-    t = int(np.argmin(np.where(ok, cut_weight / sizes, np.inf)))
-    joining = rows[(low <= t) & (t < high)]
-    return cols[order[: t + 1]], cols[order[t + 1 :]], joining
-
-
-def _restricted(cov: Coverage, cols: np.ndarray, weights: np.ndarray | None = None) -> Coverage:
-    """The model over the candidates `cols` only (rows weighted by `weights`, default the model's): rows
-    none of them covers, or of no weight, dropped, rows covered by the same ones merged (summed weights)."""
-    weights = cov.w if weights is None else weights
-    sub = sp.csr_matrix(cov.col[:, cols])
-    live = np.flatnonzero((np.diff(sub.indptr) > 0) & (weights > 0))
-    sub = sub[live]
-    _, first, which = np.unique(
-        [sub.indices[sub.indptr[i] : sub.indptr[i + 1]].tobytes() for i in range(sub.shape[0])],
-        return_index=True,
-        return_inverse=True,
-    )
-    merged = np.bincount(np.asarray(which).ravel(), weights=weights[live], minlength=len(first))
-    return Coverage(sub[first], merged)
 
 
 def improve(
@@ -667,14 +309,14 @@ def solve(
         out[best] = False
         if out.any():
             cols, left_out = np.flatnonzero(~out), float(bounds[out].max())
-    model = cov if len(cols) == cov.m else _restricted(cov, cols)
-    h = _highs_model(model, q, offset)
+    model = cov if len(cols) == cov.m else restricted(cov, cols)
+    h = highs_model(model, q, offset)
     h.setOptionValue("output_flag", log)
     h.setOptionValue("mip_rel_gap", float(mip_gap))
     # the interior point method solves the root LP several times faster than the dual simplex here
     h.setOptionValue("mip_lp_solver", "ipm")
     h.setOptionValue("time_limit", max(0.01, deadline - time.perf_counter()))
-    x0 = _full_vector(model, np.searchsorted(cols, best))
+    x0 = full_vector(model, np.searchsorted(cols, best))
     h.setSolution(len(x0), np.arange(len(x0), dtype=np.int32), x0)
     if log:
         print(f"search: {best_value + offset:.0f} when HiGHS starts on {model.m} of {cov.m} candidates", flush=True)

@@ -84,6 +84,25 @@ def haversine(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike
     return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
+def bounding_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) in degrees holding every point within `radius_m` of (lon, lat)
+    by `haversine` (the same sphere): a pre-filter before measuring, for example a database range query.
+
+    The longitude half-width is the largest longitude offset on the circle, asin(sin(r / R) / cos(lat)),
+    reached north of the point's own latitude (Matuschek's bounding box); a box that reaches a pole spans
+    every longitude. Longitudes are not wrapped at the antimeridian.
+    """
+    if not radius_m >= 0:
+        raise NetworkError(f"radius_m must be >= 0, got {radius_m}")
+    angular = radius_m / EARTH_RADIUS_M
+    dlat = float(np.degrees(angular))
+    lat_r = float(np.radians(lat))
+    if abs(lat) + dlat >= 90.0:
+        return -180.0, max(lat - dlat, -90.0), 180.0, min(lat + dlat, 90.0)
+    dlon = float(np.degrees(np.arcsin(min(1.0, np.sin(angular) / np.cos(lat_r)))))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
 def project(lon: ArrayLike, lat: ArrayLike, lon0: float, lat0: float) -> tuple[np.ndarray, np.ndarray]:
     """Azimuthal equidistant projection centred on (lon0, lat0): x, y in metres."""
     crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m +no_defs")

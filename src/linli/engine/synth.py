@@ -9,13 +9,14 @@ that network. The same seed always gives the same district, bit for bit.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.spatial import ConvexHull, Delaunay, cKDTree
+
+from linli.engine import polygons, synth_names
 
 # The age groups linli records population in, youngest first. Their order is the column order of
 # `SynthDistrict.point_population`.
@@ -111,115 +112,6 @@ _BLOCK_SIZE = (80.0, 140.0)  # urban street spacing, metres
 _NODE_SPACING = 20.0  # metres between consecutive network nodes along a way
 _GATE_SPACING = 800.0  # metres between the points of the core's edge where rural roads may enter it
 
-# Name parts. Sub-district, town, community and village names combine one head and one tail character.
-_SUBDISTRICT_HEADS = "东西南北新永安和兴文明清锦春华宁福康丰翠紫金云青瑞泰"
-_SUBDISTRICT_TAILS = "湖城苑桥山阳江溪林园港湾岭坊门亭洲滨川源"
-_TOWN_HEADS = "云松柳梅竹枫桃杏荷芦白黄碧双龙凤石"
-_TOWN_TAILS = "溪塘埠湾渡口岙墩坞堰浜桥畈"
-_COMMUNITY_HEADS = "春和新锦文康金银玉明翠兰桂丽安富欣悦嘉景华瑞朝秀汇"
-_COMMUNITY_TAILS = "苑园庭府湾里城坊庄居轩湖桥晖景院"
-_SURNAMES = "沈陈徐王李张周吴孙朱钱何俞楼傅蒋韩高金汪方施邵屠"
-_VILLAGE_PLACES = "埭桥湾坞浜塘宅"
-_VILLAGE_HEADS = "上下前后东西大小高石桃竹柳杨梅山溪新"
-_VILLAGE_TAILS = "湾坞塘桥岙山头源林田庄埠墩港畈"
-# Real sub-districts and towns around the projection centre: never generated, so no map reader mistakes
-# the synthetic district for them.
-_REAL_NEARBY = frozenset({"西兴", "长河", "浦沿", "宁围", "新塘", "城厢", "北干", "蜀山", "闻堰", "南阳", "新街"})
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Convex polygon helpers (local metres, counter-clockwise vertex arrays of shape (k, 2), not closed)
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _clip(poly: np.ndarray, normal: np.ndarray, offset: float) -> np.ndarray:
-    """The part of convex `poly` where normal·p + offset >= 0 (one Sutherland-Hodgman step)."""
-    side = poly @ normal + offset
-    inside = side >= 0
-    if inside.all():
-        return poly
-    following = np.roll(poly, -1, axis=0)
-    side_following = np.roll(side, -1)
-    crosses = inside != np.roll(inside, -1)
-    with np.errstate(divide="ignore", invalid="ignore"):  # t is only used where the edge crosses
-        t = side / (side - side_following)
-        crossing_points = poly + (following - poly) * t[:, None]
-    keep = np.stack([inside, crosses], axis=1).ravel()
-    return np.stack([poly, crossing_points], axis=1).reshape(-1, 2)[keep]
-
-
-def _left_of(poly: np.ndarray, origin: np.ndarray, angle: float) -> np.ndarray:
-    """The part of `poly` left of the line through `origin` heading `angle` (radians from east)."""
-    normal = np.array([-math.sin(angle), math.cos(angle)])
-    return _clip(poly, normal, -float(normal @ origin))
-
-
-def _drop_repeated_vertices(poly: np.ndarray) -> np.ndarray:
-    """Remove vertices closer than 1 mm to the previous one (clipping through a vertex duplicates it)."""
-    gap = np.hypot(*(poly - np.roll(poly, 1, axis=0)).T)
-    return poly[gap > 1e-3]
-
-
-def _area(poly: np.ndarray) -> float:
-    """Shoelace area, positive for a counter-clockwise ring."""
-    x, y = poly.T
-    return 0.5 * float(x @ np.roll(y, -1) - np.roll(x, -1) @ y)
-
-
-def _centroid(poly: np.ndarray) -> np.ndarray:
-    """Area centroid of a polygon (inside it when the polygon is convex)."""
-    x, y = poly.T
-    x1, y1 = np.roll(x, -1), np.roll(y, -1)
-    cross = x * y1 - x1 * y
-    return np.array([(x + x1) @ cross, (y + y1) @ cross]) / (3.0 * cross.sum())
-
-
-def _inner_distance(poly: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """Signed distance of each point to the boundary of convex `poly`: positive inside."""
-    start = poly
-    edge = np.roll(poly, -1, axis=0) - start
-    rel = points[:, None, :] - start[None, :, :]
-    cross = edge[:, 0] * rel[..., 1] - edge[:, 1] * rel[..., 0]
-    return (cross / np.hypot(edge[:, 0], edge[:, 1])).min(axis=1)
-
-
-def _sample_inside(rng: np.random.Generator, poly: np.ndarray, n: int) -> np.ndarray:
-    """`n` uniform random points inside convex `poly` (rejection sampling from its bounding box)."""
-    lo, hi = poly.min(axis=0), poly.max(axis=0)
-    found = np.empty((0, 2))
-    while len(found) < n:
-        candidates = rng.uniform(lo, hi, size=(4 * n + 16, 2))
-        found = np.vstack([found, candidates[_inner_distance(poly, candidates) > 0]])
-    return found[:n]
-
-
-def _voronoi_cells(parent: np.ndarray, seeds: np.ndarray) -> list[np.ndarray]:
-    """Voronoi cells of `seeds` clipped to convex `parent`: convex polygons that tile it exactly."""
-    cells = []
-    for seed in seeds:
-        cell = parent
-        distances = np.hypot(*(seeds - seed).T)
-        for j in np.argsort(distances)[1:]:
-            if distances[j] > 2.0 * np.hypot(*(cell - seed).T).max():
-                break  # this and every later bisector lies beyond the cell
-            normal = seed - seeds[j]
-            cell = _clip(cell, normal, -float(normal @ (seed + seeds[j])) / 2.0)
-        cells.append(_drop_repeated_vertices(cell))
-    return cells
-
-
-def _partition(rng: np.random.Generator, parent: np.ndarray, k: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Split convex `parent` into `k` convex cells of similar size (three Lloyd rounds from random seeds).
-
-    Returns the seeds and their cells, ordered north to south; each seed lies inside its own cell.
-    """
-    seeds = _sample_inside(rng, parent, k)
-    for _ in range(3):
-        seeds = np.array([_centroid(cell) for cell in _voronoi_cells(parent, seeds)])
-    order = np.argsort(-seeds[:, 1], kind="stable")
-    seeds = seeds[order]
-    return seeds, _voronoi_cells(parent, seeds)
-
 
 # ---------------------------------------------------------------------------------------------------------
 # Layout: district outline, urban core, towns
@@ -237,7 +129,7 @@ def _district_outline(rng: np.random.Generator) -> np.ndarray:
     )
     outline = points[ConvexHull(points).vertices]  # counter-clockwise
     target = _DISTRICT_M2 * rng.uniform(0.97, 1.03)
-    return outline * math.sqrt(target / _area(outline))
+    return outline * math.sqrt(target / polygons.area(outline))
 
 
 def _split_district(rng: np.random.Generator, outline: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -250,16 +142,16 @@ def _split_district(rng: np.random.Generator, outline: np.ndarray) -> tuple[np.n
     height = rng.uniform(5000.0, 5800.0)
     south = rng.uniform(-800.0, 800.0) - height / 2
     north = south + height
-    band = _clip(_clip(outline, np.array([0.0, 1.0]), -south), np.array([0.0, -1.0]), north)
+    band = polygons.clip(polygons.clip(outline, np.array([0.0, 1.0]), -south), np.array([0.0, -1.0]), north)
     target = _CORE_M2 * rng.uniform(0.95, 1.05)
     lo, hi = float(band[:, 0].min()), float(band[:, 0].max())
     for _ in range(50):  # bisection on the core's east edge
         east = (lo + hi) / 2
-        if _area(_clip(band, np.array([-1.0, 0.0]), east)) < target:
+        if polygons.area(polygons.clip(band, np.array([-1.0, 0.0]), east)) < target:
             lo = east
         else:
             hi = east
-    core = _drop_repeated_vertices(_clip(band, np.array([-1.0, 0.0]), east))
+    core = polygons.drop_repeated_vertices(polygons.clip(band, np.array([-1.0, 0.0]), east))
 
     north_east = np.array([east, north])
     south_east = np.array([east, south])
@@ -267,14 +159,14 @@ def _split_district(rng: np.random.Generator, outline: np.ndarray) -> tuple[np.n
     rise = math.radians(rng.uniform(30.0, 45.0))
     fall = -math.radians(rng.uniform(30.0, 45.0))
     level = math.radians(rng.uniform(-12.0, 12.0))
-    east_side = _clip(outline, np.array([1.0, 0.0]), -east)
+    east_side = polygons.clip(outline, np.array([1.0, 0.0]), -east)
     towns = [
-        _left_of(_clip(outline, np.array([0.0, 1.0]), -north), north_east, rise),
-        _left_of(_left_of(east_side, north_east, rise + np.pi), middle_east, level),
-        _left_of(_left_of(east_side, middle_east, level + np.pi), south_east, fall),
-        _left_of(_clip(outline, np.array([0.0, -1.0]), south), south_east, fall + np.pi),
+        polygons.left_of(polygons.clip(outline, np.array([0.0, 1.0]), -north), north_east, rise),
+        polygons.left_of(polygons.left_of(east_side, north_east, rise + np.pi), middle_east, level),
+        polygons.left_of(polygons.left_of(east_side, middle_east, level + np.pi), south_east, fall),
+        polygons.left_of(polygons.clip(outline, np.array([0.0, -1.0]), south), south_east, fall + np.pi),
     ]
-    return core, [_drop_repeated_vertices(town) for town in towns]
+    return core, [polygons.drop_repeated_vertices(town) for town in towns]
 
 
 def _split_counts(rng: np.random.Generator, weights: np.ndarray, total: int) -> np.ndarray:
@@ -291,49 +183,6 @@ def _community_counts(rng: np.random.Generator) -> np.ndarray:
         counts = rng.integers(low, high + 1, _N_SUBDISTRICTS)
         if counts.sum() == _N_COMMUNITIES:
             return counts
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Names
-# ---------------------------------------------------------------------------------------------------------
-
-
-def _pick(rng: np.random.Generator, chars: str) -> str:
-    return chars[int(rng.integers(len(chars)))]
-
-
-def _subdistrict_name(rng: np.random.Generator) -> str:
-    return _pick(rng, _SUBDISTRICT_HEADS) + _pick(rng, _SUBDISTRICT_TAILS)
-
-
-def _town_name(rng: np.random.Generator) -> str:
-    return _pick(rng, _TOWN_HEADS) + _pick(rng, _TOWN_TAILS)
-
-
-def _community_name(rng: np.random.Generator) -> str:
-    name = _pick(rng, _COMMUNITY_HEADS) + _pick(rng, _COMMUNITY_TAILS)
-    return name + "新村" if rng.random() < 0.15 else name
-
-
-def _village_name(rng: np.random.Generator) -> str:
-    if rng.random() < 0.5:  # a clan village: 沈家村, 陈家埭
-        place = _pick(rng, _VILLAGE_PLACES) if rng.random() < 0.6 else ""
-        return _pick(rng, _SURNAMES) + "家" + place
-    return _pick(rng, _VILLAGE_HEADS) + _pick(rng, _VILLAGE_TAILS)
-
-
-def _unique_names(
-    rng: np.random.Generator, make: Callable[[np.random.Generator], str], n: int, suffix: str, used: set[str]
-) -> list[str]:
-    """`n` names from `make(rng)` + `suffix`, unique across the district (`used` is updated)."""
-    names: list[str] = []
-    while len(names) < n:
-        stem = make(rng)
-        if stem in _REAL_NEARBY or stem + suffix in used:
-            continue
-        used.add(stem + suffix)
-        names.append(stem + suffix)
-    return names
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -410,7 +259,7 @@ def _urban_streets(rng: np.random.Generator, core: np.ndarray) -> tuple[np.ndarr
 
     Returns junction points and the ways (each street's maximal straight run of segments).
     """
-    centre = _centroid(core)
+    centre = polygons.centroid(core)
     rotation = _rotation(rng.uniform(-0.35, 0.35))
     local = (core - centre) @ rotation  # core in the grid's own frame
     lo, hi = local.min(axis=0), local.max(axis=0)
@@ -424,7 +273,7 @@ def _urban_streets(rng: np.random.Generator, core: np.ndarray) -> tuple[np.ndarr
     shape = (xs.size, ys.size)
     grid = np.stack(np.meshgrid(xs, ys, indexing="ij"), axis=-1) + rng.normal(0.0, 6.0, (*shape, 2))
     points = grid.reshape(-1, 2) @ rotation.T + centre
-    exists = (_inner_distance(core, points) >= 15.0).reshape(shape)
+    exists = (polygons.inner_distance(core, points) >= 15.0).reshape(shape)
     ids = np.arange(points.shape[0]).reshape(shape)
     along_x = exists[:-1, :] & exists[1:, :] & (rng.random((shape[0] - 1, shape[1])) > 0.08)
     along_y = exists[:, :-1] & exists[:, 1:] & (rng.random((shape[0], shape[1] - 1)) > 0.08)
@@ -484,7 +333,7 @@ def _village_lanes(rng: np.random.Generator, cell: np.ndarray, seed: np.ndarray)
 
     Returns the lane points and ways (local indices).
     """
-    room = max(100.0, float(_inner_distance(cell, seed[None])[0]) - 60.0)  # free radius around the seed
+    room = max(100.0, float(polygons.inner_distance(cell, seed[None])[0]) - 60.0)  # free radius around the seed
     nx, ny = int(rng.integers(4, 8)), int(rng.integers(4, 7))
     spacing = rng.uniform(60.0, 95.0)
     radius = spacing * math.hypot(nx - 1, ny - 1) / 2 * 1.2  # half diagonal, with room for the jitter
@@ -496,8 +345,8 @@ def _village_lanes(rng: np.random.Generator, cell: np.ndarray, seed: np.ndarray)
         nx, ny = (int(k) for k in rng.integers(2, 5, 2))
         spacing = rng.uniform(55.0, 85.0)
         radius = spacing * math.hypot(nx - 1, ny - 1) / 2 * 1.2
-        candidates = _sample_inside(rng, cell, 40)
-        clear = _inner_distance(cell, candidates) >= radius + 40.0
+        candidates = polygons.sample_inside(rng, cell, 40)
+        clear = polygons.inner_distance(cell, candidates) >= radius + 40.0
         for centre, other in clusters:
             clear &= np.hypot(*(candidates - centre).T) >= radius + other + 120.0
         if not clear.any():
@@ -543,7 +392,7 @@ def _road_links(hubs: np.ndarray, gates: np.ndarray, core: np.ndarray) -> np.nda
     tree = minimum_spanning_tree(coo_matrix((weight, (pairs[:, 0], pairs[:, 1])), shape=(n, n)))
     tree = (tree + tree.T).tocsr()
     in_tree = np.asarray(tree[pairs[:, 0], pairs[:, 1]]).ravel() > 0
-    through_core = _inner_distance(core, middle) > 0
+    through_core = polygons.inner_distance(core, middle) > 0
     return pairs[(in_tree | (gabriel & ~through_core)) & ~between_gates]
 
 
@@ -611,13 +460,6 @@ def _densify(points: np.ndarray, ways: list[np.ndarray]) -> tuple[np.ndarray, li
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _points_inside(poly: np.ndarray, points: np.ndarray) -> np.ndarray:
-    """The rows of `points` strictly inside convex `poly` (bounding-box filter first, for speed)."""
-    lo, hi = poly.min(axis=0), poly.max(axis=0)
-    boxed = points[((points >= lo) & (points <= hi)).all(axis=1)]
-    return boxed[_inner_distance(poly, boxed) > 0]
-
-
 def _place_points(rng: np.random.Generator, cell: np.ndarray, near: np.ndarray, count: int) -> np.ndarray:
     """`count` homes for one area: random points of `near` moved 8-35 m in a random direction, kept only
     when at least 2 m inside `cell` (so no rounding can put them in a neighbour)."""
@@ -629,7 +471,7 @@ def _place_points(rng: np.random.Generator, cell: np.ndarray, near: np.ndarray, 
         angle = rng.uniform(0.0, 2.0 * np.pi, 2 * count)
         distance = rng.uniform(8.0, 35.0, 2 * count)
         candidates = base + distance[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-        homes = np.vstack([homes, candidates[_inner_distance(cell, candidates) >= 2.0]])
+        homes = np.vstack([homes, candidates[polygons.inner_distance(cell, candidates) >= 2.0]])
     raise RuntimeError("no room for homes near the network of an area")
 
 
@@ -663,10 +505,12 @@ def _kind(town_code: str) -> str:
 
 def _leaves(rng: np.random.Generator, town_code: str, town: np.ndarray, k: int, used: set[str]) -> list[_Leaf]:
     """The `k` communities (codes 001...) or villages (codes 201...) of one town-level area, in code order."""
-    seeds, cells = _partition(rng, town, k)
+    seeds, cells = polygons.partition(rng, town, k)
     kind = _kind(town_code)
-    first, make, suffix = (1, _community_name, "社区") if kind == "urban" else (201, _village_name, "村")
-    names = _unique_names(rng, make, k, suffix, used)
+    first, make, suffix = (
+        (1, synth_names.community_name, "社区") if kind == "urban" else (201, synth_names.village_name, "村")
+    )
+    names = synth_names.unique_names(rng, make, k, suffix, used)
     return [_Leaf(f"{town_code[:9]}{first + i:03d}", names[i], kind, town_code, cells[i], seeds[i]) for i in range(k)]
 
 
@@ -686,7 +530,7 @@ def _area_record(
 ) -> SynthArea:
     """A SynthArea from a counter-clockwise convex polygon in local metres."""
     lon, lat = _to_lonlat(np.vstack([poly, poly[:1]]))
-    c_lon, c_lat = _to_lonlat(_centroid(poly)[None])
+    c_lon, c_lat = _to_lonlat(polygons.centroid(poly)[None])
     return SynthArea(
         code=code,
         name=name,
@@ -711,14 +555,14 @@ def generate_district(seed: int = 2026) -> SynthDistrict:
     # Administrative geometry, codes and names.
     outline = _district_outline(rng)
     core, towns = _split_district(rng, outline)
-    _, subdistricts = _partition(rng, core, _N_SUBDISTRICTS)
-    children = [*_community_counts(rng), *_split_counts(rng, np.array([_area(t) for t in towns]), _N_VILLAGES)]
+    _, subdistricts = polygons.partition(rng, core, _N_SUBDISTRICTS)
+    children = [*_community_counts(rng), *_split_counts(rng, np.array([polygons.area(t) for t in towns]), _N_VILLAGES)]
     county = _COUNTY[0]
     town_codes = [f"{county[:6]}{k:03d}000" for k in range(1, _N_SUBDISTRICTS + 1)]
     town_codes += [f"{county[:6]}{100 + k:03d}000" for k in range(1, _N_TOWNS + 1)]
     used_names: set[str] = set()
-    town_names = _unique_names(rng, _subdistrict_name, _N_SUBDISTRICTS, "街道", used_names)
-    town_names += _unique_names(rng, _town_name, _N_TOWNS, "镇", used_names)
+    town_names = synth_names.unique_names(rng, synth_names.subdistrict_name, _N_SUBDISTRICTS, "街道", used_names)
+    town_names += synth_names.unique_names(rng, synth_names.town_name, _N_TOWNS, "镇", used_names)
     leaves = [
         leaf
         for code, town, k in zip(town_codes, subdistricts + towns, children, strict=True)
@@ -758,7 +602,7 @@ def generate_district(seed: int = 2026) -> SynthDistrict:
     first_leaf = 3 + len(town_codes)  # index in `areas` of the first village-level area
     homes, point_area, point_population = [], [], []
     for index, leaf in enumerate(leaves):
-        near = node_xy[lanes_of[leaf.code]] if leaf.kind == "rural" else _points_inside(leaf.cell, node_xy)
+        near = node_xy[lanes_of[leaf.code]] if leaf.kind == "rural" else polygons.points_inside(leaf.cell, node_xy)
         count = max(10, round(residents[index] / rng.uniform(*_RESIDENTS_PER_POINT[leaf.kind])))
         homes.append(_place_points(rng, leaf.cell, near, count))
         point_area.append(np.full(count, first_leaf + index, dtype=np.int32))

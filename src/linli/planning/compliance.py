@@ -25,7 +25,7 @@ from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, in_scope, require
 from linli.engine import access as engine_access
 from linli.engine import network as engine_network
-from linli.engine import standards
+from linli.engine import standards, standards_rules
 from linli.facilities.enums import ConstructionStatus
 from linli.facilities.models import Facility
 from linli.jobs.models import Job
@@ -49,11 +49,11 @@ def _quiet(done: int, total: int, message: str = "") -> None:
     return None
 
 
-def rules_load(path: str | Path | None = None) -> standards.Rules:
+def rules_load(path: str | Path | None = None) -> standards_rules.Rules:
     """The rules file (the default one when `path` is None); a bad file is a 400 naming rule and field."""
     try:
-        return standards.load_rules(path or DEFAULT_RULES)
-    except standards.RulesError as exc:
+        return standards_rules.load_rules(path or DEFAULT_RULES)
+    except standards_rules.RulesError as exc:
         raise ApplicationError(
             "bad_rules",
             _("The rules file is not valid: %(problem)s") % {"problem": str(exc)},
@@ -105,7 +105,7 @@ def _facilities(prefix: str, types: list[str] | None = None) -> tuple[standards.
 
 
 def _circle_inputs(
-    rules: standards.Rules, area: Area, network: Network
+    rules: standards_rules.Rules, area: Area, network: Network
 ) -> tuple[standards.Points, engine_access.Accessibility]:
     """Residential points of the area and their distances to the nearest facility of every circle type.
     Facilities anywhere on the network count: residents walk across area borders."""
