@@ -95,3 +95,15 @@ def test_near_me_sorted_by_distance_and_filtered_by_domain(registry):
     facility.status = "planned"
     facility.save()
     assert facilities_near(lon=120.0, lat=30.0, radius_m=2000) == []
+
+
+def test_near_me_keeps_a_facility_just_inside_the_radius_due_north(registry):
+    """The database pre-filter box is the engine's (`bounding_box`, the same sphere as `haversine`); the box
+    written here before (111,320 m a degree) was 0.1 % short and lost this facility."""
+    facility = registry["facility"]
+    radius = 2000.0
+    facility.lon, facility.lat = 120.0, 30.0 + 0.9995 * radius / 6_371_008.8 * 57.29577951308232
+    facility.save()
+    found = facilities_near(lon=120.0, lat=30.0, radius_m=radius)
+    assert [n.facility.code for n in found] == [facility.code]
+    assert found[0].distance_m == pytest.approx(0.9995 * radius, rel=1e-6)

@@ -4,7 +4,6 @@ and each facility's compliance with the standard of its type and tier."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -17,13 +16,12 @@ from linli.areas.models import Area
 from linli.core.errors import ApplicationError
 from linli.core.models import CalendarDay
 from linli.core.permissions import Perm, filter_scope, has_perm, require
+from linli.engine.network import bounding_box, haversine
 from linli.facilities.enums import ConstructionStatus
 from linli.facilities.models import Facility, FacilityType, OpeningException, OpeningRule, Operator
 
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
-
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def facilities_visible(*, viewer: AnyUser) -> QuerySet[Facility]:
@@ -90,14 +88,6 @@ def facility_for_viewer(*, viewer: AnyUser, code: str) -> Facility:
     return facility_get_public(code=code)
 
 
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
 def search_point(lon: float | None, lat: float | None, area: str | None) -> tuple[float, float]:
     """The point to search from: given, or the centre of a community or village."""
     if lon is not None and lat is not None:
@@ -123,16 +113,17 @@ def facilities_near(
     offering a service item of `domain` (or whose type serves it)."""
     if radius_m <= 0:
         raise ApplicationError("invalid", _("The radius must be positive."), {"field": "radius_m"})
-    dlat = radius_m / 111_320.0
-    dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
-    qs = facilities_public().filter(lon__gte=lon - dlon, lon__lte=lon + dlon, lat__gte=lat - dlat, lat__lte=lat + dlat)
+    x0, y0, x1, y1 = bounding_box(lon, lat, radius_m)
+    qs = facilities_public().filter(lon__gte=x0, lon__lte=x1, lat__gte=y0, lat__lte=y1)
     if domain:
         # Types are few: which of them serve the domain is decided here, portably across databases.
         type_ids = [t.pk for t in FacilityType.objects.only("domains") if domain in t.domains]
         qs = qs.filter(
             Q(offerings__item__domain=domain, offerings__active=True) | Q(facility_type__in=type_ids)
         ).distinct()
-    found = [Nearby(f, distance_m(lon, lat, f.lon, f.lat)) for f in qs]
+    candidates = list(qs)
+    metres = haversine(lon, lat, [f.lon for f in candidates], [f.lat for f in candidates])
+    found = [Nearby(f, float(d)) for f, d in zip(candidates, metres, strict=True)]
     found = [n for n in found if n.distance_m <= radius_m]
     found.sort(key=lambda n: n.distance_m)
     return found[:limit]

@@ -25,6 +25,7 @@ from linli.core.errors import RowErrors
 from linli.core.parsing import boolean, choice, count, date_value, text
 from linli.core.permissions import Perm, in_scope, require
 from linli.core.services import audit_record
+from linli.engine.network import haversine
 from linli.facilities.enums import Accessibility, ConstructionStatus, OperationModel, OperatorKind, OrgGrade
 from linli.facilities.inputs import FacilityIn, OperatorIn
 from linli.facilities.models import Facility, FacilityType, OpeningException, OpeningRule, Operator
@@ -83,6 +84,7 @@ def _prepared_shape(county_code: str, changed: Any) -> Any:
 
 def _outside_district(area_code: str, lon: float, lat: float, lookups: Lookups) -> bool:
     from shapely.geometry import Point
+    from shapely.ops import nearest_points
 
     geometry = _district_shape(_district_code(area_code), lookups)
     if geometry is None:
@@ -90,8 +92,8 @@ def _outside_district(area_code: str, lon: float, lat: float, lookups: Lookups) 
     point = Point(lon, lat)
     if geometry.contains(point):
         return False
-    metres_per_degree = 111_320.0
-    return bool(geometry.distance(point) * metres_per_degree > BOUNDARY_TOLERANCE_M)
+    nearest = nearest_points(geometry, point)[0]
+    return bool(haversine(lon, lat, nearest.x, nearest.y) > BOUNDARY_TOLERANCE_M)
 
 
 @dataclass
