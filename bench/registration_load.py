@@ -136,8 +136,8 @@ def build_data(*, activities: int, residents: int) -> tuple[list[int], list[str]
     from linli.areas.io import AreaRow
     from linli.areas.models import Area
     from linli.areas.services import area_rows_write
+    from linli.bookings.activities import activity_create
     from linli.bookings.models import Session
-    from linli.bookings.services import activity_create
     from linli.core.enums import Role
     from linli.core.models import User
     from linli.core.services import api_token_create

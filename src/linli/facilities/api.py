@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -20,6 +21,7 @@ from linli.core.errors import ApplicationError
 from linli.core.masking import mask_phone
 from linli.core.permissions import Perm, has_perm
 from linli.facilities import selectors, services
+from linli.facilities.hours import OpeningHours
 from linli.facilities.models import Facility, Operator
 
 router = Router(tags=["facilities"])
@@ -313,10 +315,13 @@ def nearby_rows(
     lon, lat = search_point(lon, lat, area)
     found = selectors.facilities_near(lon=lon, lat=lat, radius_m=radius_m, domain=domain, limit=limit)
     detailed = {f.pk: f for f in selectors.with_details(Facility.objects.filter(pk__in=[n.facility.pk for n in found]))}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    hours = OpeningHours.for_facilities(detailed.values(), today, today)  # one read of the calendar for the whole list
     rows = []
     for near in found:
         facility = detailed[near.facility.pk]
-        status = selectors.opening_status(facility)
+        status = selectors.opening_status(facility, now, hours=hours)
         offerings = [o for o in facility.offerings.all() if not domain or o.item.domain == domain]
         groups = sorted({g for o in offerings for g in o.item.target_groups})
         rows.append(

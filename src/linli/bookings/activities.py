@@ -1,98 +1,37 @@
-"""Changes to activities and registrations. Every check is done here, whole: a bad input names its field
-and nothing is written.
-
-No overbooking: `registration_create`, `registration_cancel` and `session_update` first take a row lock on
-the session (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the project's `BEGIN IMMEDIATE` transactions
-serialise writers), then read and change the session's counters. The counters are guarded by check
-constraints (`confirmed <= capacity`, `waitlisted <= waitlist_capacity`) and a resident's active
-registrations by a conditional unique constraint, so even a faulty code path cannot overbook: the database
-refuses the write and the caller gets the same refusal as from the checks.
-"""
+"""Publishing activities and changing their sessions: one session or a weekly series, seats, waiting list,
+ages and registration window, each session inside the opening hours of its facility (`facilities.hours`).
+Every check is done here, whole: a bad input names its field and nothing is written. `session_update`
+takes the session's row lock, as the registrations do (see `linli.bookings.registrations`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.bookings import codes, selectors, statements
 from linli.bookings.enums import RegistrationStatus
-from linli.bookings.models import Activity, Notification, Registration, Session
-from linli.bookings.venues import closed_holidays, closure_reason, hours_text, opening_spans, within_opening
+from linli.bookings.models import Activity, Notification, Session
 from linli.catalog.enums import Domain
 from linli.catalog.models import ServiceItem
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.parsing import choice, count, date_value, text
-from linli.core.permissions import Perm, can, require
-from linli.core.rows import insert
+from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
+from linli.facilities.hours import OpeningHours, hours_text
 from linli.facilities.models import Facility
 
 if TYPE_CHECKING:
-    from linli.core.models import User
     from linli.core.permissions import AnyUser
+from linli.bookings.registrations import waitlist_promote
 
 MAX_SESSIONS_PER_SERIES = 200
 MAX_SERIES_DAYS = 366
 MAX_GROUP_SIZE = 20
-# Staff may check people in from this long before a session starts until it ends.
-CHECKIN_EARLY = dt.timedelta(hours=2)
-
-
-# Ages ------------------------------------------------------------------------------------------------
-
-
-def birth_date(id_number: str) -> dt.date | None:
-    """The birth date in an 18-character resident ID number (digits 7-14, YYYYMMDD), or None."""
-    value = (id_number or "").strip()
-    if len(value) != 18 or not value[:17].isdigit():
-        return None
-    try:
-        return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return None
-
-
-def age_on(born: dt.date, day: dt.date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _check_age(resident: User, session: Session) -> None:
-    if session.min_age is None and session.max_age is None:
-        return
-    born = birth_date(resident.id_number)
-    if born is None:
-        raise ApplicationError(
-            "id_number_needed",
-            _(
-                "This activity has an age limit: add your 18-digit resident ID number to your profile "
-                "(or ask the centre's staff) so that your age can be checked."
-            ),
-            {"field": "id_number"},
-        )
-    age = age_on(born, timezone.localdate(session.starts_at))
-    if session.min_age is not None and age < session.min_age:
-        raise ApplicationError(
-            "too_young",
-            _("This activity is for people aged %(min)d and over; you will be %(age)d.")
-            % {"min": session.min_age, "age": age},
-            {"field": "min_age", "age": age},
-        )
-    if session.max_age is not None and age > session.max_age:
-        raise ApplicationError(
-            "too_old",
-            _("This activity is for people aged up to %(max)d; you will be %(age)d.")
-            % {"max": session.max_age, "age": age},
-            {"field": "max_age", "age": age},
-        )
-
-
-# Activities and sessions -----------------------------------------------------------------------------
 
 
 def _time_value(value: Any, row: int, field: str, errors: RowErrors) -> dt.time | None:
@@ -235,9 +174,9 @@ def _session_dates(data: Mapping[str, Any], errors: RowErrors) -> tuple[list[dt.
 MAX_DATES_LISTED = 20
 
 
-def _day_text(facility: Facility, day: dt.date, spans: list[tuple[dt.time, dt.time]], holidays: dict) -> str:
+def _day_text(hours: OpeningHours, facility: Facility, day: dt.date, spans: list[tuple[dt.time, dt.time]]) -> str:
     if not spans:
-        reason = closure_reason(facility, day, holidays)
+        reason = hours.closure_reason(facility.pk, day)
         return (
             _("%(day)s (closed: %(reason)s)") % {"day": day.isoformat(), "reason": reason}
             if reason
@@ -258,30 +197,29 @@ def check_opening_hours(
     excluded dates; when every date is off, the times are named."""
     if not times:
         return []
-    # A fresh copy with its hours, so that hours changed meanwhile are seen and the caller's is untouched.
-    facility = Facility.objects.prefetch_related("opening_rules", "opening_exceptions").get(pk=facility.pk)
-    holidays = closed_holidays(facility, [timezone.localdate(a) for a, _b in times])
-    has_rules = any(True for _rule in facility.opening_rules.all())
-    known = {e.date for e in facility.opening_exceptions.all()} | set(holidays)
+    # Read now, in bulk for the whole series, so that hours changed meanwhile are seen.
+    days = [timezone.localdate(a) for a, _b in times]
+    hours = OpeningHours.for_facilities([facility.pk], min(days), max(days))
+    has_rules = hours.has_rules(facility.pk)
     bad: list[tuple[dt.date, list[tuple[dt.time, dt.time]]]] = []
     for start_at, end_at in times:
         day = timezone.localdate(start_at)
-        if not has_rules and day not in known:
+        if not has_rules and not hours.has_own_hours(facility.pk, day):
             continue
-        if not within_opening(facility, start_at, end_at, holidays):
-            bad.append((day, opening_spans(facility, day, holidays)))
+        if not hours.within(facility.pk, start_at, end_at):
+            bad.append((day, hours.spans(facility.pk, day)))
     if not bad:
         return []
     first = timezone.localtime(times[0][0])
     span = f"{first:%H:%M}–{timezone.localtime(times[0][1]):%H:%M}"
-    listed = "; ".join(_day_text(facility, day, spans, holidays) for day, spans in bad[:MAX_DATES_LISTED])
+    listed = "; ".join(_day_text(hours, facility, day, spans) for day, spans in bad[:MAX_DATES_LISTED])
     if len(bad) > MAX_DATES_LISTED:
         listed += _(" … and %(n)d more") % {"n": len(bad) - MAX_DATES_LISTED}
     dates = [day.isoformat() for day, _spans in bad]
     if not series:
         day, spans = bad[0]
         if not spans:
-            reason = closure_reason(facility, day, holidays)
+            reason = hours.closure_reason(facility.pk, day)
             message = (
                 _("%(facility)s is closed on %(day)s (%(reason)s).")
                 % {"facility": facility.name, "day": day.isoformat(), "reason": reason}
@@ -449,7 +387,7 @@ def session_update(*, actor: AnyUser, session: Session, data: Mapping[str, Any])
         setattr(locked, field, value)
     if changed:
         locked.save(update_fields=[*changed, "updated_at"])
-        _promote(locked)
+        waitlist_promote(locked)
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
@@ -583,297 +521,3 @@ def session_move(*, actor: AnyUser, session: Session, data: Mapping[str, Any]) -
 
 
 # Registrations ---------------------------------------------------------------------------------------
-
-
-def _new_code(session: Session) -> str:
-    """A fresh check-in nonce whose short code is not yet taken in `session` (locked): a taken one (about
-    one in 10,000 with 100 registered) draws again."""
-    while True:
-        nonce = codes.new_nonce()
-        if not statements.short_code_taken(session.pk, codes.short_hash(session.pk, codes.short_code(nonce))):
-            return nonce
-
-
-def _issue_code(registration: Registration, session: Session, nonce: str | None = None) -> None:
-    """Give a newly confirmed registration its check-in codes (short code unique in the session)."""
-    if nonce is None:
-        nonce = _new_code(session)
-    registration.code_nonce = nonce
-    registration.code_hash = codes.full_hash(codes.full_code(nonce))
-    registration.short_code_hash = codes.short_hash(session.pk, codes.short_code(nonce))
-
-
-def _lock_session(session_id: int) -> Session:
-    """The session, its row locked until the transaction ends (on SQLite the transaction's write lock does
-    that). Its activity and facility come along, so answers built from it need no further query."""
-    session = statements.session_locked(session_id)
-    if session is None:
-        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
-    return session
-
-
-def _add(session: Session, *, confirmed: int = 0, waitlisted: int = 0) -> None:
-    """Change the counters in the database (where the check constraints guard them) and on `session`."""
-    statements.counters_add(session.pk, confirmed=confirmed, waitlisted=waitlisted)
-    session.confirmed += confirmed
-    session.waitlisted += waitlisted
-
-
-def _refusal_for(exc: IntegrityError) -> ApplicationError:
-    message = str(exc)
-    if "registration_one_active_per_resident" in message or "resident_id" in message:
-        return ApplicationError(
-            "already_registered", _("You are already registered for this session."), {"field": "session"}, status=409
-        )
-    return ApplicationError("full", _("This session and its waiting list are full."), {"field": "persons"}, status=409)
-
-
-def registration_create(*, actor: AnyUser, session_id: int, persons: int = 1) -> Registration:
-    """Register `actor` (and persons - 1 companions) for a session: confirmed while seats are left and
-    nobody is waiting, otherwise on the waiting list while it has room, otherwise refused. The returned
-    registration carries its session (with counters after the change), activity and facility."""
-    if not actor.is_authenticated:
-        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    for attempt in range(2):
-        try:
-            with transaction.atomic():  # one transaction; a savepoint only when the caller already has one
-                return _registration_create(actor, session_id, persons)
-        except IntegrityError as exc:  # the database's guarantee, should the checks ever miss
-            # A short code drawn while another registration took it (PostgreSQL, see `session_locked_for`):
-            # draw again once. Anything else is refused with the reason the constraint names.
-            if "registration_short_code_unique" in str(exc) and attempt == 0:
-                continue
-            raise _refusal_for(exc) from exc
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _registration_create(resident: User, session_id: int, persons: int) -> Registration:
-    nonce = codes.new_nonce()
-    locked = statements.session_locked_for(
-        session_id, resident_id=resident.pk, short_hash=codes.short_hash(session_id, codes.short_code(nonce))
-    )
-    if locked is None:
-        raise ApplicationError("not_found", _("No such session."), {"field": "session"}, status=404)
-    session, already, short_taken = locked
-    if short_taken:
-        nonce = _new_code(session)
-    now = timezone.now()
-    if now < session.opens_at:
-        raise ApplicationError(
-            "not_open",
-            _("Registration opens at %(at)s.") % {"at": f"{timezone.localtime(session.opens_at):%Y-%m-%d %H:%M}"},
-            {"field": "opens_at"},
-        )
-    if now >= session.closes_at:
-        raise ApplicationError("closed", _("Registration for this session has closed."), {"field": "closes_at"})
-    if not 1 <= persons <= session.max_group_size:
-        raise ApplicationError(
-            "invalid",
-            _("One registration is for 1 to %(n)d persons.") % {"n": session.max_group_size},
-            {"field": "persons", "value": persons},
-        )
-    if already:
-        raise ApplicationError(
-            "already_registered", _("You are already registered for this session."), {"field": "session"}, status=409
-        )
-    _check_age(resident, session)
-    registration = Registration(session=session, resident=resident, area_code=session.area_code, persons=persons)
-    if session.waitlisted == 0 and session.confirmed + persons <= session.capacity:
-        registration.status = RegistrationStatus.CONFIRMED
-        _issue_code(registration, session, nonce)
-        insert(registration, connection)
-        _add(session, confirmed=persons)
-    elif session.waitlisted + persons <= session.waitlist_capacity:
-        registration.status = RegistrationStatus.WAITLISTED  # its code comes with a promotion
-        insert(registration, connection)
-        _add(session, waitlisted=persons)
-    else:
-        raise ApplicationError(
-            "full", _("This session and its waiting list are full."), {"field": "persons"}, status=409
-        )
-    return registration
-
-
-def _promote(session: Session) -> list[Registration]:
-    """Move the head of the waiting list to confirmed while it fits (strictly in arrival order: a group
-    that does not fit yet is not overtaken), telling each resident. The session must be locked."""
-    promoted: list[Registration] = []
-    if session.waitlisted == 0:  # the counter is exact under the lock: nobody to look for
-        return promoted
-    for registration in session.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("id"):
-        if session.confirmed + registration.persons > session.capacity:
-            break
-        registration.status = RegistrationStatus.CONFIRMED
-        registration.promoted_at = timezone.now()
-        _issue_code(registration, session)
-        registration.save()
-        _add(session, confirmed=registration.persons, waitlisted=-registration.persons)
-        Notification.objects.create(
-            user_id=registration.resident_id,
-            text=_("A seat became free: you are now registered for %(title)s on %(at)s.")
-            % {
-                "title": session.activity.title,
-                "at": f"{timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}",
-            },
-        )
-        promoted.append(registration)
-    return promoted
-
-
-@transaction.atomic
-def registration_cancel(*, actor: AnyUser, registration_id: int) -> Registration:
-    """Cancel a registration (the resident, or staff of the session's area) before the session starts;
-    a freed seat goes to the first on the waiting list. Returns the registration as it is now, with its
-    locked session (counters after the change), activity and facility. Someone who may not see the
-    registration gets 404, staff who may see but not change it 403."""
-    if not actor.is_authenticated:
-        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    # Session and registration locked in one statement; its status is current (not a page's stale copy).
-    registration = statements.registration_locked(registration_id)
-    is_owner = registration is not None and registration.resident_id == actor.pk
-    if registration is None or not (
-        is_owner or selectors.registration_in_scope(viewer=actor, registration_id=registration_id)
-    ):
-        raise ApplicationError("not_found", _("No such registration."), {"id": registration_id}, status=404)
-    if not is_owner:
-        require(actor, Perm.FACILITY_CHANGE, registration.area_code)
-    session, status = registration.session, registration.status
-    if status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
-        raise ApplicationError(
-            "not_cancellable",
-            _("This registration cannot be cancelled: it is %(status)s.")
-            % {"status": RegistrationStatus(status).label},
-            {"field": "status"},
-            status=409,
-        )
-    if timezone.now() >= session.starts_at:
-        raise ApplicationError("started", _("The session has already started."), {"field": "session"}, status=409)
-    now = timezone.now()
-    registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = registration.updated_at = now
-    statements.registration_cancelled(registration)
-    if status == RegistrationStatus.CONFIRMED:
-        _add(session, confirmed=-registration.persons)
-    else:
-        _add(session, waitlisted=-registration.persons)
-    _promote(session)
-    if not is_owner:
-        audit_record(
-            actor=actor, action=AuditAction.UPDATE, object_type="bookings.registration", object_id=str(registration.pk)
-        )
-    return registration
-
-
-# Check-in --------------------------------------------------------------------------------------------
-
-
-def _invalid_code() -> ApplicationError:
-    return ApplicationError("invalid_code", _("This code is not valid."), {"field": "code"})
-
-
-@transaction.atomic
-def checkin_record(
-    *, actor: AnyUser, code: str, facility: Facility | None = None, session: Session | None = None
-) -> Registration:
-    """Record attendance from a check-in code: the full code, or the 6-digit code of a session of today
-    (at `facility`, or `session`, when given). A forged, unknown or reused code is refused."""
-    require(actor, Perm.FACILITY_CHANGE, facility.area_code if facility is not None else None)
-    return _checkin(
-        code,
-        facility=facility,
-        session=session,
-        allowed=lambda area_code: can(actor, Perm.FACILITY_CHANGE, area_code),
-        by=actor,  # type: ignore[arg-type]
-    )
-
-
-def _checkin(
-    code: str,
-    *,
-    facility: Facility | None,
-    session: Session | None,
-    allowed: Callable[[str], bool],
-    by: User | None,
-) -> Registration:
-    """The check-in itself, for a staff member (`allowed`: their scope) or a kiosk device of `facility`."""
-    now = timezone.now()
-    value = codes.normalise(code)
-    if not value:
-        raise ApplicationError("invalid", _("Enter the check-in code."), {"field": "code"})
-    found = Registration.objects.select_related("session", "session__activity")
-    if codes.is_short(value):
-        if session is not None:
-            sessions = [session.pk]
-        else:
-            today = timezone.localdate()
-            start = timezone.make_aware(dt.datetime.combine(today, dt.time.min))
-            candidates = Session.objects.filter(starts_at__gte=start, starts_at__lt=start + dt.timedelta(days=1))
-            if facility is not None:
-                candidates = candidates.filter(activity__facility=facility)
-            sessions = [s.pk for s in candidates if allowed(s.area_code)]
-        hashes = [codes.short_hash(pk, value) for pk in sessions]
-        matches = list(found.filter(short_code_hash__in=hashes)) if hashes else []
-        if len(matches) > 1:
-            raise ApplicationError(
-                "ambiguous_code",
-                _("This short code matches several sessions today: choose the session, or enter the full code."),
-                {"field": "session"},
-            )
-        registration = matches[0] if matches else None
-    else:
-        registration = found.filter(code_hash=codes.full_hash(value)).first()
-    if registration is None or not allowed(registration.area_code):
-        raise _invalid_code()
-    if facility is not None and registration.session.activity.facility_id != facility.pk:
-        raise ApplicationError(
-            "other_facility", _("This code is for an activity at another facility."), {"field": "code"}
-        )
-    # Lock the session, then the registration: the order every booking transaction takes them in.
-    registration = (
-        Registration.objects.select_for_update(of=("session", "self"))
-        .select_related("session", "session__activity")
-        .get(pk=registration.pk)
-    )
-    if registration.status == RegistrationStatus.ATTENDED:
-        raise ApplicationError(
-            "code_used",
-            _("This code was already used at %(at)s.")
-            % {"at": f"{timezone.localtime(registration.checked_in_at or now):%Y-%m-%d %H:%M}"},
-            {"field": "code"},
-            status=409,
-        )
-    if registration.status not in (RegistrationStatus.CONFIRMED, RegistrationStatus.NO_SHOW):
-        raise _invalid_code()
-    if now < registration.session.starts_at - CHECKIN_EARLY:
-        raise ApplicationError(
-            "too_early", _("Check-in opens two hours before the session starts."), {"field": "code"}, status=409
-        )
-    if now > registration.session.ends_at:
-        raise ApplicationError("session_over", _("This session is over."), {"field": "code"}, status=409)
-    registration.status = RegistrationStatus.ATTENDED
-    registration.checked_in_at = now
-    registration.checked_in_by = by
-    registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
-    return registration
-
-
-@transaction.atomic
-def kiosk_checkin_record(*, facility: Facility, code: str) -> Registration:
-    """Check-in from a kiosk device of `facility` (see `linli.bookings.kiosk`): codes of that facility's
-    sessions only; no staff member is recorded as having checked the resident in."""
-    return _checkin(code, facility=facility, session=None, allowed=lambda _area_code: True, by=None)
-
-
-@transaction.atomic
-def no_shows_mark(*, now: dt.datetime | None = None) -> int:
-    """Confirmed registrations of sessions that have ended without a check-in become no-shows; returns how
-    many. Their seats stay counted: they were taken."""
-    moment = now or timezone.now()
-    return Registration.objects.filter(status=RegistrationStatus.CONFIRMED, session__ends_at__lt=moment).update(
-        status=RegistrationStatus.NO_SHOW, updated_at=moment
-    )
-
-
-@transaction.atomic
-def notifications_read(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read=False).update(read=True)
