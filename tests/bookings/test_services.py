@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from linli.bookings import activities, ages, registrations
 from linli.bookings.enums import RegistrationStatus
+from linli.bookings.inputs import ActivityIn, SessionChangeIn
 from linli.bookings.models import Activity, Notification, Registration, Session
 from linli.core.errors import ApplicationError
 
@@ -179,10 +180,12 @@ def test_weekly_series_with_excluded_dates(centre, users):
     data = _series()
     start = dt.date.fromisoformat(data["start_date"])
     wanted = [start + dt.timedelta(days=n) for n in range(28) if (start + dt.timedelta(days=n)).weekday() in (0, 2)]
-    activity = activities.activity_create(actor=users["community"], facility=centre, data=_series())
+    activity = activities.activity_create(actor=users["community"], facility=centre, data=ActivityIn.parse(_series()))
     assert [timezone.localtime(s.starts_at).date() for s in activity.sessions.all()] == wanted
     activity_b = activities.activity_create(
-        actor=users["community"], facility=centre, data=_series(excluded_dates=[wanted[0].isoformat()])
+        actor=users["community"],
+        facility=centre,
+        data=ActivityIn.parse(_series(excluded_dates=[wanted[0].isoformat()])),
     )
     sessions = list(activity_b.sessions.all())
     assert len(sessions) == len(wanted) - 1
@@ -196,7 +199,7 @@ def test_one_off_session_with_item_ages(centre, users, registry):
     day = (timezone.localdate() + dt.timedelta(days=5)).isoformat()
     data = {"title": "助餐讲座", "item": "elderly-meals", "date": day, "start_time": "14:00", "end_time": "15:00",
             "capacity": 30}  # fmt: skip
-    activity = activities.activity_create(actor=users["community"], facility=centre, data=data)
+    activity = activities.activity_create(actor=users["community"], facility=centre, data=ActivityIn.parse(data))
     session = activity.sessions.get()
     assert activity.domain == "elderly" and session.min_age == 60 and session.waitlist_capacity == 0
 
@@ -217,7 +220,7 @@ def test_one_off_session_with_item_ages(centre, users, registry):
 )
 def test_bad_activity_names_the_field_and_writes_nothing(centre, users, changes, field):
     with pytest.raises(ApplicationError) as info:
-        activities.activity_create(actor=users["community"], facility=centre, data=_series(**changes))
+        activities.activity_create(actor=users["community"], facility=centre, data=ActivityIn.parse(_series(**changes)))
     assert field in {e["field"] for e in info.value.extra["errors"]}
     assert Activity.objects.count() == 0 and Session.objects.count() == 0
 
@@ -228,19 +231,19 @@ def test_series_rule_without_dates_is_refused(centre, users):
         start += dt.timedelta(days=1)
     data = _series(start_date=start.isoformat(), end_date=(start + dt.timedelta(days=1)).isoformat(), weekdays=[4])
     with pytest.raises(ApplicationError) as info:
-        activities.activity_create(actor=users["community"], facility=centre, data=data)
+        activities.activity_create(actor=users["community"], facility=centre, data=ActivityIn.parse(data))
     assert info.value.extra["errors"][0]["field"] == "weekdays"
     assert "no dates" in info.value.extra["errors"][0]["message"]
     data = _series(start_date=start.isoformat(), end_date=start.isoformat(), weekdays=[0], excluded_dates=[start])
     with pytest.raises(ApplicationError):
-        activities.activity_create(actor=users["community"], facility=centre, data=data)
+        activities.activity_create(actor=users["community"], facility=centre, data=ActivityIn.parse(data))
     assert Activity.objects.count() == 0
 
 
 def test_only_staff_of_the_facility_area_publish(centre, users):
     for who in ("other_community", "resident", "auditor"):
         with pytest.raises(ApplicationError) as info:
-            activities.activity_create(actor=users[who], facility=centre, data=_series())
+            activities.activity_create(actor=users[who], facility=centre, data=ActivityIn.parse(_series()))
         assert info.value.status == 403
     assert Activity.objects.count() == 0
 
@@ -251,15 +254,19 @@ def test_capacity_change(make_session, make_resident, users):
     for person in people:
         registrations.registration_create(actor=person, session_id=session.pk)
     with pytest.raises(ApplicationError) as info:
-        activities.session_update(actor=users["community"], session=session, data={"capacity": 2})
+        activities.session_update(
+            actor=users["community"], session=session, data=SessionChangeIn.parse({"capacity": 2})
+        )
     assert info.value.extra["errors"][0]["field"] == "capacity" and "3" in info.value.extra["errors"][0]["message"]
     with pytest.raises(ApplicationError) as info:
-        activities.session_update(actor=users["community"], session=session, data={"waitlist_capacity": 1})
+        activities.session_update(
+            actor=users["community"], session=session, data=SessionChangeIn.parse({"waitlist_capacity": 1})
+        )
     assert info.value.extra["errors"][0]["field"] == "waitlist_capacity"
     session.refresh_from_db()
     assert (session.capacity, session.waitlist_capacity) == (3, 3)
     # more seats: the waiting list moves up, in order
-    activities.session_update(actor=users["community"], session=session, data={"capacity": 4})
+    activities.session_update(actor=users["community"], session=session, data=SessionChangeIn.parse({"capacity": 4}))
     statuses = list(Registration.objects.order_by("id").values_list("status", flat=True))
     assert statuses == [S.CONFIRMED] * 4 + [S.WAITLISTED]
     assert Notification.objects.filter(user=people[3]).count() == 1

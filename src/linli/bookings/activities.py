@@ -6,7 +6,7 @@ takes the session's row lock, as the registrations do (see `linli.bookings.regis
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -14,12 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.bookings.enums import RegistrationStatus
+from linli.bookings.inputs import ActivityIn, SessionChangeIn, SessionMoveIn, SessionRulesIn, SessionTimesIn
 from linli.bookings.models import Activity, Notification, Session
+from linli.bookings.registrations import waitlist_promote
 from linli.catalog.enums import Domain
 from linli.catalog.models import ServiceItem
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.parsing import choice, count, date_value, text
+from linli.core.parsing import choice
 from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.hours import OpeningHours, hours_text
@@ -27,46 +29,22 @@ from linli.facilities.models import Facility
 
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
-from linli.bookings.registrations import waitlist_promote
 
 MAX_SESSIONS_PER_SERIES = 200
 MAX_SERIES_DAYS = 366
 MAX_GROUP_SIZE = 20
 
 
-def _time_value(value: Any, row: int, field: str, errors: RowErrors) -> dt.time | None:
-    if isinstance(value, dt.time):
-        return value
-    if value is None or not str(value).strip():
-        errors.add(row, field, _("required"))
-        return None
-    try:
-        return dt.time.fromisoformat(str(value).strip())
-    except ValueError:
-        errors.add(row, field, _("not a time (HH:MM)"), value)
-        return None
+def _required(value: Any, field: str, errors: RowErrors) -> None:
+    if value is None and not any(e["field"] == field for e in errors.errors):
+        errors.add(0, field, _("required"))
 
 
-def _dates(values: Any, field: str, errors: RowErrors) -> list[dt.date]:
-    if values is None or values == "":
-        return []
-    items = values if isinstance(values, list | tuple) else str(values).replace("，", ",").split(",")
-    found = [date_value(item, 0, field, errors) for item in items if str(item).strip()]
-    return [d for d in found if d is not None]
-
-
-def _weekdays(values: Any, errors: RowErrors) -> list[int]:
-    items = values if isinstance(values, list | tuple) else str(values or "").replace("，", ",").split(",")
+def _weekdays(values: list[int] | None, errors: RowErrors) -> list[int]:
     days: set[int] = set()
-    for item in items:
-        if str(item).strip() == "":
-            continue
-        try:
-            day = int(item)
-        except (TypeError, ValueError):
-            day = -1
+    for day in values or []:
         if not 0 <= day <= 6:
-            errors.add(0, "weekdays", _("weekdays are 0 (Monday) to 6 (Sunday)"), item)
+            errors.add(0, "weekdays", _("weekdays are 0 (Monday) to 6 (Sunday)"), day)
         else:
             days.add(day)
     if not days and not any(e["field"] == "weekdays" for e in errors.errors):
@@ -88,60 +66,53 @@ def series_dates(
     ]
 
 
-def _session_values(data: Mapping[str, Any], errors: RowErrors) -> dict[str, Any]:
+def _session_values(data: SessionRulesIn, errors: RowErrors) -> dict[str, Any]:
     """Seats, waiting list, ages and group size, shared by every session of the activity."""
     values: dict[str, Any] = {}
-    capacity = count(data.get("capacity"), 0, "capacity", errors)
-    if capacity is None and not any(e["field"] == "capacity" for e in errors.errors):
-        errors.add(0, "capacity", _("required"))
-    elif capacity is not None and capacity < 1:
+    capacity = data.capacity
+    _required(capacity, "capacity", errors)
+    if capacity is not None and capacity < 1:
         errors.add(0, "capacity", _("must be at least 1"), capacity)
     values["capacity"] = capacity
-    values["waitlist_capacity"] = count(data.get("waitlist_capacity"), 0, "waitlist_capacity", errors) or 0
-    group = count(data.get("max_group_size"), 0, "max_group_size", errors)
-    group = 1 if group is None else group
+    values["waitlist_capacity"] = data.waitlist_capacity or 0
+    group = 1 if data.max_group_size is None else data.max_group_size
     if not 1 <= group <= MAX_GROUP_SIZE:
         errors.add(0, "max_group_size", _("must be 1 to %(n)d") % {"n": MAX_GROUP_SIZE}, group)
     elif capacity and group > capacity:
         errors.add(0, "max_group_size", _("cannot be more than the capacity"), group)
     values["max_group_size"] = group
     for field in ("min_age", "max_age"):
-        age = count(data.get(field), 0, field, errors)
+        age = getattr(data, field)
         if age is not None and age > 120:
             errors.add(0, field, _("must be at most 120"), age)
         values[field] = age
     if values["min_age"] is not None and values["max_age"] is not None and values["max_age"] < values["min_age"]:
         errors.add(0, "max_age", _("must not be below the minimum age"), values["max_age"])
-    opens_days = count(data.get("opens_days_before"), 0, "opens_days_before", errors)
-    closes_hours = count(data.get("closes_hours_before"), 0, "closes_hours_before", errors)
-    values["opens_days_before"] = 14 if opens_days is None else opens_days
-    values["closes_hours_before"] = 0 if closes_hours is None else closes_hours
+    values["opens_days_before"] = 14 if data.opens_days_before is None else data.opens_days_before
+    values["closes_hours_before"] = 0 if data.closes_hours_before is None else data.closes_hours_before
     if values["opens_days_before"] * 24 <= values["closes_hours_before"]:
         errors.add(0, "closes_hours_before", _("registration would close before it opens"))
     return values
 
 
-def _session_dates(data: Mapping[str, Any], errors: RowErrors) -> tuple[list[dt.date], dict[str, Any]]:
+def _session_dates(data: ActivityIn, errors: RowErrors) -> tuple[list[dt.date], dict[str, Any]]:
     """The dates of the sessions: one date, or a weekly rule between two dates minus excluded dates."""
     today = timezone.localdate()
-    repeat = text(data.get("repeat")) or "none"
+    repeat = (data.repeat or "").strip() or "none"
     if repeat == "none":
-        day = date_value(data.get("date"), 0, "date", errors)
-        if day is None and not any(e["field"] == "date" for e in errors.errors):
-            errors.add(0, "date", _("required"))
-        elif day is not None and day < today:
+        day = data.date
+        _required(day, "date", errors)
+        if day is not None and day < today:
             errors.add(0, "date", _("must not be in the past"), day)
         return ([day] if day else []), {}
     if repeat != "weekly":
         errors.add(0, "repeat", _("must be none or weekly"), repeat)
         return [], {}
-    start = date_value(data.get("start_date"), 0, "start_date", errors)
-    end = date_value(data.get("end_date"), 0, "end_date", errors)
-    for field, value in (("start_date", start), ("end_date", end)):
-        if value is None and not any(e["field"] == field for e in errors.errors):
-            errors.add(0, field, _("required"))
-    weekdays = _weekdays(data.get("weekdays"), errors)
-    excluded = _dates(data.get("excluded_dates"), "excluded_dates", errors)
+    start, end = data.start_date, data.end_date
+    _required(start, "start_date", errors)
+    _required(end, "end_date", errors)
+    weekdays = _weekdays(data.weekdays, errors)
+    excluded = list(data.excluded_dates or [])
     if start is None or end is None or errors:
         return [], {}
     if start < today:
@@ -258,31 +229,32 @@ def check_opening_hours(
 
 
 @transaction.atomic
-def activity_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any]) -> Activity:
+def activity_create(*, actor: AnyUser, facility: Facility, data: ActivityIn) -> Activity:
     """Publish an activity at `facility` with its sessions: one (`repeat` = none, `date`) or a weekly series
     (`start_date`, `end_date`, `weekdays`, `excluded_dates`), each from `start_time` to `end_time`."""
     require(actor, Perm.FACILITY_CHANGE, facility.area_code)
     errors = RowErrors()
-    title = text(data.get("title"))
+    title = data.title.strip()
     if not title:
         errors.add(0, "title", _("required"))
     elif len(title) > 100:
         errors.add(0, "title", _("at most %(n)d characters") % {"n": 100}, title)
-    description = text(data.get("description"))
+    description = data.description.strip()
     if len(description) > 5000:
         errors.add(0, "description", _("at most %(n)d characters") % {"n": 5000})
     item = None
-    item_code = text(data.get("item"))
+    item_code = (data.item or "").strip()
     if item_code:
         item = ServiceItem.objects.filter(code=item_code).first()
         if item is None:
             errors.add(0, "item", _("no such service item"), item_code)
-    domain = choice(data.get("domain"), Domain, 0, "domain", errors) or (item.domain if item else None)
+    domain = choice(data.domain, Domain, 0, "domain", errors) or (item.domain if item else None)
     if domain is None and not any(e["field"] == "domain" for e in errors.errors):
         errors.add(0, "domain", _("required"))
     days, rule = _session_dates(data, errors)
-    starts = _time_value(data.get("start_time"), 0, "start_time", errors)
-    ends = _time_value(data.get("end_time"), 0, "end_time", errors)
+    starts, ends = data.start_time, data.end_time
+    _required(starts, "start_time", errors)
+    _required(ends, "end_time", errors)
     if starts and ends and ends <= starts:
         errors.add(0, "end_time", _("must be after the start time"), ends)
     values = _session_values(data, errors)
@@ -340,20 +312,20 @@ def activity_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, An
 
 
 @transaction.atomic
-def session_update(*, actor: AnyUser, session: Session, data: Mapping[str, Any]) -> Session:
+def session_update(*, actor: AnyUser, session: Session, data: SessionChangeIn) -> Session:
     """Change a session's capacities or registration window. Capacity may not drop below the persons
     already confirmed (nor the waiting list below those waiting); added seats go to the waiting list first."""
     require(actor, Perm.FACILITY_CHANGE, session.area_code)
     locked = Session.objects.select_for_update().get(pk=session.pk)
     errors = RowErrors()
     changed: dict[str, Any] = {}
+    given = data.model_fields_set
     for field, current in (("capacity", locked.confirmed), ("waitlist_capacity", locked.waitlisted)):
-        if field not in data:
+        if field not in given:
             continue
-        value = count(data.get(field), 0, field, errors)
+        value = getattr(data, field)
         if value is None:
-            if not any(e["field"] == field for e in errors.errors):
-                errors.add(0, field, _("required"))
+            errors.add(0, field, _("required"))
         elif field == "capacity" and value < 1:
             errors.add(0, field, _("must be at least 1"), value)
         elif value < current:
@@ -368,12 +340,10 @@ def session_update(*, actor: AnyUser, session: Session, data: Mapping[str, Any])
         else:
             changed[field] = value
     for field in ("opens_at", "closes_at"):
-        if field in data:
-            raw = data.get(field)
-            try:
-                moment = raw if isinstance(raw, dt.datetime) else dt.datetime.fromisoformat(str(raw))
-            except ValueError:
-                errors.add(0, field, _("not a date and time (YYYY-MM-DDTHH:MM)"), raw)
+        if field in given:
+            moment = getattr(data, field)
+            if moment is None:
+                errors.add(0, field, _("required"))
                 continue
             changed[field] = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
     opens = changed.get("opens_at", locked.opens_at)
@@ -403,14 +373,13 @@ def session_update(*, actor: AnyUser, session: Session, data: Mapping[str, Any])
 SESSION_COPIED = ("capacity", "waitlist_capacity", "min_age", "max_age", "max_group_size")
 
 
-def _new_times(data: Mapping[str, Any], errors: RowErrors) -> tuple[dt.datetime, dt.datetime] | None:
+def _new_times(data: SessionTimesIn, errors: RowErrors) -> tuple[dt.datetime, dt.datetime] | None:
     """`date`, `start_time` and `end_time` of a session to add or move: in the future, ending after it
     starts."""
-    day = date_value(data.get("date"), 0, "date", errors)
-    if day is None and not any(e["field"] == "date" for e in errors.errors):
-        errors.add(0, "date", _("required"))
-    starts = _time_value(data.get("start_time"), 0, "start_time", errors)
-    ends = _time_value(data.get("end_time"), 0, "end_time", errors)
+    day, starts, ends = data.date, data.start_time, data.end_time
+    _required(day, "date", errors)
+    _required(starts, "start_time", errors)
+    _required(ends, "end_time", errors)
     if day is None or starts is None or ends is None:
         return None
     if ends <= starts:
@@ -424,7 +393,7 @@ def _new_times(data: Mapping[str, Any], errors: RowErrors) -> tuple[dt.datetime,
 
 
 @transaction.atomic
-def session_add(*, actor: AnyUser, activity: Activity, data: Mapping[str, Any]) -> Session:
+def session_add(*, actor: AnyUser, activity: Activity, data: SessionTimesIn) -> Session:
     """Add a session to an activity on `date` from `start_time` to `end_time`, inside the facility's
     opening hours; seats, waiting list, ages and registration window as its latest session."""
     require(actor, Perm.FACILITY_CHANGE, activity.area_code)
@@ -469,7 +438,7 @@ def session_add(*, actor: AnyUser, activity: Activity, data: Mapping[str, Any]) 
 
 
 @transaction.atomic
-def session_move(*, actor: AnyUser, session: Session, data: Mapping[str, Any]) -> Session:
+def session_move(*, actor: AnyUser, session: Session, data: SessionMoveIn) -> Session:
     """Move a session not yet begun to `date`, `start_time`-`end_time`, inside the facility's opening
     hours. Registrations stay; their residents are told. The registration window keeps its distance to
     the start (a window already open stays open)."""

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from linli.bookings import activities, codes, registrations, selectors
 from linli.bookings import checkin as checkins
+from linli.bookings.inputs import ActivityIn, SessionChangeIn
 from linli.bookings.models import Registration, Session
 from linli.bookings.venue_api import router as venue_router
 from linli.core.auth import OPTIONAL_AUTH
@@ -169,7 +170,7 @@ def registration_create(request: HttpRequest, session_id: int, payload: Register
 
 
 @router.patch("/sessions/{session_id}", response=SessionOut, summary="Change capacities or registration window")
-def session_update(request: HttpRequest, session_id: int, payload: Body[dict[str, Any]]) -> dict[str, Any]:
+def session_update(request: HttpRequest, session_id: int, payload: SessionChangeIn) -> dict[str, Any]:
     session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
     activities.session_update(actor=request.user, session=session, data=payload)
     return session_out(selectors.session_get_managed(viewer=request.user, session_id=session_id))
@@ -192,8 +193,8 @@ def session_roster(request: HttpRequest, session_id: int) -> list[dict[str, Any]
 
 
 @router.post("/activities/", response={201: list[SessionOut]}, summary="Publish an activity (one session or a series)")
-def activity_create(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status:
-    facility_code = str(payload.get("facility") or "")
+def activity_create(request: HttpRequest, payload: ActivityIn) -> Status:
+    facility_code = payload.facility.strip()
     if not facility_code:
         raise ApplicationError("invalid", _("Give the facility code."), {"field": "facility"})
     facility = facility_get(viewer=request.user, code=facility_code)

@@ -12,9 +12,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from linli.bookings import venue_selectors, venue_services
+from linli.bookings.inputs import VenueCreateIn, VenueIn
 from linli.bookings.models import Venue, VenueBooking
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
@@ -136,21 +137,18 @@ def venue_list(request: HttpRequest, query: Query[DayQuery]) -> list[dict[str, A
 
 
 @router.post("/", response={201: VenueManagedOut}, summary="Add a venue to a facility (staff of its area)")
-def venue_create(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status:
-    """Body: `facility` (code), `name`, `kind` (room, court, field), `capacity`, `slot_minutes`,
-    `min_duration_minutes`, `max_duration_minutes`, `max_days_ahead`, `max_active_bookings_per_person`,
-    `needs_approval`, `active`; missing fields take their defaults. A bad field is named in the refusal."""
-    code = str(payload.get("facility") or "")
+def venue_create(request: HttpRequest, payload: VenueCreateIn) -> Status:
+    """Fields not given take their defaults. A bad field is named in the refusal."""
+    code = payload.facility.strip()
     if not code:
         raise ApplicationError("invalid", _("Give the facility code."), {"field": "facility"})
     facility = facility_get(viewer=request.user, code=code)
-    return Status(
-        201, venue_managed_out(venue_services.venue_create(actor=request.user, facility=facility, data=payload))
-    )
+    venue = venue_services.venue_create(actor=request.user, facility=facility, data=payload)
+    return Status(201, venue_managed_out(venue))
 
 
 @router.patch("/{venue_id}", response=VenueManagedOut, summary="Change a venue (staff of its area)")
-def venue_update(request: HttpRequest, venue_id: int, payload: Body[dict[str, Any]]) -> dict[str, Any]:
+def venue_update(request: HttpRequest, venue_id: int, payload: VenueIn) -> dict[str, Any]:
     """Only the fields given change; `"active": false` takes the venue out of booking."""
     venue = venue_selectors.venue_get_managed(viewer=request.user, venue_id=venue_id)
     return venue_managed_out(venue_services.venue_update(actor=request.user, venue=venue, data=payload))

@@ -27,10 +27,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.bookings.inputs import VenueIn
 from linli.bookings.models import VENUE_ACTIVE, Notification, Venue, VenueBooking, VenueBookingStatus, VenueKind
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.parsing import boolean, choice, count, text
+from linli.core.parsing import choice
 from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.enums import ConstructionStatus
@@ -395,12 +396,12 @@ MINUTES_PER_DAY = 1440
 
 
 def venue_check(
-    *, data: Mapping[str, Any], errors: RowErrors, facility: Facility, instance: Venue | None = None
+    *, data: VenueIn, errors: RowErrors, facility: Facility, instance: Venue | None = None
 ) -> dict[str, Any]:
-    """Model values for a venue from raw `data` (a form, an API body), adding every problem to `errors`,
-    each naming its field. For an update, a field missing from `data` keeps the venue's value; for a new
+    """Model values for a venue from `data` (a form's or an API body's), adding every problem to `errors`,
+    each naming its field. For an update, a field not given in `data` keeps the venue's value; for a new
     venue it takes its default."""
-    present = set(data) & set(VENUE_FIELDS) if instance is not None else set(VENUE_FIELDS)
+    present = data.model_fields_set & set(VENUE_FIELDS) if instance is not None else set(VENUE_FIELDS)
     values: dict[str, Any] = {}
 
     def current(field: str) -> Any:
@@ -412,7 +413,7 @@ def venue_check(
         return any(e["field"] == field for e in errors.errors)
 
     if "name" in present:
-        name = text(data.get("name"))
+        name = (data.name or "").strip()
         if not name:
             errors.add(0, "name", _("required"))
         elif len(name) > 100:
@@ -425,8 +426,8 @@ def venue_check(
                 errors.add(0, "name", _("this facility already has a venue of this name"), name)
             values["name"] = name
     if "kind" in present:
-        if text(data.get("kind")):
-            kind = choice(data.get("kind"), VenueKind, 0, "kind", errors)
+        if (data.kind or "").strip():
+            kind = choice(data.kind, VenueKind, 0, "kind", errors)
             if kind is not None:
                 values["kind"] = kind
         elif instance is None:
@@ -434,17 +435,17 @@ def venue_check(
         else:
             errors.add(0, "kind", _("required"))
     if "capacity" in present:
-        capacity = count(data.get("capacity"), 0, "capacity", errors)
+        capacity = data.capacity
         if capacity is not None and capacity < 1:
             errors.add(0, "capacity", _("must be at least 1 (or empty: not limited)"), capacity)
-        elif not failed("capacity"):
+        else:
             values["capacity"] = capacity
     if "max_active_bookings_per_person" in present:
         field = "max_active_bookings_per_person"
-        limit = count(data.get(field), 0, field, errors)
+        limit = data.max_active_bookings_per_person
         if limit is not None and limit < 1:
             errors.add(0, field, _("must be at least 1 (or empty: no limit)"), limit)
-        elif not failed(field):
+        else:
             values[field] = limit
     for field, low, high in (
         ("slot_minutes", 5, MINUTES_PER_DAY),
@@ -454,12 +455,9 @@ def venue_check(
     ):
         if field not in present:
             continue
-        raw = data.get(field)
-        number = count(raw, 0, field, errors)
+        number = getattr(data, field)
         if number is None:
-            if failed(field):
-                continue
-            if instance is None and text(raw) == "" and field in VENUE_DEFAULTS:
+            if instance is None and field in VENUE_DEFAULTS:
                 number = VENUE_DEFAULTS[field]
             else:
                 errors.add(0, field, _("required"))
@@ -470,10 +468,10 @@ def venue_check(
             values[field] = number
     for field in ("needs_approval", "active"):
         if field in present:
-            flag = boolean(data.get(field), 0, field, errors)
+            flag = getattr(data, field)
             if flag is not None:
                 values[field] = flag
-            elif not failed(field):
+            else:
                 values[field] = bool(VENUE_DEFAULTS[field]) if instance is None else getattr(instance, field)
     # Together: durations are whole slots, the shortest no longer than the longest.
     slot = current("slot_minutes")
@@ -507,7 +505,7 @@ def _audit_venue(actor: AnyUser, venue: Venue, action: AuditAction, changed: Map
 
 
 @transaction.atomic
-def venue_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any]) -> Venue:
+def venue_create(*, actor: AnyUser, facility: Facility, data: VenueIn) -> Venue:
     """Add a bookable room, court or field to `facility` (staff of its area). Every bad field is named
     and nothing is written."""
     require(actor, Perm.FACILITY_CHANGE, facility.area_code)
@@ -520,8 +518,8 @@ def venue_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any])
 
 
 @transaction.atomic
-def venue_update(*, actor: AnyUser, venue: Venue, data: Mapping[str, Any]) -> Venue:
-    """Change the fields of a venue given in `data` (staff of its area). Bookings already made keep
+def venue_update(*, actor: AnyUser, venue: Venue, data: VenueIn) -> Venue:
+    """Change the fields of a venue set in `data` (staff of its area). Bookings already made keep
     their times; the new rules apply to new bookings."""
     require(actor, Perm.FACILITY_CHANGE, venue.area_code)
     locked = _lock_venue(venue.pk)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from linli.bookings import venue_selectors, venue_services
+from linli.bookings.inputs import VenueIn
 from linli.bookings.models import VENUE_ACTIVE, Venue, VenueKind
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can, require
@@ -220,7 +221,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
         data = {"facility": request.POST.get("facility", ""), **_venue_form_data(request)}
         try:
             facility = facility_get(viewer=request.user, code=data["facility"])
-            venue = venue_services.venue_create(actor=request.user, facility=facility, data=data)
+            venue = venue_services.venue_create(actor=request.user, facility=facility, data=VenueIn.parse(data))
         except ApplicationError as exc:
             if exc.status not in (400, 404):
                 raise
@@ -245,7 +246,7 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     if request.method == "POST":
         data = _venue_form_data(request)
         try:
-            venue = venue_services.venue_update(actor=request.user, venue=venue, data=data)
+            venue = venue_services.venue_update(actor=request.user, venue=venue, data=VenueIn.parse(data))
         except ApplicationError as exc:
             if exc.status != 400:
                 raise

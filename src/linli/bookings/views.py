@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from linli.bookings import activities, codes, qr, registrations, selectors
 from linli.bookings import checkin as checkins
 from linli.bookings.enums import RegistrationStatus
+from linli.bookings.inputs import ActivityIn, SessionMoveIn, SessionTimesIn
 from linli.bookings.models import Registration
 from linli.catalog.enums import Domain
 from linli.catalog.selectors import service_items
@@ -148,7 +149,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         data["weekdays"] = request.POST.getlist("weekdays")
         try:
             facility = facility_get(viewer=request.user, code=data["facility"])
-            activity = activities.activity_create(actor=request.user, facility=facility, data=data)
+            activity = activities.activity_create(actor=request.user, facility=facility, data=ActivityIn.parse(data))
         except ApplicationError as exc:
             if exc.status != 400 and exc.status != 404:
                 raise
@@ -207,7 +208,7 @@ def session_move(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
     data = {name: request.POST.get(name, "") for name in ("date", "start_time", "end_time")}
     try:
-        activities.session_move(actor=request.user, session=session, data=data)
+        activities.session_move(actor=request.user, session=session, data=SessionMoveIn.parse(data))
     except ApplicationError as exc:
         if exc.status != 400:
             raise
@@ -224,7 +225,7 @@ def session_add(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
     data = {name: request.POST.get(name, "") for name in ("date", "start_time", "end_time")}
     try:
-        added = activities.session_add(actor=request.user, activity=session.activity, data=data)
+        added = activities.session_add(actor=request.user, activity=session.activity, data=SessionTimesIn.parse(data))
     except ApplicationError as exc:
         if exc.status != 400:
             raise
