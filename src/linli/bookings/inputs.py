@@ -99,9 +99,9 @@ class Input(Schema):
             raise ApplicationError("invalid", _(cls.refusal), {"errors": field_errors(exc)}) from None
 
     @classmethod
-    def parse(cls, data: Mapping[str, Any]) -> Self:
+    def parse(cls, form: Mapping[str, Any]) -> Self:
         """The input from a page's form fields (or any mapping), refused as above when a value is bad."""
-        return cls.model_validate(dict(data))
+        return cls.model_validate(dict(form))
 
 
 # Activities and sessions ------------------------------------------------------------------------------
