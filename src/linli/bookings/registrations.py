@@ -1,10 +1,9 @@
 """Registrations: registering (confirmed or on the waiting list), cancelling, promotion from the waiting
-list. Every check is done here, whole: a bad input names its field
-and nothing is written.
+list. Every check is done here, whole: a bad input names its field and nothing is written.
 
-No overbooking: `registration_create`, `registration_cancel` and `activities.session_update` first take a row lock on
-the session (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the project's `BEGIN IMMEDIATE` transactions
-serialise writers), then read and change the session's counters. The counters are guarded by check
+No overbooking: `registration_create`, `registration_cancel` and `activities.session_update` first take a
+row lock on the session (`SELECT … FOR UPDATE` on PostgreSQL; on SQLite the project's `BEGIN IMMEDIATE`
+transactions serialise writers), then read and change the session's counters. The counters are guarded by check
 constraints (`confirmed <= capacity`, `waitlisted <= waitlist_capacity`) and a resident's active
 registrations by a conditional unique constraint, so even a faulty code path cannot overbook: the database
 refuses the write and the caller gets the same refusal as from the checks.
@@ -19,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.bookings import codes, selectors, statements
+from linli.bookings.ages import check_age
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Notification, Registration, Session
 from linli.core.enums import AuditAction
@@ -30,7 +30,6 @@ from linli.core.services import audit_record
 if TYPE_CHECKING:
     from linli.core.models import User
     from linli.core.permissions import AnyUser
-from linli.bookings.ages import check_age
 
 
 def _new_code(session: Session) -> str:
