@@ -136,8 +136,9 @@ def build_data(*, activities: int, residents: int) -> tuple[list[int], list[str]
     from linli.areas.io import AreaRow
     from linli.areas.models import Area
     from linli.areas.services import area_rows_write
+    from linli.bookings.activities import activity_create
+    from linli.bookings.inputs import ActivityIn
     from linli.bookings.models import Session
-    from linli.bookings.services import activity_create
     from linli.core.enums import Role
     from linli.core.models import User
     from linli.core.services import api_token_create
@@ -166,19 +167,19 @@ def build_data(*, activities: int, residents: int) -> tuple[list[int], list[str]
         activity_create(
             actor=admin,
             facility=facility,
-            data={
-                "title": f"活动 {n + 1:03d}",
-                "domain": "culture" if n % 2 else "sports",
-                "repeat": "weekly",
-                "start_date": first.isoformat(),
-                "end_date": (first + dt.timedelta(days=1)).isoformat(),
-                "weekdays": list(range(7)),
-                "start_time": f"{8 + n % 10:02d}:00",
-                "end_time": f"{9 + n % 10:02d}:00",
-                "capacity": 100,
-                "waitlist_capacity": 10,
-                "opens_days_before": 30,
-            },
+            data=ActivityIn(
+                title=f"活动 {n + 1:03d}",
+                domain="culture" if n % 2 else "sports",
+                repeat="weekly",
+                start_date=first,
+                end_date=first + dt.timedelta(days=1),
+                weekdays=list(range(7)),
+                start_time=dt.time(8 + n % 10),
+                end_time=dt.time(9 + n % 10),
+                capacity=100,
+                waitlist_capacity=10,
+                opens_days_before=30,
+            ),
         )
     keys = []
     for n in range(residents):

@@ -118,3 +118,51 @@ def test_pages(client, make_session, users, centre):
     login(client, users["resident"])
     assert client.get("/activities/manage/").status_code == 403
     assert client.get(f"/activities/sessions/{session.pk}/").content.count(b'data-testid="roster"') == 0
+
+
+WRITES = [
+    ("/api/bookings/activities/", "post", "ActivityIn"),
+    ("/api/bookings/sessions/{session_id}", "patch", "SessionChangeIn"),
+    ("/api/bookings/venues/", "post", "VenueCreateIn"),
+    ("/api/bookings/venues/{venue_id}", "patch", "VenueIn"),
+]
+
+
+def test_the_openapi_documents_every_request_body(client):
+    schema = client.get("/api/openapi.json").json()
+    for path, method, name in WRITES:
+        body = schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+        assert body["$ref"].endswith(f"/{name}"), (path, body)
+        assert schema["components"]["schemas"][name]["properties"], name
+    activity = schema["components"]["schemas"]["ActivityIn"]["properties"]
+    assert {"facility", "title", "repeat", "weekdays", "start_time", "capacity"} <= set(activity)
+
+
+def test_a_wrong_type_is_refused_like_any_bad_input_on_the_api_and_the_page(client, centre, users, token_for):
+    """One validation path: a value of the wrong type is a 400 naming its field (not ninja's 422), with
+    the service's refusal as the message, and on the page the form shows it at the field."""
+    client.cookies["django_language"] = "en"
+    day = (timezone.localdate() + dt.timedelta(days=2)).isoformat()
+    body = {"facility": centre.code, "title": "健康讲座", "domain": "health", "date": day, "start_time": "10:00",
+            "end_time": "1100", "capacity": "many", "weekdays": "0,x"}  # fmt: skip
+    api = client.post(
+        "/api/bookings/activities/", body, content_type="application/json", **token_for(users["community"])
+    )
+    assert api.status_code == 400 and api.json()["code"] == "invalid"
+    assert api.json()["message"] == "The activity was not published."
+    errors = {e["field"]: e for e in api.json()["detail"]["errors"]}
+    assert set(errors) == {"capacity", "end_time", "weekdays"}
+    assert errors["capacity"]["message"] == "not a number" and errors["capacity"]["value"] == "many"
+    assert errors["end_time"]["message"] == "not a time (HH:MM)"
+    patch = client.patch(  # the body is checked before the venue is looked up
+        "/api/bookings/venues/1", {"needs_approval": "maybe"}, content_type="application/json",
+        **token_for(users["community"]),
+    )  # fmt: skip
+    assert patch.status_code == 400 and patch.json()["message"] == "The venue was not saved."
+    assert patch.json()["detail"]["errors"] == [
+        {"row": 0, "field": "needs_approval", "message": "must be yes/是 or no/否", "value": "maybe"}
+    ]
+    login(client, users["community"])
+    page = client.post("/activities/new/", {**body, "weekdays": ["0"]})
+    assert page.status_code == 400 and b'data-field="capacity"' in page.content
+    assert b"not a number" in page.content and not Registration.objects.exists()

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from linli.bookings import codes, selectors, services
+from linli.bookings import checkin, codes, registrations, selectors
 from linli.bookings.enums import RegistrationStatus
 from linli.core.errors import ApplicationError
 from tests.conftest import login
@@ -28,7 +28,7 @@ def today_session(make_session):
 
 @pytest.fixture
 def confirmed(today_session, make_resident):
-    return services.registration_create(actor=make_resident(), session_id=today_session.pk)
+    return registrations.registration_create(actor=make_resident(), session_id=today_session.pk)
 
 
 def test_codes_are_stored_hashed(confirmed):
@@ -41,30 +41,30 @@ def test_codes_are_stored_hashed(confirmed):
 
 def test_full_code_checks_in_once(confirmed, users):
     code = codes.full_code(confirmed.code_nonce)
-    done = services.checkin_record(actor=users["community"], code=code)
+    done = checkin.checkin_record(actor=users["community"], code=code)
     assert done.pk == confirmed.pk and done.status == S.ATTENDED and done.checked_in_by == users["community"]
     with pytest.raises(ApplicationError) as info:
-        services.checkin_record(actor=users["community"], code=code)
+        checkin.checkin_record(actor=users["community"], code=code)
     assert info.value.code == "code_used" and info.value.extra["field"] == "code"
 
 
 def test_short_code_at_the_facility(confirmed, users, centre):
     short = codes.short_code(confirmed.code_nonce)
-    done = services.checkin_record(actor=users["community"], code=short, facility=centre)
+    done = checkin.checkin_record(actor=users["community"], code=short, facility=centre)
     assert done.status == S.ATTENDED
 
 
 def test_forged_codes_and_other_scopes_are_refused(confirmed, users):
     for forged in ("ABCD-EFGH-JKLM", "000000" if codes.short_code(confirmed.code_nonce) != "000000" else "111111"):
         with pytest.raises(ApplicationError) as info:
-            services.checkin_record(actor=users["community"], code=forged)
+            checkin.checkin_record(actor=users["community"], code=forged)
         assert info.value.code == "invalid_code"
     code = codes.full_code(confirmed.code_nonce)
     with pytest.raises(ApplicationError) as info:
-        services.checkin_record(actor=users["other_community"], code=code)
+        checkin.checkin_record(actor=users["other_community"], code=code)
     assert info.value.code == "invalid_code"  # not in their scope: as if it did not exist
     with pytest.raises(ApplicationError) as info:
-        services.checkin_record(actor=users["resident"], code=code)
+        checkin.checkin_record(actor=users["resident"], code=code)
     assert info.value.status == 403
     confirmed.refresh_from_db()
     assert confirmed.status == S.CONFIRMED
@@ -73,9 +73,9 @@ def test_forged_codes_and_other_scopes_are_refused(confirmed, users):
 def test_no_shows_after_the_session(make_session, make_resident, users):
     session = make_session(starts_in=dt.timedelta(hours=1), hours=1)
     came, missed = make_resident(), make_resident()
-    a = services.registration_create(actor=came, session_id=session.pk)
-    b = services.registration_create(actor=missed, session_id=session.pk)
-    services.checkin_record(actor=users["community"], code=codes.full_code(a.code_nonce))
+    a = registrations.registration_create(actor=came, session_id=session.pk)
+    b = registrations.registration_create(actor=missed, session_id=session.pk)
+    checkin.checkin_record(actor=users["community"], code=codes.full_code(a.code_nonce))
     assert list(selectors.no_shows(viewer=users["community"], session=session)) == []
     later = timezone.now() + dt.timedelta(hours=3)
     session.starts_at = timezone.now() - dt.timedelta(hours=2)
@@ -87,9 +87,9 @@ def test_no_shows_after_the_session(make_session, make_resident, users):
     b.refresh_from_db()
     a.refresh_from_db()
     assert (a.status, b.status) == (S.ATTENDED, S.NO_SHOW)
-    assert services.no_shows_mark(now=later) == 0
+    assert checkin.no_shows_mark(now=later) == 0
     with pytest.raises(ApplicationError) as info:
-        services.checkin_record(actor=users["community"], code=codes.full_code(b.code_nonce))
+        checkin.checkin_record(actor=users["community"], code=codes.full_code(b.code_nonce))
     assert info.value.code == "session_over"
 
 

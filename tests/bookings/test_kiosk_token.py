@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
-from linli.bookings import codes, kiosk, services
+from linli.bookings import codes, kiosk, registrations
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Activity, KioskToken, Session
 from linli.core.errors import ApplicationError
@@ -39,7 +39,7 @@ def today_session(make_session):
 
 @pytest.fixture
 def confirmed(today_session, make_resident):
-    return services.registration_create(actor=make_resident(), session_id=today_session.pk)
+    return registrations.registration_create(actor=make_resident(), session_id=today_session.pk)
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def elsewhere(centre, make_resident):
         ends_at=now + dt.timedelta(hours=1), capacity=5, opens_at=now - dt.timedelta(days=1),
         closes_at=now + dt.timedelta(minutes=30),
     )  # fmt: skip
-    return services.registration_create(actor=make_resident(), session_id=session.pk)
+    return registrations.registration_create(actor=make_resident(), session_id=session.pk)
 
 
 def open_link(client, key: str):

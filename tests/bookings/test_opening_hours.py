@@ -11,7 +11,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
-from linli.bookings import services, venues
+from linli.bookings import activities, registrations, venue_selectors, venue_services
+from linli.bookings.inputs import ActivityIn, SessionMoveIn, SessionTimesIn
 from linli.bookings.models import Activity, Notification, Session, Venue
 from linli.core.errors import ApplicationError
 from linli.core.models import CalendarDay
@@ -55,7 +56,7 @@ def series(first: dt.date, weeks: int, start: str, end: str, **extra):
 
 def refused(actor, facility, data) -> ApplicationError:
     with pytest.raises(ApplicationError) as info:
-        services.activity_create(actor=actor, facility=facility, data=data)
+        activities.activity_create(actor=actor, facility=facility, data=ActivityIn.parse(data))
     assert not Activity.objects.exists() and not Session.objects.exists()  # nothing written
     return info.value
 
@@ -67,10 +68,14 @@ def only_error(exc: ApplicationError) -> dict:
 
 def test_inside_the_hours_is_published(hours, users):
     monday = next_weekday(0)
-    activity = services.activity_create(actor=users["community"], facility=hours, data=once(monday, "14:00", "18:00"))
+    activity = activities.activity_create(
+        actor=users["community"], facility=hours, data=ActivityIn.parse(once(monday, "14:00", "18:00"))
+    )
     assert activity.sessions.count() == 1
     saturday = next_weekday(5)
-    assert services.activity_create(actor=users["community"], facility=hours, data=once(saturday, "09:00", "12:00"))
+    assert activities.activity_create(
+        actor=users["community"], facility=hours, data=ActivityIn.parse(once(saturday, "09:00", "12:00"))
+    )
 
 
 @pytest.mark.parametrize(
@@ -99,12 +104,16 @@ def test_closed_day_exception_and_holiday(hours, users):
     OpeningException.objects.create(facility=hours, date=thursday, closed=False, opens=dt.time(13), closes=dt.time(16))
     error = only_error(refused(users["community"], hours, once(thursday, "09:00", "10:00")))
     assert "13:00–16:00" in error["message"]
-    assert services.activity_create(actor=users["community"], facility=hours, data=once(thursday, "13:00", "14:00"))
+    assert activities.activity_create(
+        actor=users["community"], facility=hours, data=ActivityIn.parse(once(thursday, "13:00", "14:00"))
+    )
 
     friday = next_weekday(4, weeks=2)
     CalendarDay.objects.create(date=friday, kind=CalendarDay.Kind.HOLIDAY, name="国庆节")
     # open on holidays: the weekly hours hold
-    assert services.activity_create(actor=users["community"], facility=hours, data=once(friday, "09:00", "10:00"))
+    assert activities.activity_create(
+        actor=users["community"], facility=hours, data=ActivityIn.parse(once(friday, "09:00", "10:00"))
+    )
     Activity.objects.all().delete()
     hours.closed_on_public_holidays = True
     hours.save()
@@ -128,7 +137,7 @@ def test_series_lists_the_dates_to_exclude(hours, users):
         assert words in error["message"], error["message"]
     # excluding them, the series is published with the two other dates
     data = series(first, 4, "09:00", "10:30", excluded_dates=[holiday.isoformat(), closed.isoformat()])
-    activity = services.activity_create(actor=users["community"], facility=hours, data=data)
+    activity = activities.activity_create(actor=users["community"], facility=hours, data=ActivityIn.parse(data))
     assert [timezone.localtime(s.starts_at).date() for s in activity.sessions.all()] == [
         first,
         first + dt.timedelta(weeks=3),
@@ -143,8 +152,8 @@ def test_series_outside_the_hours_on_every_date(hours, users):
 
 
 def test_facility_without_weekly_hours_checks_only_its_closures(centre, users):
-    assert services.activity_create(
-        actor=users["community"], facility=centre, data=once(next_weekday(6), "20:00", "21:00")
+    assert activities.activity_create(
+        actor=users["community"], facility=centre, data=ActivityIn.parse(once(next_weekday(6), "20:00", "21:00"))
     )
     closed = next_weekday(1)
     OpeningException.objects.create(facility=centre, date=closed, closed=True, reason="停电")
@@ -178,13 +187,13 @@ def test_venue_bookings_respect_holiday_closures(hours, users):
     friday = next_weekday(4)
     CalendarDay.objects.create(date=friday, kind=CalendarDay.Kind.HOLIDAY, name="劳动节")
     start = timezone.make_aware(dt.datetime.combine(friday, dt.time(9)))
-    assert venues.venue_slots(venue=venue, day=friday)  # open on holidays: slots as every Friday
+    assert venue_selectors.venue_slots(venue=venue, day=friday)  # open on holidays: slots as every Friday
     hours.closed_on_public_holidays = True
     hours.save()
     venue.refresh_from_db()
-    assert venues.venue_slots(venue=venue, day=friday) == []
+    assert venue_selectors.venue_slots(venue=venue, day=friday) == []
     with pytest.raises(ApplicationError) as info:
-        venues.venue_booking_create(
+        venue_services.venue_booking_create(
             actor=users["resident"], venue=venue, starts_at=start, ends_at=start + dt.timedelta(hours=1)
         )
     assert info.value.code == "closed" and friday.isoformat() in info.value.message
@@ -192,44 +201,50 @@ def test_venue_bookings_respect_holiday_closures(hours, users):
 
 def test_add_and_move_sessions_inside_the_hours(client, hours, users, make_resident):
     monday = next_weekday(0)
-    activity = services.activity_create(actor=users["community"], facility=hours, data=once(monday, "09:00", "10:00"))
+    activity = activities.activity_create(
+        actor=users["community"], facility=hours, data=ActivityIn.parse(once(monday, "09:00", "10:00"))
+    )
     session = activity.sessions.get()
-    services.registration_create(actor=make_resident(), session_id=session.pk)
+    registrations.registration_create(actor=make_resident(), session_id=session.pk)
     before = (session.starts_at, session.ends_at)
     sunday = next_weekday(6)
     with pytest.raises(ApplicationError) as info:
-        services.session_move(
-            actor=users["community"], session=session, data={"date": sunday, "start_time": "09:00", "end_time": "10:00"}
+        activities.session_move(
+            actor=users["community"],
+            session=session,
+            data=SessionMoveIn.parse({"date": sunday, "start_time": "09:00", "end_time": "10:00"}),
         )
     assert only_error(info.value)["field"] == "date" and sunday.isoformat() in only_error(info.value)["message"]
     tuesday = next_weekday(1)
     with pytest.raises(ApplicationError) as info:
-        services.session_add(
+        activities.session_add(
             actor=users["community"],
             activity=activity,
-            data={"date": tuesday, "start_time": "12:00", "end_time": "13:00"},
+            data=SessionTimesIn.parse({"date": tuesday, "start_time": "12:00", "end_time": "13:00"}),
         )
     assert "08:00–12:00, 14:00–18:00" in only_error(info.value)["message"]
     session.refresh_from_db()
     assert (session.starts_at, session.ends_at) == before and activity.sessions.count() == 1  # nothing written
     with pytest.raises(ApplicationError) as info:  # staff of another area
-        services.session_add(
+        activities.session_add(
             actor=users["other_community"],
             activity=activity,
-            data={"date": tuesday, "start_time": "14:00", "end_time": "15:00"},
+            data=SessionTimesIn.parse({"date": tuesday, "start_time": "14:00", "end_time": "15:00"}),
         )
     assert info.value.status == 403
 
-    moved = services.session_move(
-        actor=users["community"], session=session, data={"date": tuesday, "start_time": "14:00", "end_time": "15:30"}
+    moved = activities.session_move(
+        actor=users["community"],
+        session=session,
+        data=SessionMoveIn.parse({"date": tuesday, "start_time": "14:00", "end_time": "15:30"}),
     )
     assert timezone.localtime(moved.starts_at).date() == tuesday and moved.confirmed == 1
     assert moved.closes_at <= moved.ends_at and moved.opens_at < moved.closes_at
     assert Notification.objects.filter(text__contains="moved").count() == 1
-    added = services.session_add(
+    added = activities.session_add(
         actor=users["community"],
         activity=activity,
-        data={"date": next_weekday(2), "start_time": "15:00", "end_time": "16:00"},
+        data=SessionTimesIn.parse({"date": next_weekday(2), "start_time": "15:00", "end_time": "16:00"}),
     )
     assert added.capacity == moved.capacity and added.confirmed == 0 and activity.sessions.count() == 2
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from linli.bookings import codes, qr, services
+from linli.bookings import codes, qr, registrations
 from tests.conftest import login
 
 
@@ -48,7 +48,7 @@ def test_title_is_escaped_and_no_nonce_no_image():
 @pytest.fixture
 def registered(make_session, make_resident):
     resident = make_resident()
-    registration = services.registration_create(actor=resident, session_id=make_session().pk)
+    registration = registrations.registration_create(actor=resident, session_id=make_session().pk)
     return resident, registration
 
 

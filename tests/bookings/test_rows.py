@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from linli.bookings import codes, services, statements
+from linli.bookings import codes, registrations, statements
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Registration
 from linli.core.models import ApiToken, User
@@ -110,7 +110,7 @@ def test_token_authentication(users):
 def test_a_taken_short_code_is_drawn_again(make_session, make_resident, monkeypatch):
     session = make_session()
     resident = make_resident()
-    first = services.registration_create(actor=resident, session_id=session.pk)
+    first = registrations.registration_create(actor=resident, session_id=session.pk)
     # the lock statement answers both checks of a registration
     locked, already, short_taken = statements.session_locked_for(
         session.pk, resident_id=resident.pk, short_hash=first.short_code_hash
@@ -123,7 +123,7 @@ def test_a_taken_short_code_is_drawn_again(make_session, make_resident, monkeypa
     taken_nonce = first.code_nonce
     draws = iter([taken_nonce, codes.new_nonce(), codes.new_nonce()])
     monkeypatch.setattr(codes, "new_nonce", lambda: next(draws))
-    second = services.registration_create(actor=make_resident(), session_id=session.pk)
+    second = registrations.registration_create(actor=make_resident(), session_id=session.pk)
     assert second.status == RegistrationStatus.CONFIRMED
     assert second.short_code_hash != first.short_code_hash and second.code_nonce != taken_nonce
     assert statements.short_code_taken(session.pk, second.short_code_hash)

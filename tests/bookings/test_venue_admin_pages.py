@@ -8,7 +8,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from linli.bookings import venues
+from linli.bookings import venue_selectors, venue_services
+from linli.bookings.inputs import VenueCreateIn, VenueIn
 from linli.bookings.models import Venue
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
@@ -69,7 +70,7 @@ def test_create_and_edit_on_the_page(client, centre, users):
     assert set(changed.fields) == {"name", "capacity", "max_active_bookings_per_person", "needs_approval", "active"}
     assert changed.detail["name"] == ["多功能厅", "大会议室"]
     # a venue taken out of booking is no longer on the public page, but staff still list it
-    assert not venues.venues_of_facility(facility=centre).exists()
+    assert not venue_selectors.venues_of_facility(facility=centre).exists()
     assert f'data-venue="{venue.pk}"'.encode() in client.get("/activities/venues/manage/").content
 
 
@@ -91,7 +92,9 @@ def test_create_and_edit_on_the_page(client, centre, users):
 )
 def test_bad_input_names_the_field_and_writes_nothing(centre, users, changes, field, words):
     with pytest.raises(ApplicationError) as info:
-        venues.venue_create(actor=users["community"], facility=centre, data={**GOOD, **changes})
+        venue_services.venue_create(
+            actor=users["community"], facility=centre, data=VenueCreateIn.parse({**GOOD, **changes})
+        )
     errors = {e["field"]: e["message"] for e in info.value.extra["errors"]}
     assert field in errors and words in errors[field], errors
     assert not Venue.objects.exists() and not AuditLog.objects.filter(object_type="bookings.venue").exists()
@@ -102,13 +105,17 @@ def test_bad_input_on_the_page_and_on_update(client, centre, users):
     page = client.post("/activities/venues/manage/new/", {**GOOD, "facility": centre.code, "slot_minutes": "7"})
     assert page.status_code == 400 and b'data-field="slot_minutes"' in page.content
     assert not Venue.objects.exists()
-    venue = venues.venue_create(actor=users["community"], facility=centre, data=GOOD)
-    venues.venue_create(actor=users["community"], facility=centre, data={**GOOD, "name": "乒乓球室"})
+    venue = venue_services.venue_create(actor=users["community"], facility=centre, data=VenueCreateIn.parse(GOOD))
+    venue_services.venue_create(
+        actor=users["community"], facility=centre, data=VenueCreateIn.parse({**GOOD, "name": "乒乓球室"})
+    )
     with pytest.raises(ApplicationError) as info:  # one field changed, checked against the others kept
-        venues.venue_update(actor=users["community"], venue=venue, data={"min_duration_minutes": 240})
+        venue_services.venue_update(
+            actor=users["community"], venue=venue, data=VenueIn.parse({"min_duration_minutes": 240})
+        )
     assert info.value.extra["errors"][0]["field"] == "max_duration_minutes"
     with pytest.raises(ApplicationError) as info:
-        venues.venue_update(actor=users["community"], venue=venue, data={"name": "乒乓球室"})
+        venue_services.venue_update(actor=users["community"], venue=venue, data=VenueIn.parse({"name": "乒乓球室"}))
     assert "already has a venue of this name" in info.value.extra["errors"][0]["message"]
     venue.refresh_from_db()
     assert (venue.name, venue.min_duration_minutes) == ("多功能厅", 60)
@@ -116,14 +123,16 @@ def test_bad_input_on_the_page_and_on_update(client, centre, users):
 
 
 def test_scope_and_role_refusals(client, centre, other_centre, users):
-    theirs = venues.venue_create(actor=users["district"], facility=other_centre, data=GOOD)
+    theirs = venue_services.venue_create(actor=users["district"], facility=other_centre, data=VenueCreateIn.parse(GOOD))
     # the service: staff of another area, a resident
     for who, status in (("community", 403), ("resident", 403), ("auditor", 403)):
         with pytest.raises(ApplicationError) as info:
-            venues.venue_create(actor=users[who], facility=other_centre, data={**GOOD, "name": "x"})
+            venue_services.venue_create(
+                actor=users[who], facility=other_centre, data=VenueCreateIn.parse({**GOOD, "name": "x"})
+            )
         assert info.value.status == status
         with pytest.raises(ApplicationError) as info:
-            venues.venue_update(actor=users[who], venue=theirs, data={"name": "y"})
+            venue_services.venue_update(actor=users[who], venue=theirs, data=VenueIn.parse({"name": "y"}))
         assert info.value.status == status
     assert Venue.objects.count() == 1 and Venue.objects.get().name == GOOD["name"]
     # the pages: the other area's venue and facility do not exist for community staff
@@ -169,7 +178,7 @@ def test_api_create_and_update(client, centre, other_centre, users, token_for):
 
 
 def test_staff_links(client, centre, users):
-    venue = venues.venue_create(actor=users["community"], facility=centre, data=GOOD)
+    venue = venue_services.venue_create(actor=users["community"], facility=centre, data=VenueCreateIn.parse(GOOD))
     login(client, users["community"])
     page = client.get(f"/activities/venues/at/{centre.code}/")
     assert b'data-testid="venue-manage"' in page.content and b'data-testid="kiosk-links"' in page.content
@@ -182,7 +191,7 @@ def test_staff_links(client, centre, users):
 def test_the_facility_page_links_to_venues_and_kiosk_links(client, centre, users):
     page = f"/facilities/{centre.code}/"
     assert b"facility-venues" not in client.get(page).content  # no venue yet: nothing to book
-    venues.venue_create(actor=users["community"], facility=centre, data=GOOD)
+    venue_services.venue_create(actor=users["community"], facility=centre, data=VenueCreateIn.parse(GOOD))
     public = client.get(page).content
     assert b'data-testid="facility-venues"' in public and f"/activities/venues/at/{centre.code}/".encode() in public
     assert b"facility-kiosk-links" not in public

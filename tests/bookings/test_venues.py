@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
-from linli.bookings import venues
+from linli.bookings import venue_selectors, venue_services
 from linli.bookings.models import Notification, Venue, VenueBooking, VenueBookingStatus
 from linli.core.errors import ApplicationError
 from linli.facilities.models import OpeningException, OpeningRule
@@ -50,7 +50,7 @@ def at(days: int, time: str) -> dt.datetime:
 
 
 def book(actor, venue, days: int, start: str, end: str, **extra):
-    return venues.venue_booking_create(
+    return venue_services.venue_booking_create(
         actor=actor, venue=venue, starts_at=at(days, start), ends_at=at(days, end), **extra
     )
 
@@ -110,7 +110,7 @@ def test_across_midnight_refused(venue, centre, users):
     starts = at(2, "23:00")
     err = refused(
         "across_midnight",
-        venues.venue_booking_create,
+        venue_services.venue_booking_create,
         actor=users["resident"],
         venue=venue,
         starts_at=starts,
@@ -130,7 +130,7 @@ def test_limit_per_person(venue, users):
     # a cancelled booking no longer counts; a series counts every week
     first = VenueBooking.objects.filter(booker=users["resident"]).first()
     assert first is not None
-    venues.venue_booking_cancel(actor=users["resident"], booking=first)
+    venue_services.venue_booking_cancel(actor=users["resident"], booking=first)
     refused("limit_reached", book, users["resident"], venue, 5, "09:00", "10:00", repeat_weeks=1)
     assert book(users["resident"], venue, 5, "09:00", "10:00")
 
@@ -158,13 +158,13 @@ def test_series_all_or_nothing_and_cancel_series(venue, users):
     assert [b.starts_at for b in series] == [at(2 + 7 * n, "08:00") for n in range(4)]
 
     # one week off, then the rest at once
-    venues.venue_booking_cancel(actor=users["resident"], booking=series[1])
-    done = venues.venue_booking_cancel(actor=users["resident"], booking=series[0], whole_series=True)
+    venue_services.venue_booking_cancel(actor=users["resident"], booking=series[1])
+    done = venue_services.venue_booking_cancel(actor=users["resident"], booking=series[0], whole_series=True)
     assert {b.pk for b in done} == {series[0].pk, series[2].pk, series[3].pk}
     assert set(VenueBooking.objects.filter(series_id=series[0].series_id).values_list("status", flat=True)) == {
         VenueBookingStatus.CANCELLED
     }
-    refused("not_cancellable", venues.venue_booking_cancel, actor=users["resident"], booking=series[0])
+    refused("not_cancellable", venue_services.venue_booking_cancel, actor=users["resident"], booking=series[0])
     # the time is free again
     assert book(users["resident_b"], venue, 2, "08:00", "09:00")
 
@@ -172,12 +172,12 @@ def test_series_all_or_nothing_and_cancel_series(venue, users):
 def test_cancel_rules(venue, users):
     [booking] = book(users["resident"], venue, 2, "09:00", "10:00")
     with pytest.raises(ApplicationError) as info:
-        venues.venue_booking_cancel(actor=users["resident_b"], booking=booking)
+        venue_services.venue_booking_cancel(actor=users["resident_b"], booking=booking)
     assert info.value.status == 403
     with pytest.raises(ApplicationError) as info:
-        venues.venue_booking_cancel(actor=users["other_community"], booking=booking)
+        venue_services.venue_booking_cancel(actor=users["other_community"], booking=booking)
     assert info.value.status == 403
-    [done] = venues.venue_booking_cancel(actor=users["community"], booking=booking)
+    [done] = venue_services.venue_booking_cancel(actor=users["community"], booking=booking)
     assert done.status == VenueBookingStatus.CANCELLED and done.cancelled_at is not None
     assert Notification.objects.filter(user=users["resident"]).count() == 1
     # a booking that has begun cannot be cancelled
@@ -186,7 +186,7 @@ def test_cancel_rules(venue, users):
         starts_at=timezone.now() - dt.timedelta(minutes=5), ends_at=timezone.now() + dt.timedelta(minutes=55),
     )  # fmt: skip
     with pytest.raises(ApplicationError) as info:
-        venues.venue_booking_cancel(actor=users["resident"], booking=started)
+        venue_services.venue_booking_cancel(actor=users["resident"], booking=started)
     assert info.value.code == "started"
 
 
@@ -195,19 +195,21 @@ def test_staff_decide(venue, users):
     venue.save()
     series = book(users["resident"], venue, 2, "09:00", "10:00", repeat_weeks=2)
     [single] = book(users["resident_b"], venue, 3, "09:00", "10:00")
-    queue = venues.venue_bookings_pending(viewer=users["community"])
+    queue = venue_selectors.venue_bookings_pending(viewer=users["community"])
     assert [b.pk for b in queue] == [series[0].pk, single.pk, series[1].pk, series[2].pk]
-    assert not venues.venue_bookings_pending(viewer=users["other_community"]).exists()
+    assert not venue_selectors.venue_bookings_pending(viewer=users["other_community"]).exists()
     for actor in (users["resident"], users["other_community"], users["auditor"]):
         with pytest.raises(ApplicationError) as info:
-            venues.venue_booking_decide(actor=actor, booking=single, approve=True)
+            venue_services.venue_booking_decide(actor=actor, booking=single, approve=True)
         assert info.value.status in (401, 403)
-    [rejected] = venues.venue_booking_decide(actor=users["community"], booking=single, approve=False)
+    [rejected] = venue_services.venue_booking_decide(actor=users["community"], booking=single, approve=False)
     assert rejected.status == VenueBookingStatus.REJECTED and rejected.decided_by == users["community"]
-    approved = venues.venue_booking_decide(actor=users["town"], booking=series[0], approve=True, whole_series=True)
+    approved = venue_services.venue_booking_decide(
+        actor=users["town"], booking=series[0], approve=True, whole_series=True
+    )
     assert [b.status for b in approved] == [VenueBookingStatus.APPROVED] * 3
     with pytest.raises(ApplicationError) as info:
-        venues.venue_booking_decide(actor=users["community"], booking=single, approve=True)
+        venue_services.venue_booking_decide(actor=users["community"], booking=single, approve=True)
     assert info.value.code == "not_pending"
     assert Notification.objects.filter(user=users["resident"]).count() == 1
     assert Notification.objects.filter(user=users["resident_b"]).count() == 1
@@ -217,7 +219,7 @@ def test_staff_decide(venue, users):
 
 def test_slots_of_a_day(venue, users):
     book(users["resident"], venue, 2, "09:00", "10:00")
-    slots = venues.venue_slots(venue=venue, day=timezone.localdate() + dt.timedelta(days=2))
+    slots = venue_selectors.venue_slots(venue=venue, day=timezone.localdate() + dt.timedelta(days=2))
     assert len(slots) == 26 and slots[0].starts_at == at(2, "08:00") and slots[-1].ends_at == at(2, "21:00")
     busy = [s.starts_at for s in slots if not s.free]
     assert busy == [at(2, "09:00"), at(2, "09:30")]
@@ -255,7 +257,7 @@ def test_database_refuses_overlap_even_without_the_check(venue, users):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the exclusion constraint exists only on PostgreSQL")
 def test_constraint_violation_becomes_the_same_refusal(venue, users, monkeypatch):
     book(users["resident"], venue, 2, "09:00", "10:00")
-    monkeypatch.setattr(venues, "_conflict", lambda *args: None)  # a race: the check saw nothing
+    monkeypatch.setattr(venue_services, "_conflict", lambda *args: None)  # a race: the check saw nothing
     err = refused("overlap", book, users["resident_b"], venue, 2, "09:30", "10:30")
     assert err.status == 409
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from linli.bookings.enums import SEATED, RegistrationStatus
 from linli.bookings.models import VENUE_ACTIVE, Activity, Registration, Session, Venue, VenueBooking
 from linli.bookings.selectors import sessions_managed
-from linli.bookings.venues import opening_spans, venue_bookings_pending
+from linli.bookings.venue_selectors import venue_bookings_pending
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
 from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
 from linli.cases.selectors import request_queue
@@ -23,6 +23,7 @@ from linli.core.models import User
 from linli.demo.history import demo_history_load
 from linli.demo.services import demo_load
 from linli.engine.synth import generate_district
+from linli.facilities.hours import OpeningHours
 from linli.feedback.models import Answer, Need, NeedSupport, Survey, SurveyResponse
 
 MODELS = (
@@ -110,7 +111,9 @@ def _sessions_in_opening_hours() -> None:
     sample = Session.objects.select_related("activity__facility").order_by("?")[:300]
     for session in sample:
         start, end = timezone.localtime(session.starts_at), timezone.localtime(session.ends_at)
-        spans = opening_spans(session.activity.facility, start.date())
+        spans = OpeningHours.for_facilities([session.activity.facility_id], start.date(), start.date()).spans(
+            session.activity.facility_id, start.date()
+        )
         assert any(a <= start.time() and end.time() <= b for a, b in spans), (session, spans)
     assert Activity.objects.exclude(series_rule__excluded_dates=[]).exclude(series_rule={}).exists()
 
@@ -148,7 +151,9 @@ def _venue_bookings(history: dict, now: dt.datetime) -> None:
         minutes = (end - start).total_seconds() / 60
         assert (start.hour * 60 + start.minute) % venue.slot_minutes == 0 and minutes % venue.slot_minutes == 0
         assert venue.min_duration_minutes <= minutes <= venue.max_duration_minutes
-        spans = opening_spans(venue.facility, start.date())
+        spans = OpeningHours.for_facilities([venue.facility_id], start.date(), start.date()).spans(
+            venue.facility_id, start.date()
+        )
         assert any(a <= start.time() and end.time() <= b for a, b in spans), (booking, spans)
     # the community's own centre takes approvals: its staff have bookings to decide
     assert venue_bookings_pending(viewer=User.objects.get(username="community")).exists()

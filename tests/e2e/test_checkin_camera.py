@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from linli.bookings import codes, services
+from linli.bookings import codes, registrations
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.kiosk import kiosk_token_create
 from linli.bookings.qr import qr_make
@@ -63,7 +63,7 @@ def camera_browser(browser, tmp_path):  # type: ignore[no-untyped-def]
 def test_staff_scan_the_qr_code_with_the_camera(camera_browser, live_server, users, make_session, make_resident):
     session = make_session(starts_in=dt.timedelta(minutes=30), title="书法课")
     resident = make_resident()
-    registration = services.registration_create(actor=resident, session_id=session.pk)
+    registration = registrations.registration_create(actor=resident, session_id=session.pk)
     cam, video = camera_browser
     write_y4m(codes.full_code(registration.code_nonce), video)
 
@@ -92,7 +92,7 @@ def test_the_kiosk_terminal_scans_with_its_front_camera(camera_browser, live_ser
     """A tablet opened with a kiosk link (no staff login) checks a resident in from the QR on their phone."""
     session = make_session(starts_in=dt.timedelta(minutes=45), title="合唱团")
     resident = make_user("r-kiosk", Role.RESIDENT, home="990102001001")
-    registration = services.registration_create(actor=resident, session_id=session.pk)
+    registration = registrations.registration_create(actor=resident, session_id=session.pk)
     _token, key = kiosk_token_create(actor=users["community"], facility=centre, name="大门平板")
     cam, video = camera_browser
     write_y4m(codes.full_code(registration.code_nonce), video)

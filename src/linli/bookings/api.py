@@ -7,10 +7,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from linli.bookings import codes, selectors, services
+from linli.bookings import activities, codes, registrations, selectors
+from linli.bookings import checkin as checkins
+from linli.bookings.inputs import ActivityIn, SessionChangeIn
 from linli.bookings.models import Registration, Session
 from linli.bookings.venue_api import router as venue_router
 from linli.core.auth import OPTIONAL_AUTH
@@ -161,16 +163,16 @@ def session_detail(request: HttpRequest, session_id: int) -> dict[str, Any]:
     summary="Register (confirmed, or on the waiting list when full)",
 )
 def registration_create(request: HttpRequest, session_id: int, payload: RegisterIn | None = None) -> Status:
-    registration = services.registration_create(
+    registration = registrations.registration_create(
         actor=request.user, session_id=session_id, persons=payload.persons if payload else 1
     )
     return Status(201, registration_out(registration, with_code=True))
 
 
 @router.patch("/sessions/{session_id}", response=SessionOut, summary="Change capacities or registration window")
-def session_update(request: HttpRequest, session_id: int, payload: Body[dict[str, Any]]) -> dict[str, Any]:
+def session_update(request: HttpRequest, session_id: int, payload: SessionChangeIn) -> dict[str, Any]:
     session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
-    services.session_update(actor=request.user, session=session, data=payload)
+    activities.session_update(actor=request.user, session=session, data=payload)
     return session_out(selectors.session_get_managed(viewer=request.user, session_id=session_id))
 
 
@@ -191,12 +193,12 @@ def session_roster(request: HttpRequest, session_id: int) -> list[dict[str, Any]
 
 
 @router.post("/activities/", response={201: list[SessionOut]}, summary="Publish an activity (one session or a series)")
-def activity_create(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status:
-    facility_code = str(payload.get("facility") or "")
+def activity_create(request: HttpRequest, payload: ActivityIn) -> Status:
+    facility_code = payload.facility.strip()
     if not facility_code:
         raise ApplicationError("invalid", _("Give the facility code."), {"field": "facility"})
     facility = facility_get(viewer=request.user, code=facility_code)
-    activity = services.activity_create(actor=request.user, facility=facility, data=payload)
+    activity = activities.activity_create(actor=request.user, facility=facility, data=payload)
     return Status(201, [session_out(s) for s in activity.sessions.select_related("activity__facility")])
 
 
@@ -213,7 +215,7 @@ def registration_detail(request: HttpRequest, registration_id: int) -> dict[str,
 
 @router.post("/registrations/{registration_id}/cancel", response=RegistrationOut, summary="Cancel a registration")
 def registration_cancel(request: HttpRequest, registration_id: int) -> dict[str, Any]:
-    registration = services.registration_cancel(actor=request.user, registration_id=registration_id)
+    registration = registrations.registration_cancel(actor=request.user, registration_id=registration_id)
     return registration_out(registration, with_code=False)
 
 
@@ -223,7 +225,7 @@ def checkin(request: HttpRequest, payload: CheckinIn) -> dict[str, Any]:
     session = (
         selectors.session_get_managed(viewer=request.user, session_id=payload.session) if payload.session else None
     )
-    r = services.checkin_record(actor=request.user, code=payload.code, facility=facility, session=session)
+    r = checkins.checkin_record(actor=request.user, code=payload.code, facility=facility, session=session)
     return {
         "id": r.pk,
         "resident": str(r.resident),

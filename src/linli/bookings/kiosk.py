@@ -20,8 +20,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.bookings.checkin import kiosk_checkin_record
 from linli.bookings.models import KioskToken, Registration
-from linli.bookings.services import kiosk_checkin_record
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.parsing import count, text

@@ -12,9 +12,10 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
-from linli.bookings import venues
+from linli.bookings import venue_selectors, venue_services
+from linli.bookings.inputs import VenueCreateIn, VenueIn
 from linli.bookings.models import Venue, VenueBooking
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
@@ -102,13 +103,13 @@ def venue_out(venue: Venue, day: dt.date) -> dict[str, Any]:
         "max_active_bookings_per_person": venue.max_active_bookings_per_person,
         "needs_approval": venue.needs_approval,
         "day": day,
-        "slots": [s.__dict__ for s in venues.venue_slots(venue=venue, day=day)],
+        "slots": [s.__dict__ for s in venue_selectors.venue_slots(venue=venue, day=day)],
     }
 
 
 def venue_managed_out(venue: Venue) -> dict[str, Any]:
     return {"id": venue.pk, "facility": venue.facility.code, "area_code": venue.area_code} | {
-        field: getattr(venue, field) for field in venues.VENUE_FIELDS
+        field: getattr(venue, field) for field in venue_services.VENUE_FIELDS
     }
 
 
@@ -132,39 +133,38 @@ def booking_out(booking: VenueBooking, *, staff: bool = False) -> dict[str, Any]
 def venue_list(request: HttpRequest, query: Query[DayQuery]) -> list[dict[str, Any]]:
     facility = facility_get_public(code=query.facility)
     day = query.date or timezone.localdate()
-    return [venue_out(v, day) for v in venues.venues_of_facility(facility=facility)]
+    return [venue_out(v, day) for v in venue_selectors.venues_of_facility(facility=facility)]
 
 
 @router.post("/", response={201: VenueManagedOut}, summary="Add a venue to a facility (staff of its area)")
-def venue_create(request: HttpRequest, payload: Body[dict[str, Any]]) -> Status:
-    """Body: `facility` (code), `name`, `kind` (room, court, field), `capacity`, `slot_minutes`,
-    `min_duration_minutes`, `max_duration_minutes`, `max_days_ahead`, `max_active_bookings_per_person`,
-    `needs_approval`, `active`; missing fields take their defaults. A bad field is named in the refusal."""
-    code = str(payload.get("facility") or "")
+def venue_create(request: HttpRequest, payload: VenueCreateIn) -> Status:
+    """Fields not given take their defaults. A bad field is named in the refusal."""
+    code = payload.facility.strip()
     if not code:
         raise ApplicationError("invalid", _("Give the facility code."), {"field": "facility"})
     facility = facility_get(viewer=request.user, code=code)
-    return Status(201, venue_managed_out(venues.venue_create(actor=request.user, facility=facility, data=payload)))
+    venue = venue_services.venue_create(actor=request.user, facility=facility, data=payload)
+    return Status(201, venue_managed_out(venue))
 
 
 @router.patch("/{venue_id}", response=VenueManagedOut, summary="Change a venue (staff of its area)")
-def venue_update(request: HttpRequest, venue_id: int, payload: Body[dict[str, Any]]) -> dict[str, Any]:
+def venue_update(request: HttpRequest, venue_id: int, payload: VenueIn) -> dict[str, Any]:
     """Only the fields given change; `"active": false` takes the venue out of booking."""
-    venue = venues.venue_get_managed(viewer=request.user, venue_id=venue_id)
-    return venue_managed_out(venues.venue_update(actor=request.user, venue=venue, data=payload))
+    venue = venue_selectors.venue_get_managed(viewer=request.user, venue_id=venue_id)
+    return venue_managed_out(venue_services.venue_update(actor=request.user, venue=venue, data=payload))
 
 
 @router.get("/{venue_id}", response=VenueOut, auth=OPTIONAL_AUTH, summary="One venue with a day's slots")
 def venue_detail(request: HttpRequest, venue_id: int, date: dt.date | None = None) -> dict[str, Any]:
-    return venue_out(venues.venue_get_public(venue_id=venue_id), date or timezone.localdate())
+    return venue_out(venue_selectors.venue_get_public(venue_id=venue_id), date or timezone.localdate())
 
 
 @router.post(
     "/{venue_id}/bookings", response={201: list[BookingOut]}, summary="Book a venue (once, or weekly as a series)"
 )
 def booking_create(request: HttpRequest, venue_id: int, payload: BookIn) -> Status:
-    venue = venues.venue_get_public(venue_id=venue_id)
-    created = venues.venue_booking_create(
+    venue = venue_selectors.venue_get_public(venue_id=venue_id)
+    created = venue_services.venue_booking_create(
         actor=request.user,
         venue=venue,
         starts_at=payload.starts_at,
@@ -177,19 +177,19 @@ def booking_create(request: HttpRequest, venue_id: int, payload: BookIn) -> Stat
 
 @router.get("/bookings/mine", response=list[BookingOut], summary="My venue bookings")
 def my_bookings(request: HttpRequest) -> list[dict[str, Any]]:
-    return [booking_out(b) for b in venues.venue_bookings_of(viewer=request.user)]
+    return [booking_out(b) for b in venue_selectors.venue_bookings_of(viewer=request.user)]
 
 
 @router.get("/bookings/pending", response=list[BookingOut], summary="Bookings awaiting approval (staff)")
 def pending(request: HttpRequest) -> list[dict[str, Any]]:
-    return [booking_out(b, staff=True) for b in venues.venue_bookings_pending(viewer=request.user)[:200]]
+    return [booking_out(b, staff=True) for b in venue_selectors.venue_bookings_pending(viewer=request.user)[:200]]
 
 
 @router.post("/bookings/{booking_id}/cancel", response=list[BookingOut], summary="Cancel a booking or its whole series")
 def booking_cancel(request: HttpRequest, booking_id: int, whole_series: bool = False) -> list[dict[str, Any]]:
     """`?whole_series=true` cancels every booking of the series not yet begun."""
-    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
-    done = venues.venue_booking_cancel(actor=request.user, booking=booking, whole_series=whole_series)
+    booking = venue_selectors.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    done = venue_services.venue_booking_cancel(actor=request.user, booking=booking, whole_series=whole_series)
     return [booking_out(b) for b in done]
 
 
@@ -197,8 +197,8 @@ def booking_cancel(request: HttpRequest, booking_id: int, whole_series: bool = F
     "/bookings/{booking_id}/decide", response=list[BookingOut], summary="Approve or reject a pending booking (staff)"
 )
 def booking_decide(request: HttpRequest, booking_id: int, payload: DecideIn) -> list[dict[str, Any]]:
-    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
-    done = venues.venue_booking_decide(
+    booking = venue_selectors.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    done = venue_services.venue_booking_decide(
         actor=request.user, booking=booking, approve=payload.approve, whole_series=payload.whole_series
     )
     return [booking_out(b, staff=True) for b in done]

@@ -1,6 +1,6 @@
 """Pages of venue booking: a facility's venues with the free slots of a day and a booking form, "my venue
 bookings" with cancel (one or the whole series), and for staff the approval queue. The services of
-`linli.bookings.venues` underneath."""
+`linli.bookings.venue_services` and `venue_selectors` underneath."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.bookings import venues
+from linli.bookings import venue_selectors, venue_services
+from linli.bookings.inputs import VenueIn
 from linli.bookings.models import VENUE_ACTIVE, Venue, VenueKind
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can, require
@@ -41,7 +42,10 @@ def venue_list(request: HttpRequest, facility_code: str) -> HttpResponse:
     """The venues of a facility with the slots of `?date=` (default today)."""
     facility = facility_get_public(code=facility_code)
     day = _day(request.GET.get("date"))
-    rows = [(venue, venues.venue_slots(venue=venue, day=day)) for venue in venues.venues_of_facility(facility=facility)]
+    rows = [
+        (venue, venue_selectors.venue_slots(venue=venue, day=day))
+        for venue in venue_selectors.venues_of_facility(facility=facility)
+    ]
     return render(
         request,
         "bookings/venue_list.html",
@@ -59,7 +63,7 @@ def venue_list(request: HttpRequest, facility_code: str) -> HttpResponse:
 @login_required
 @require_POST
 def venue_book(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue = venues.venue_get_public(venue_id=venue_id)
+    venue = venue_selectors.venue_get_public(venue_id=venue_id)
     day = request.POST.get("date", "")
     starts_at = _moment(day, request.POST.get("start", ""))
     ends_at = _moment(day, request.POST.get("end", ""))
@@ -72,7 +76,7 @@ def venue_book(request: HttpRequest, venue_id: int) -> HttpResponse:
     except ValueError:
         repeat = -1
     try:
-        created = venues.venue_booking_create(
+        created = venue_services.venue_booking_create(
             actor=request.user,
             venue=venue,
             starts_at=starts_at,
@@ -98,7 +102,7 @@ def _list_url(code: str) -> str:
 
 @login_required
 def my_venue_bookings(request: HttpRequest) -> HttpResponse:
-    bookings = venues.venue_bookings_of(viewer=request.user)
+    bookings = venue_selectors.venue_bookings_of(viewer=request.user)
     return render(
         request,
         "bookings/venue_mine.html",
@@ -109,9 +113,9 @@ def my_venue_bookings(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def venue_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
-    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    booking = venue_selectors.venue_booking_get(viewer=request.user, booking_id=booking_id)
     try:
-        done = venues.venue_booking_cancel(
+        done = venue_services.venue_booking_cancel(
             actor=request.user, booking=booking, whole_series=request.POST.get("whole_series") == "1"
         )
     except ApplicationError as exc:
@@ -129,7 +133,7 @@ def venue_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "bookings/venue_queue.html",
-        {"bookings": venues.venue_bookings_pending(viewer=request.user)[:200]},
+        {"bookings": venue_selectors.venue_bookings_pending(viewer=request.user)[:200]},
     )
 
 
@@ -137,10 +141,10 @@ def venue_queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def venue_decide(request: HttpRequest, booking_id: int) -> HttpResponse:
     require(request.user, Perm.FACILITY_CHANGE)
-    booking = venues.venue_booking_get(viewer=request.user, booking_id=booking_id)
+    booking = venue_selectors.venue_booking_get(viewer=request.user, booking_id=booking_id)
     approve = request.POST.get("approve") == "1"
     try:
-        done = venues.venue_booking_decide(
+        done = venue_services.venue_booking_decide(
             actor=request.user, booking=booking, approve=approve, whole_series=request.POST.get("whole_series") == "1"
         )
     except ApplicationError as exc:
@@ -167,12 +171,12 @@ def venue_manage(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "bookings/venue_manage.html",
-        {"facility": facility, "venues": venues.venues_managed(viewer=request.user, facility=facility)[:500]},
+        {"facility": facility, "venues": venue_selectors.venues_managed(viewer=request.user, facility=facility)[:500]},
     )
 
 
 def _venue_form_data(request: HttpRequest) -> dict[str, Any]:
-    data: dict[str, Any] = {name: request.POST.get(name, "") for name in venues.VENUE_FIELDS}
+    data: dict[str, Any] = {name: request.POST.get(name, "") for name in venue_services.VENUE_FIELDS}
     for flag in ("needs_approval", "active"):
         data[flag] = "1" if request.POST.get(flag) else "0"
     return data
@@ -208,7 +212,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.FACILITY_CHANGE)
     data: dict[str, Any] = {
         "facility": request.GET.get("facility", ""),
-        **{k: str(v) for k, v in venues.VENUE_DEFAULTS.items()},
+        **{k: str(v) for k, v in venue_services.VENUE_DEFAULTS.items()},
         "needs_approval": "0",
         "active": "1",
     }
@@ -217,7 +221,7 @@ def venue_create(request: HttpRequest) -> HttpResponse:
         data = {"facility": request.POST.get("facility", ""), **_venue_form_data(request)}
         try:
             facility = facility_get(viewer=request.user, code=data["facility"])
-            venue = venues.venue_create(actor=request.user, facility=facility, data=data)
+            venue = venue_services.venue_create(actor=request.user, facility=facility, data=VenueIn.parse(data))
         except ApplicationError as exc:
             if exc.status not in (400, 404):
                 raise
@@ -231,10 +235,10 @@ def venue_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     """Change a venue of the staff member's scope (404 outside it, 403 without the right to change it)."""
-    venue = venues.venue_get_managed(viewer=request.user, venue_id=venue_id)
+    venue = venue_selectors.venue_get_managed(viewer=request.user, venue_id=venue_id)
     require(request.user, Perm.FACILITY_CHANGE, venue.area_code)
     data: dict[str, Any] = {
-        name: "" if getattr(venue, name) is None else str(getattr(venue, name)) for name in venues.VENUE_FIELDS
+        name: "" if getattr(venue, name) is None else str(getattr(venue, name)) for name in venue_services.VENUE_FIELDS
     }
     data["needs_approval"] = "1" if venue.needs_approval else "0"
     data["active"] = "1" if venue.active else "0"
@@ -242,7 +246,7 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     if request.method == "POST":
         data = _venue_form_data(request)
         try:
-            venue = venues.venue_update(actor=request.user, venue=venue, data=data)
+            venue = venue_services.venue_update(actor=request.user, venue=venue, data=VenueIn.parse(data))
         except ApplicationError as exc:
             if exc.status != 400:
                 raise

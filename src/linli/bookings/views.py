@@ -15,8 +15,10 @@ from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from linli.bookings import codes, qr, selectors, services
+from linli.bookings import activities, codes, qr, registrations, selectors
+from linli.bookings import checkin as checkins
 from linli.bookings.enums import RegistrationStatus
+from linli.bookings.inputs import ActivityIn, SessionMoveIn, SessionTimesIn
 from linli.bookings.models import Registration
 from linli.catalog.enums import Domain
 from linli.catalog.selectors import service_items
@@ -72,7 +74,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     except ValueError:
         persons = 0
     try:
-        registration = services.registration_create(actor=request.user, session_id=session.pk, persons=persons)
+        registration = registrations.registration_create(actor=request.user, session_id=session.pk, persons=persons)
     except ApplicationError as exc:
         if exc.status in (401, 403, 404):
             raise
@@ -90,7 +92,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
     try:
-        services.registration_cancel(actor=request.user, registration_id=registration_id)
+        registrations.registration_cancel(actor=request.user, registration_id=registration_id)
     except ApplicationError as exc:
         if exc.status in (401, 403, 404):
             raise
@@ -116,7 +118,7 @@ def my_registrations(request: HttpRequest) -> HttpResponse:
         )
     notifications = list(selectors.notifications_of(viewer=request.user)[:20])
     if request.method == "POST":
-        services.notifications_read(user=request.user)  # type: ignore[arg-type]
+        registrations.notifications_read(user=request.user)  # type: ignore[arg-type]
         return redirect("booking-mine")
     return render(request, "bookings/my_registrations.html", {"rows": rows, "notifications": notifications})
 
@@ -147,7 +149,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         data["weekdays"] = request.POST.getlist("weekdays")
         try:
             facility = facility_get(viewer=request.user, code=data["facility"])
-            activity = services.activity_create(actor=request.user, facility=facility, data=data)
+            activity = activities.activity_create(actor=request.user, facility=facility, data=ActivityIn.parse(data))
         except ApplicationError as exc:
             if exc.status != 400 and exc.status != 404:
                 raise
@@ -206,7 +208,7 @@ def session_move(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
     data = {name: request.POST.get(name, "") for name in ("date", "start_time", "end_time")}
     try:
-        services.session_move(actor=request.user, session=session, data=data)
+        activities.session_move(actor=request.user, session=session, data=SessionMoveIn.parse(data))
     except ApplicationError as exc:
         if exc.status != 400:
             raise
@@ -223,7 +225,7 @@ def session_add(request: HttpRequest, session_id: int) -> HttpResponse:
     session = selectors.session_get_managed(viewer=request.user, session_id=session_id)
     data = {name: request.POST.get(name, "") for name in ("date", "start_time", "end_time")}
     try:
-        added = services.session_add(actor=request.user, activity=session.activity, data=data)
+        added = activities.session_add(actor=request.user, activity=session.activity, data=SessionTimesIn.parse(data))
     except ApplicationError as exc:
         if exc.status != 400:
             raise
@@ -235,7 +237,7 @@ def session_add(request: HttpRequest, session_id: int) -> HttpResponse:
 
 def _checkin_post(request: HttpRequest, facility: Any = None) -> tuple[Registration | None, str]:
     try:
-        registration = services.checkin_record(actor=request.user, code=request.POST.get("code", ""), facility=facility)
+        registration = checkins.checkin_record(actor=request.user, code=request.POST.get("code", ""), facility=facility)
     except ApplicationError as exc:
         if exc.status in (401, 403):
             raise

@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.catalog.enums import Domain
 from linli.catalog.models import Offering, ServiceItem, TierStandard
+from linli.facilities.hours import OpeningHours
 from linli.facilities.models import Facility
 from linli.facilities.selectors import facilities_near, opening_status
 
@@ -29,10 +31,9 @@ def offerings_of(facility: Facility, *, active_only: bool = True) -> QuerySet[Of
 
 
 def with_details(qs: QuerySet[Facility]) -> QuerySet[Facility]:
-    """Prefetch what the public list shows: hours, exceptions, active offerings with their items."""
+    """Prefetch what the public list shows: active offerings with their items (opening hours come from
+    `OpeningHours`, loaded once for the whole list)."""
     return qs.prefetch_related(
-        "opening_rules",
-        "opening_exceptions",
         Prefetch("offerings", queryset=Offering.objects.filter(active=True).select_related("item")),
     )
 
@@ -42,10 +43,13 @@ def nearby_rows(lon: float, lat: float, domain: str | None, radius_m: float, lim
     now and its active offerings (of `domain`, if given). Shared by the API and the page."""
     found = facilities_near(lon=lon, lat=lat, radius_m=radius_m, domain=domain, limit=limit)
     detailed = {f.pk: f for f in with_details(Facility.objects.filter(pk__in=[n.facility.pk for n in found]))}
+    now = timezone.now()
+    today = timezone.localdate(now)
+    hours = OpeningHours.for_facilities(detailed.values(), today, today)  # one calendar read for the list
     rows = []
     for near in found:
         facility = detailed[near.facility.pk]
-        status = opening_status(facility)
+        status = opening_status(facility, now, hours=hours)
         offerings = [o for o in facility.offerings.all() if not domain or o.item.domain == domain]
         groups = sorted({g for o in offerings for g in o.item.target_groups})
         rows.append(

@@ -40,7 +40,6 @@ from linli.bookings.models import (
     VenueBookingStatus,
     VenueKind,
 )
-from linli.bookings.venues import closed_holidays, opening_spans, within_opening
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
 from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
 from linli.cases.workdays import (
@@ -51,10 +50,11 @@ from linli.cases.workdays import (
 )
 from linli.core.calendar import calendar_load, calendar_years
 from linli.core.enums import Role
-from linli.core.models import CalendarDay, User
+from linli.core.models import User
 from linli.demo.users import DISTRICT
 from linli.engine.synth import SynthDistrict
 from linli.facilities.enums import ConstructionStatus
+from linli.facilities.hours import OpeningHours
 from linli.facilities.models import Facility
 from linli.feedback.enums import NeedStatus, QuestionKind, SurveyKind
 from linli.feedback.models import Answer, Need, NeedSupport, NeedUpdate, Question, Survey, SurveyResponse
@@ -248,23 +248,19 @@ class _Builder:
         hosts = list(
             Facility.objects.filter(
                 area_code__startswith=DISTRICT[:6], status=ConstructionStatus.BUILT, facility_type__code__in=HOSTS
-            )
-            .prefetch_related("opening_rules", "opening_exceptions")
-            .order_by("code")
+            ).order_by("code")
         )
         if not hosts:
             return {"activities": 0, "sessions": 0, "registrations": 0}
-        holidays = dict(
-            CalendarDay.objects.filter(kind=CalendarDay.Kind.HOLIDAY).values_list("date", "name")
-        )  # opening_spans consults them only for facilities that close on holidays
+        today = timezone.localdate(self.now)  # sessions fall from a year ago to a month ahead
+        opening = OpeningHours.for_facilities(hosts, today - 366 * DAY, today + 60 * DAY)
 
         def fits(facility: Facility, day: dt.date, hour: int, hours: int) -> bool:
             """Whether hour:00 for `hours` lies inside the opening hours of `facility` on `day`, as
             publishing an activity demands."""
             starts = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
-            return within_opening(facility, starts, starts + dt.timedelta(hours=hours), holidays)
+            return opening.within(facility.pk, starts, starts + dt.timedelta(hours=hours))
 
-        today = timezone.localdate(self.now)
         activities: list[Activity] = []
         plans: list[tuple[list[dt.date], int, int, int, int | None]] = []
         # The demo community's own centres run some of them, recent and upcoming, so that the `community`
@@ -632,11 +628,10 @@ class _Builder:
         today = timezone.localdate(self.now)
         first_day, last_day = today - dt.timedelta(days=365), today + dt.timedelta(days=14)
         days = [first_day + dt.timedelta(days=n) for n in range((last_day - first_day).days + 1)]
-        closing = next((f for f in chosen if f.closed_on_public_holidays), None)
-        holidays = closed_holidays(closing, days) if closing is not None else {}
+        opening = OpeningHours.for_facilities(chosen, first_day, last_day)
         bookings: list[VenueBooking] = []
         for venue in venues:
-            bookings += self._venue_bookings(venue, days, holidays)
+            bookings += self._venue_bookings(venue, days, opening)
         VenueBooking.objects.bulk_create(bookings, batch_size=2000)
         return {"venues": len(venues), "venue_bookings": len(bookings)}
 
@@ -645,7 +640,7 @@ class _Builder:
             return self.staff.get("community")
         return self.staff.get("town") if area_code.startswith(TOWN) else self.staff.get("district")
 
-    def _venue_bookings(self, venue: Venue, days: list[dt.date], holidays: dict[dt.date, str]) -> list[VenueBooking]:
+    def _venue_bookings(self, venue: Venue, days: list[dt.date], opening: OpeningHours) -> list[VenueBooking]:
         facility, rng, now = venue.facility, self.rng, self.now
         today = timezone.localdate(now)
         horizon = today + dt.timedelta(days=venue.max_days_ahead)
@@ -656,7 +651,7 @@ class _Builder:
 
         def spans(day: dt.date) -> list[tuple[dt.time, dt.time]]:
             if day not in spans_of:
-                spans_of[day] = opening_spans(facility, day, holidays)
+                spans_of[day] = opening.spans(facility.pk, day)
             return spans_of[day]
 
         def slot_in(day: dt.date, minutes: int) -> tuple[dt.datetime, dt.datetime] | None:

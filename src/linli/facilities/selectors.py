@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 from linli.areas.codes import CodeError, check_code, prefix_of
 from linli.areas.models import Area
 from linli.core.errors import ApplicationError
-from linli.core.models import CalendarDay
 from linli.core.permissions import Perm, filter_scope, has_perm, require
 from linli.engine.network import bounding_box, haversine
 from linli.facilities.enums import ConstructionStatus
+from linli.facilities.hours import OpeningHours
 from linli.facilities.models import Facility, FacilityType, OpeningException, OpeningRule, Operator
 
 if TYPE_CHECKING:
@@ -136,31 +136,26 @@ class OpeningStatus:
     reason: str = ""
 
 
-def _holiday(day: dt.date) -> CalendarDay | None:
-    return CalendarDay.objects.filter(date=day).first()
-
-
-def opening_status(facility: Facility, now: dt.datetime | None = None) -> OpeningStatus:
-    """ "Open until 21:00", "Opens at 14:00", "Closed today: public holiday" … at `now` (local time)."""
+def opening_status(
+    facility: Facility, now: dt.datetime | None = None, hours: OpeningHours | None = None
+) -> OpeningStatus:
+    """ "Open until 21:00", "Opens at 14:00", "Closed today: public holiday" … at `now` (local time).
+    `hours` (from `OpeningHours.for_facilities`, covering today) answers for a list without a query per
+    facility; without it the facility's hours of today are loaded."""
     now = timezone.localtime(now or timezone.now())
-    today, time = now.date(), now.time()
-    exceptions = [e for e in facility.opening_exceptions.all() if e.date == today]
-    if exceptions:
-        if any(e.closed for e in exceptions):
-            reason = next((e.reason for e in exceptions if e.closed and e.reason), "")
-            return OpeningStatus(
-                False, _("Closed today: %(reason)s") % {"reason": reason} if reason else _("Closed today"), reason
-            )
-        spans = sorted((e.opens, e.closes) for e in exceptions if e.opens and e.closes)
-    else:
-        # Only facilities that close on holidays need the calendar: no query for the others.
-        calendar_day = _holiday(today) if facility.closed_on_public_holidays else None
-        if calendar_day is not None and calendar_day.kind == CalendarDay.Kind.HOLIDAY:
-            name = calendar_day.name or _("public holiday")
-            return OpeningStatus(False, _("Closed today: %(reason)s") % {"reason": name}, "holiday")
-        weekday = today.weekday()
-        spans = sorted((r.opens, r.closes) for r in facility.opening_rules.all() if r.weekday == weekday)
-    return _status_from_spans(spans, time)
+    today = now.date()
+    if hours is None:
+        hours = OpeningHours.for_facilities([facility], today, today)
+    spans = hours.spans(facility.pk, today)
+    closure = hours.closure(facility.pk, today) if not spans else None
+    if closure is not None and closure.kind == "holiday":
+        return OpeningStatus(False, _("Closed today: %(reason)s") % {"reason": closure.reason}, "holiday")
+    if closure is not None:
+        reason = closure.reason
+        return OpeningStatus(
+            False, _("Closed today: %(reason)s") % {"reason": reason} if reason else _("Closed today"), reason
+        )
+    return _status_from_spans(spans, now.time())
 
 
 def _status_from_spans(spans: list[tuple[Any, Any]], time: dt.time) -> OpeningStatus:

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from linli.bookings.services import no_shows_mark
+from linli.bookings.checkin import no_shows_mark
 
 
 class Command(BaseCommand):

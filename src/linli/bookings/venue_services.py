@@ -11,32 +11,31 @@ on SQLite the project's `BEGIN IMMEDIATE` transactions serialise writers) and th
 the exclusion constraint `venue_booking_no_overlap` refuses an overlapping row even if a code path skipped
 the check, and its `IntegrityError` becomes the same refusal as the check's.
 
-Services (`venue_create`, `venue_update` for staff; `venue_booking_create`, `venue_booking_cancel`,
-`venue_booking_decide`) and the selectors that read venues and bookings through the scope filter live
-together in this module.
+The services: `venue_create`, `venue_update` (staff), `venue_booking_create`, `venue_booking_cancel`,
+`venue_booking_decide`; the reads are in `linli.bookings.venue_selectors`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.bookings.inputs import VenueIn
 from linli.bookings.models import VENUE_ACTIVE, Notification, Venue, VenueBooking, VenueBookingStatus, VenueKind
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.models import CalendarDay
-from linli.core.parsing import boolean, choice, count, text
-from linli.core.permissions import Perm, can, filter_scope, require
+from linli.core.parsing import choice
+from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.enums import ConstructionStatus
+from linli.facilities.hours import OpeningHours, hours_text
 from linli.facilities.models import Facility
 
 if TYPE_CHECKING:
@@ -55,74 +54,10 @@ def _span_text(starts_at: dt.datetime, ends_at: dt.datetime) -> str:
     return f"{_fmt(starts_at)}–{timezone.localtime(ends_at):%H:%M}"
 
 
-# Opening hours ---------------------------------------------------------------------------------------
-
-
-def closed_holidays(facility: Facility, days: Iterable[dt.date]) -> dict[dt.date, str]:
-    """The official public holidays among `days` on which `facility` is closed (it closes on public
-    holidays), with the holiday's name; empty for a facility open on holidays, without a query."""
-    if not facility.closed_on_public_holidays:
-        return {}
-    wanted = sorted(set(days))
-    if not wanted:
-        return {}
-    rows = CalendarDay.objects.filter(
-        kind=CalendarDay.Kind.HOLIDAY, date__gte=wanted[0], date__lte=wanted[-1]
-    ).values_list("date", "name")
-    chosen = set(wanted)
-    return {day: name or _("public holiday") for day, name in rows if day in chosen}
-
-
-def opening_spans(
-    facility: Facility, day: dt.date, holidays: Mapping[dt.date, str] | None = None
-) -> list[tuple[dt.time, dt.time]]:
-    """The facility's opening spans on `day`: a dated exception (closed, or other hours) wins over
-    everything; then an official public holiday closes a facility that closes on holidays; otherwise the
-    weekly rules of that weekday. `holidays` (from `closed_holidays`) spares a query per day."""
-    exceptions = [e for e in facility.opening_exceptions.all() if e.date == day]
-    if exceptions:
-        if any(e.closed for e in exceptions):
-            return []
-        return sorted((e.opens, e.closes) for e in exceptions if e.opens and e.closes)
-    if facility.closed_on_public_holidays:
-        if holidays is None:
-            holidays = closed_holidays(facility, [day])
-        if day in holidays:
-            return []
-    return sorted((r.opens, r.closes) for r in facility.opening_rules.all() if r.weekday == day.weekday())
-
-
-def closure_reason(facility: Facility, day: dt.date, holidays: Mapping[dt.date, str] | None = None) -> str:
-    """Why the facility is closed all day on `day` (the dated exception's reason, or the holiday's name),
-    "" when no reason is known."""
-    for exception in facility.opening_exceptions.all():
-        if exception.date == day and exception.closed:
-            return exception.reason
-    if holidays is None:
-        holidays = closed_holidays(facility, [day])
-    return holidays.get(day, "")
-
-
-def within_opening(
-    facility: Facility, starts_at: dt.datetime, ends_at: dt.datetime, holidays: Mapping[dt.date, str] | None = None
-) -> bool:
-    """Whether `starts_at`-`ends_at` lies on one day inside one opening span of `facility`."""
-    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
-    if end.date() != start.date():
-        return False
-    return any(a <= start.time() and end.time() <= b for a, b in opening_spans(facility, start.date(), holidays))
-
-
-def hours_text(spans: list[tuple[dt.time, dt.time]]) -> str:
-    return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans)
-
-
-def _check_opening(
-    venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime, holidays: Mapping[dt.date, str] | None = None
-) -> None:
+def _check_opening(venue: Venue, starts_at: dt.datetime, ends_at: dt.datetime, hours: OpeningHours) -> None:
     start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
     day = start.date()
-    spans = opening_spans(venue.facility, day, holidays)
+    spans = hours.spans(venue.facility_id, day)
     if not spans:
         raise ApplicationError(
             "closed",
@@ -312,11 +247,11 @@ def _create(
     now = timezone.now()
     _check_shape(venue, starts_at, ends_at)
     occurrences = _weekly(starts_at, ends_at, repeat_weeks)
-    prefetch_related_objects([venue.facility], "opening_rules", "opening_exceptions")
-    holidays = closed_holidays(venue.facility, [timezone.localdate(start) for start, _end in occurrences])
+    days = [timezone.localdate(start) for start, _end in occurrences]
+    hours = OpeningHours.for_facilities([venue.facility_id], min(days), max(days))
     for start, end in occurrences:
         _check_when(venue, start, now)
-        _check_opening(venue, start, end, holidays)
+        _check_opening(venue, start, end, hours)
     limit = venue.max_active_bookings_per_person
     if limit is not None:
         held = VenueBooking.objects.filter(
@@ -461,12 +396,12 @@ MINUTES_PER_DAY = 1440
 
 
 def venue_check(
-    *, data: Mapping[str, Any], errors: RowErrors, facility: Facility, instance: Venue | None = None
+    *, data: VenueIn, errors: RowErrors, facility: Facility, instance: Venue | None = None
 ) -> dict[str, Any]:
-    """Model values for a venue from raw `data` (a form, an API body), adding every problem to `errors`,
-    each naming its field. For an update, a field missing from `data` keeps the venue's value; for a new
+    """Model values for a venue from `data` (a form's or an API body's), adding every problem to `errors`,
+    each naming its field. For an update, a field not given in `data` keeps the venue's value; for a new
     venue it takes its default."""
-    present = set(data) & set(VENUE_FIELDS) if instance is not None else set(VENUE_FIELDS)
+    present = data.model_fields_set & set(VENUE_FIELDS) if instance is not None else set(VENUE_FIELDS)
     values: dict[str, Any] = {}
 
     def current(field: str) -> Any:
@@ -478,7 +413,7 @@ def venue_check(
         return any(e["field"] == field for e in errors.errors)
 
     if "name" in present:
-        name = text(data.get("name"))
+        name = (data.name or "").strip()
         if not name:
             errors.add(0, "name", _("required"))
         elif len(name) > 100:
@@ -491,8 +426,8 @@ def venue_check(
                 errors.add(0, "name", _("this facility already has a venue of this name"), name)
             values["name"] = name
     if "kind" in present:
-        if text(data.get("kind")):
-            kind = choice(data.get("kind"), VenueKind, 0, "kind", errors)
+        if (data.kind or "").strip():
+            kind = choice(data.kind, VenueKind, 0, "kind", errors)
             if kind is not None:
                 values["kind"] = kind
         elif instance is None:
@@ -500,17 +435,17 @@ def venue_check(
         else:
             errors.add(0, "kind", _("required"))
     if "capacity" in present:
-        capacity = count(data.get("capacity"), 0, "capacity", errors)
+        capacity = data.capacity
         if capacity is not None and capacity < 1:
             errors.add(0, "capacity", _("must be at least 1 (or empty: not limited)"), capacity)
-        elif not failed("capacity"):
+        else:
             values["capacity"] = capacity
     if "max_active_bookings_per_person" in present:
         field = "max_active_bookings_per_person"
-        limit = count(data.get(field), 0, field, errors)
+        limit = data.max_active_bookings_per_person
         if limit is not None and limit < 1:
             errors.add(0, field, _("must be at least 1 (or empty: no limit)"), limit)
-        elif not failed(field):
+        else:
             values[field] = limit
     for field, low, high in (
         ("slot_minutes", 5, MINUTES_PER_DAY),
@@ -520,12 +455,9 @@ def venue_check(
     ):
         if field not in present:
             continue
-        raw = data.get(field)
-        number = count(raw, 0, field, errors)
+        number = getattr(data, field)
         if number is None:
-            if failed(field):
-                continue
-            if instance is None and text(raw) == "" and field in VENUE_DEFAULTS:
+            if instance is None and field in VENUE_DEFAULTS:
                 number = VENUE_DEFAULTS[field]
             else:
                 errors.add(0, field, _("required"))
@@ -536,10 +468,10 @@ def venue_check(
             values[field] = number
     for field in ("needs_approval", "active"):
         if field in present:
-            flag = boolean(data.get(field), 0, field, errors)
+            flag = getattr(data, field)
             if flag is not None:
                 values[field] = flag
-            elif not failed(field):
+            else:
                 values[field] = bool(VENUE_DEFAULTS[field]) if instance is None else getattr(instance, field)
     # Together: durations are whole slots, the shortest no longer than the longest.
     slot = current("slot_minutes")
@@ -573,7 +505,7 @@ def _audit_venue(actor: AnyUser, venue: Venue, action: AuditAction, changed: Map
 
 
 @transaction.atomic
-def venue_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any]) -> Venue:
+def venue_create(*, actor: AnyUser, facility: Facility, data: VenueIn) -> Venue:
     """Add a bookable room, court or field to `facility` (staff of its area). Every bad field is named
     and nothing is written."""
     require(actor, Perm.FACILITY_CHANGE, facility.area_code)
@@ -586,8 +518,8 @@ def venue_create(*, actor: AnyUser, facility: Facility, data: Mapping[str, Any])
 
 
 @transaction.atomic
-def venue_update(*, actor: AnyUser, venue: Venue, data: Mapping[str, Any]) -> Venue:
-    """Change the fields of a venue given in `data` (staff of its area). Bookings already made keep
+def venue_update(*, actor: AnyUser, venue: Venue, data: VenueIn) -> Venue:
+    """Change the fields of a venue set in `data` (staff of its area). Bookings already made keep
     their times; the new rules apply to new bookings."""
     require(actor, Perm.FACILITY_CHANGE, venue.area_code)
     locked = _lock_venue(venue.pk)
@@ -601,111 +533,3 @@ def venue_update(*, actor: AnyUser, venue: Venue, data: Mapping[str, Any]) -> Ve
         locked.save(update_fields=[*changed, "updated_at"])
         _audit_venue(actor, locked, AuditAction.UPDATE, changed)
     return locked
-
-
-# Selectors -------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Slot:
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    free: bool
-
-
-def venues_of_facility(*, facility: Facility) -> QuerySet[Venue]:
-    """The bookable venues of a (public) facility."""
-    return Venue.objects.filter(facility=facility, active=True).select_related("facility").order_by("name", "id")
-
-
-def venue_get_public(*, venue_id: int) -> Venue:
-    venue = (
-        Venue.objects.filter(pk=venue_id, active=True, facility__status=ConstructionStatus.BUILT)
-        .select_related("facility")
-        .first()
-    )
-    if venue is None:
-        raise ApplicationError("not_found", _("No such venue."), {"field": "venue"}, status=404)
-    return venue
-
-
-def venue_slots(*, venue: Venue, day: dt.date, now: dt.datetime | None = None) -> list[Slot]:
-    """Every slot of `venue` inside the facility's opening spans on `day`; free when it has not begun and
-    no pending or approved booking covers it."""
-    moment = now or timezone.now()
-    tz = timezone.get_current_timezone()
-    spans = opening_spans(venue.facility, day)
-    if not spans:
-        return []
-    first = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
-    taken = list(
-        VenueBooking.objects.filter(
-            venue=venue, status__in=VENUE_ACTIVE, starts_at__lt=first + dt.timedelta(days=1), ends_at__gt=first
-        ).values_list("starts_at", "ends_at")
-    )
-    step = dt.timedelta(minutes=venue.slot_minutes)
-    slots = []
-    for opens, closes in spans:
-        start = timezone.make_aware(dt.datetime.combine(day, opens), tz)
-        close = timezone.make_aware(dt.datetime.combine(day, closes), tz)
-        minutes = opens.hour * 60 + opens.minute
-        if minutes % venue.slot_minutes:  # first boundary at or after opening
-            start += dt.timedelta(minutes=venue.slot_minutes - minutes % venue.slot_minutes)
-        while start + step <= close:
-            end = start + step
-            busy = any(a < end and b > start for a, b in taken)
-            slots.append(Slot(start, end, not busy and start > moment))
-            start = end
-    return slots
-
-
-def venue_bookings_of(*, viewer: AnyUser) -> QuerySet[VenueBooking]:
-    """The viewer's own venue bookings, the next first."""
-    if not viewer.is_authenticated:
-        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    return (
-        VenueBooking.objects.filter(booker_id=viewer.pk)
-        .select_related("venue", "venue__facility")
-        .order_by("starts_at", "id")
-    )
-
-
-def venue_booking_get(*, viewer: AnyUser, booking_id: int) -> VenueBooking:
-    """A booking the viewer may see: their own, or one in their scope (staff); 404 otherwise."""
-    if not viewer.is_authenticated:
-        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    qs = VenueBooking.objects.select_related("venue", "venue__facility", "booker")
-    booking = qs.filter(Q(booker_id=viewer.pk), pk=booking_id).first()
-    if booking is None and can(viewer, Perm.AREA_VIEW):
-        booking = filter_scope(viewer, qs).filter(pk=booking_id).first()
-    if booking is None:
-        raise ApplicationError("not_found", _("No such booking."), {"id": booking_id}, status=404)
-    return booking
-
-
-def venues_managed(*, viewer: AnyUser, facility: Facility | None = None) -> QuerySet[Venue]:
-    """Every venue (bookable or not) of the staff member's scope, optionally of one facility."""
-    require(viewer, Perm.AREA_VIEW)
-    qs = filter_scope(viewer, Venue.objects.select_related("facility"))
-    if facility is not None:
-        qs = qs.filter(facility=facility)
-    return qs.order_by("facility__code", "name", "id")
-
-
-def venue_get_managed(*, viewer: AnyUser, venue_id: int) -> Venue:
-    """A venue of the staff member's scope; 404 outside it."""
-    venue = venues_managed(viewer=viewer).filter(pk=venue_id).first()
-    if venue is None:
-        raise ApplicationError("not_found", _("No such venue."), {"field": "venue"}, status=404)
-    return venue
-
-
-def venue_bookings_pending(*, viewer: AnyUser) -> QuerySet[VenueBooking]:
-    """The approval queue: pending bookings not yet begun in the staff member's scope, soonest first."""
-    require(viewer, Perm.FACILITY_CHANGE)
-    return filter_scope(
-        viewer,
-        VenueBooking.objects.filter(status=VenueBookingStatus.PENDING, starts_at__gt=timezone.now()).select_related(
-            "venue", "venue__facility", "booker"
-        ),
-    ).order_by("starts_at", "id")
