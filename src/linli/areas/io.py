@@ -198,8 +198,10 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
     WGS-84. Features are numbered from 1."""
     from shapely.geometry import shape
 
+    content = stream.read()
+    tabular.check_size(len(content))
     try:
-        document = json.loads(stream.read().decode("utf-8-sig"))
+        document = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApplicationError(
             "bad_file", _("This is not a GeoJSON file."), {"field": "file", "why": str(exc)}

@@ -426,7 +426,7 @@ def unescape(value: str) -> str:
 def plain(value: Any) -> Any:
     """A value for a cell: text escaped; numbers, dates and None as they are."""
     if isinstance(value, str):
-        return escape(value)
+        return escape(value) if value else None  # an empty cell, not an empty text
     if value is None or isinstance(value, int | float | dt.date | dt.time):
         return value
     if hasattr(value, "is_finite"):  # Decimal

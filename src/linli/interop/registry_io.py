@@ -407,6 +407,7 @@ def facilities_geojson(facilities: Iterable[Facility]) -> bytes:
 def read_geojson(content: bytes, progress: Progress | None = None) -> RegistryData:
     """Facilities from a FeatureCollection of Points; properties named as the Excel columns (key or
     Chinese label). Features are numbered from 1."""
+    tabular.check_size(len(content))
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -491,6 +492,7 @@ def read_geopackage(content: bytes, progress: Progress | None = None) -> Registr
     from pyogrio import list_layers
     from pyogrio.raw import read
 
+    tabular.check_size(len(content))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes the missing .gpkg extension
