@@ -249,7 +249,11 @@ def _rename_header(workbook) -> None:
 
 
 BAD_FACILITY_FILES = {
-    "operator credit code": (set_cell("设施 facilities", FACILITY, "operator", "91990102MA000000X0"), 2, "运营主体 operator"),
+    "operator credit code": (
+        set_cell("设施 facilities", FACILITY, "operator", "91990102MA000000X0"),
+        2,
+        "运营主体 operator",
+    ),
     "outside the district": (set_cell("设施 facilities", FACILITY, "lon", 121.5), 2, "经度 lon"),
     "swapped lon/lat": (_swap_lon_lat, 2, "经度 lon"),
     "overlapping hours": (
@@ -262,7 +266,11 @@ BAD_FACILITY_FILES = {
         2,
         "开放时间 opening_hours",
     ),
-    "unreadable hours": (set_cell("设施 facilities", FACILITY, "opening_hours", "Mon 9-5"), 2, "开放时间 opening_hours"),
+    "unreadable hours": (
+        set_cell("设施 facilities", FACILITY, "opening_hours", "Mon 9-5"),
+        2,
+        "开放时间 opening_hours",
+    ),
     "type cannot host the item": (_offering_the_type_cannot_host, 5, "服务项目编码 item"),
     "duplicate code": (_duplicate_row, 4, "设施编码 code"),
     "changed header": (_rename_header, 1, "面积"),

@@ -292,7 +292,9 @@ def read_sheet(worksheet: Any, sheet: Sheet, progress: Progress | None = None) -
     estimate = worksheet.max_row or 0
     if hasattr(worksheet, "reset_dimensions"):  # read-only: its <dimension> may be stale; read to the end
         worksheet.reset_dimensions()
-    return read_rows(worksheet.iter_rows(values_only=True), sheet, title=worksheet.title, estimate=estimate, progress=progress)
+    return read_rows(
+        worksheet.iter_rows(values_only=True), sheet, title=worksheet.title, estimate=estimate, progress=progress
+    )
 
 
 def read_table(content: bytes, name: str, sheet: Sheet, progress: Progress | None = None) -> Table:
@@ -343,7 +345,13 @@ def read_rows(
             table.problems.add(1, _column_letter(col), message)
             headed.add(col)  # reported once
         table.rows.append(
-            (index, {key: cell_value(values[col] if col < len(values) else None, column) for key, (col, column) in columns.items()})
+            (
+                index,
+                {
+                    key: cell_value(values[col] if col < len(values) else None, column)
+                    for key, (col, column) in columns.items()
+                },
+            )
         )
         if progress and index % PROGRESS_EVERY == 0:
             progress(index - 1, max(estimate - 1, index - 1), _("reading row %(n)d") % {"n": index})

@@ -110,9 +110,10 @@ ITEM_SHEET = Sheet(
     _columns(
         ITEM_LABELS,
         {
-            "domain": (CHOICE, Domain), "service_class": (CHOICE, ServiceClass), "target_groups": (CHOICES, TargetGroup),
-            "fee_type": (CHOICE, FeeType), "duration_minutes": (NUMBER, None), "min_age": (NUMBER, None),
-            "max_age": (NUMBER, None), "fee_amount": (NUMBER, None),
+            "domain": (CHOICE, Domain), "service_class": (CHOICE, ServiceClass),
+            "target_groups": (CHOICES, TargetGroup), "fee_type": (CHOICE, FeeType),
+            "duration_minutes": (NUMBER, None), "min_age": (NUMBER, None), "max_age": (NUMBER, None),
+            "fee_amount": (NUMBER, None),
         },
     ),
     required=("code",),

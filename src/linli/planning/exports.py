@@ -74,7 +74,13 @@ def run_workbook(run: PlanningRun) -> bytes:
 
     def point_rows() -> Any:
         for i in range(len(a["point_id"])):
-            line = [int(a["point_id"][i]), str(a["area_code"][i]), float(a["lon"][i]), float(a["lat"][i]), int(total[i])]
+            line = [
+                int(a["point_id"][i]),
+                str(a["area_code"][i]),
+                float(a["lon"][i]),
+                float(a["lat"][i]),
+                int(total[i]),
+            ]
             for t in range(len(types)):
                 d = float(a["distance"][i, t])
                 f = int(a["facility"][i, t])
