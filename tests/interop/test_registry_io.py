@@ -200,6 +200,22 @@ def test_export_workbook_layout(data, users):
     assert sheet.cell(2, column(sheet, "description")).data_type == "s"  # "=…" stays text
 
 
+def test_enum_cells_are_chinese_labels_with_drop_downs_that_import_back(data, users):
+    content = facilities_export(actor=users["district"], fmt="xlsx")
+    sheet = load_workbook(io.BytesIO(content))["设施 facilities"]
+    status = sheet.cell(2, column(sheet, "status"))
+    assert status.value == "建成"  # not "built"
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists[f"{status.column_letter}2"] == '"规划,已立项,在建,建成,暂停,关闭"'
+    assert sheet.cell(2, column(sheet, "description")).value == "'=SUM(A1) is text, not a formula"
+
+    job = run(users["district"], "f.xlsx", edit(content, set_cell("设施 facilities", FACILITY, "status", "暂停")))
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    facility = Facility.objects.get(code=FACILITY)
+    assert facility.status == "suspended" and facility.description == "=SUM(A1) is text, not a formula"
+
+
 def test_a_new_facility_with_offerings_is_created(data, users):
     def change(workbook) -> None:
         sheet = workbook["设施 facilities"]
