@@ -298,8 +298,8 @@ def read_sheet(worksheet: Any, sheet: Sheet, progress: Progress | None = None) -
 
 
 def read_table(content: bytes, name: str, sheet: Sheet, progress: Progress | None = None) -> Table:
-    """The first sheet of an .xlsx, or a .csv (by the name's extension, or when the content is no zip)."""
-    if name.lower().endswith(".csv") or not content.startswith(b"PK"):
+    """The first sheet of an .xlsx file, or the rows of a CSV file (any other name)."""
+    if not name.lower().endswith(".xlsx"):
         return read_rows(csv_rows(content), sheet, title=sheet.title, progress=progress)
     workbook = open_xlsx(content)
     try:
