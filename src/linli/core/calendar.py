@@ -133,7 +133,7 @@ FILE_SHEET = Sheet(
     "calendar",
     (
         Column("date", "日期", "date", kind=DATE),
-        Column("kind", "类型", "kind", ("休班",)),
+        Column("kind", "类型", "kind", ("休/班", "休班")),
         Column("name", "名称", "name", ("节日", "节假日")),
     ),
     required=("date", "kind"),
