@@ -104,7 +104,10 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(area_tree, users):
     assert job.status == JobStatus.FAILED
     assert job.error["code"] == "invalid_rows"
     found = {(e["row"], e["field"]) for e in job.error["detail"]["errors"]}
-    assert {(3, "code"), (4, "code"), (5, "0-2"), (6, "3-5"), (7, "name"), (7, "kind"), (8, "code")} <= found
+    # Fields are named by the sheet's own headers, never by internal keys (code, kind, households).
+    assert {
+        (3, "区划代码"), (4, "区划代码"), (5, "0-2岁"), (6, "3-5岁"), (7, "名称"), (7, "城乡类型"), (8, "区划代码")
+    } <= found  # fmt: skip
     assert any(row == 9 for row, _field in found)
     assert (Area.objects.count(), AreaPopulation.objects.count()) == before
     assert not Area.objects.filter(code="990102003000").exists()

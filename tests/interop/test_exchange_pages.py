@@ -79,7 +79,7 @@ def test_upload_of_a_bad_file_shows_every_bad_row_on_the_job_page(
     job_page = client.get(response["Location"])
     table = job_page.content.decode()
     assert 'data-testid="row-errors"' in table
-    assert "<td>2</td><td>lon</td>" in table and "<td>3</td><td>code</td>" in table
+    assert "<td>2</td><td>经度 lon</td>" in table and "<td>3</td><td>设施编码 code</td>" in table
     assert Facility.objects.get().lon == 120.005
 
 

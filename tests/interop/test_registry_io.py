@@ -194,9 +194,26 @@ def test_export_workbook_layout(data, users):
     assert [c.value for c in sheet[1]][:4] == ["设施编码 code", "名称 name", "设施类型 type", "区划代码 area_code"]
     row = {str(c.value).split(" ")[-1]: v.value for c, v in zip(sheet[1], sheet[2], strict=True)}
     assert row["type"] == "nc-community" and row["operator"] == data["operator"].credit_code
-    assert row["accessibility"] == "ramp,lift"
+    assert row["accessibility"] == "坡道,电梯"  # enum values as their Chinese labels
+    assert row["operation_model"] == "政府购买服务" and row["closed_on_public_holidays"] == "否"
     assert row["opening_hours"] == "1-5 08:30-11:30,14:00-17:30; 6 09:00-12:00"
     assert sheet.cell(2, column(sheet, "description")).data_type == "s"  # "=…" stays text
+
+
+def test_enum_cells_are_chinese_labels_with_drop_downs_that_import_back(data, users):
+    content = facilities_export(actor=users["district"], fmt="xlsx")
+    sheet = load_workbook(io.BytesIO(content))["设施 facilities"]
+    status = sheet.cell(2, column(sheet, "status"))
+    assert status.value == "建成"  # not "built"
+    lists = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists[f"{status.column_letter}2"] == '"规划,已立项,在建,建成,暂停,关闭"'
+    assert sheet.cell(2, column(sheet, "description")).value == "'=SUM(A1) is text, not a formula"
+
+    job = run(users["district"], "f.xlsx", edit(content, set_cell("设施 facilities", FACILITY, "status", "暂停")))
+
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    facility = Facility.objects.get(code=FACILITY)
+    assert facility.status == "suspended" and facility.description == "=SUM(A1) is text, not a formula"
 
 
 def test_a_new_facility_with_offerings_is_created(data, users):
@@ -248,22 +265,30 @@ def _rename_header(workbook) -> None:
 
 
 BAD_FACILITY_FILES = {
-    "operator credit code": (set_cell("设施 facilities", FACILITY, "operator", "91990102MA000000X0"), 2, "operator"),
-    "outside the district": (set_cell("设施 facilities", FACILITY, "lon", 121.5), 2, "lon"),
-    "swapped lon/lat": (_swap_lon_lat, 2, "lon"),
+    "operator credit code": (
+        set_cell("设施 facilities", FACILITY, "operator", "91990102MA000000X0"),
+        2,
+        "运营主体 operator",
+    ),
+    "outside the district": (set_cell("设施 facilities", FACILITY, "lon", 121.5), 2, "经度 lon"),
+    "swapped lon/lat": (_swap_lon_lat, 2, "经度 lon"),
     "overlapping hours": (
         set_cell("设施 facilities", FACILITY, "opening_hours", "1-5 08:00-12:00,11:00-14:00"),
         2,
-        "opening_hours",
+        "开放时间 opening_hours",
     ),
     "hours end before they start": (
         set_cell("设施 facilities", FACILITY, "opening_hours", "1 18:00-09:00"),
         2,
-        "opening_hours",
+        "开放时间 opening_hours",
     ),
-    "unreadable hours": (set_cell("设施 facilities", FACILITY, "opening_hours", "Mon 9-5"), 2, "opening_hours"),
-    "type cannot host the item": (_offering_the_type_cannot_host, 5, "offerings.item"),
-    "duplicate code": (_duplicate_row, 4, "code"),
+    "unreadable hours": (
+        set_cell("设施 facilities", FACILITY, "opening_hours", "Mon 9-5"),
+        2,
+        "开放时间 opening_hours",
+    ),
+    "type cannot host the item": (_offering_the_type_cannot_host, 5, "服务项目编码 item"),
+    "duplicate code": (_duplicate_row, 4, "设施编码 code"),
     "changed header": (_rename_header, 1, "面积"),
 }
 
@@ -297,9 +322,12 @@ def test_every_problem_is_listed_at_once(data, users):
 
     job = run(users["district"], "f.xlsx", edit(facilities_export(actor=users["district"], fmt="xlsx"), change))
 
-    assert problems(job) == {(2, "lon"), (3, "opening_hours"), (5, "offerings.item")}
+    # Each field by the header the sheet itself uses, with the sheet's name: never an internal key.
+    assert problems(job) == {(2, "经度 lon"), (3, "开放时间 opening_hours"), (5, "服务项目编码 item")}
+    sheets = {(e["row"], e["sheet"]) for e in job.error["detail"]["errors"]}
+    assert sheets == {(2, "设施 facilities"), (3, "设施 facilities"), (5, "服务项目 offerings")}
     assert "nothing was imported" in job.error["message"]
-    hours = next(e for e in job.error["detail"]["errors"] if e["field"] == "opening_hours")
+    hours = next(e for e in job.error["detail"]["errors"] if e["field"] == "开放时间 opening_hours")
     assert "before it opens" in hours["message"]
 
 
@@ -424,7 +452,7 @@ def test_catalog_round_trip_and_bad_credit_code(data, users):
 
     job = run(users["district"], "catalog.xlsx", edit(content, change))
 
-    assert problems(job) == {(2, "operators.credit_code"), (3, "operators.area_code"), (3, "operators.grade")}
+    assert problems(job) == {(2, "统一社会信用代码 credit_code"), (3, "注册区划代码 area_code"), (3, "评估等级 grade")}
     assert snapshot() == before
     assert data["reading"].__class__.objects.get(code="reading").name == "图书借阅"
 
@@ -434,7 +462,7 @@ def test_removing_a_host_type_still_offered_is_refused(data, users):
         catalog_export(actor=users["district"]), set_cell("服务项目 items", "reading", "host_types", "nc-community")
     )
     job = run(users["district"], "catalog.xlsx", content)
-    assert problems(job) == {(_item_row(content, "reading"), "host_types")}
+    assert problems(job) == {(_item_row(content, "reading"), "可承载设施类型 host_types")}
     assert "西山小学" in job.error["detail"]["errors"][0]["message"]
 
 
@@ -466,7 +494,7 @@ def test_community_staff_may_not_import_another_communitys_facility(data, users)
     job = run(users["other_community"], "f.xlsx", content)
 
     assert job.status == JobStatus.FAILED
-    assert (2, "code") in problems(job)
+    assert (2, "设施编码 code") in problems(job)
     assert snapshot() == before
     # Their own facility alone imports.
     own = facilities_export(actor=users["other_community"], fmt="xlsx")

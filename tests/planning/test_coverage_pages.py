@@ -117,6 +117,20 @@ def test_excel_export_opens_with_openpyxl(client, users, run):
     assert points.max_row == 4  # header + 3 points
 
 
+def test_excel_export_writes_names_as_text_never_as_formulas(client, users, run):
+    """An area named like a formula (a live =HYPERLINK once) is written as escaped text."""
+    from linli.core.tabular import unescape
+
+    name = '=HYPERLINK("http://example.invalid/","点击")'
+    run.result["areas"][0]["name"] = name
+    run.save(update_fields=["result"])
+    login(client, users["district"])
+    wb = load_workbook(io.BytesIO(client.get(reverse("run-export-xlsx", args=[run.pk])).content))
+    cell = wb.worksheets[1].cell(2, 2)
+    assert cell.data_type == "s" and cell.value == "'" + name
+    assert unescape(cell.value) == name
+
+
 def test_geojson_export(client, users, run):
     login(client, users["district"])
     response = client.get(reverse("run-export-geojson", args=[run.pk]))

@@ -6,11 +6,9 @@ together (duplicates, parents, scope) before writing anything.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -18,20 +16,12 @@ from django.utils.translation import gettext as _
 
 from linli.areas.codes import CodeError, check_code
 from linli.areas.enums import AgeGroup, AreaKind
+from linli.core import tabular
 from linli.core.errors import ApplicationError, RowErrors
+from linli.core.tabular import CHOICE, NUMBER, Column, Sheet, TableErrors
 
 AGE_GROUPS = [g.value for g in AgeGroup]
 
-# Excel columns: the template's Chinese header first, then the other names accepted for it.
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "code": ("区划代码", "code", "统计用区划代码", "统计代码"),
-    "name": ("名称", "name"),
-    "kind": ("城乡类型", "kind", "urban/rural"),
-    "households": ("户数", "households"),
-    "lon": ("经度", "lon", "longitude"),
-    "lat": ("纬度", "lat", "latitude"),
-}
-REQUIRED = ("code", "name")
 KIND_WORDS = {
     "urban": AreaKind.URBAN,
     "城镇": AreaKind.URBAN,
@@ -68,6 +58,35 @@ def normalise_age_group(label: str) -> str | None:
     """'0-2', '0-2岁', '80+', '80岁以上' -> the AgeGroup value; None if it is not one of ours."""
     text = label.replace(" ", "").replace("岁以上", "+").replace("岁", "")
     return text if text in AGE_GROUPS else None
+
+
+def _unknown_header(label: str) -> str | None:
+    if _AGE_LIKE.match(label.replace(" ", "")):
+        return _("unknown age group; the age groups are %(groups)s") % {"groups": ", ".join(AGE_GROUPS)}
+    return None
+
+
+def _age_header(group: str) -> str:
+    return "80岁以上" if group == "80+" else f"{group}岁"
+
+
+# The Excel template's columns, in its order; the area sheet may be named anything (the first is read).
+AREA_SHEET = Sheet(
+    "areas",
+    "areas",
+    (
+        Column("code", "区划代码", "code", ("统计用区划代码", "统计代码"), width=16),
+        Column("name", "名称", "name", width=14),
+        Column("kind", "城乡类型", "kind", ("urban/rural",), kind=CHOICE, choices=AreaKind, width=10),
+        Column("households", "户数", "households", kind=NUMBER, width=8),
+        *(Column(g, _age_header(g), g, kind=NUMBER, width=10 if g == "80+" else 8) for g in AGE_GROUPS),
+        Column("lon", "经度", "lon", ("longitude",), kind=NUMBER, width=10),
+        Column("lat", "纬度", "lat", ("latitude",), kind=NUMBER, width=10),
+    ),
+    required=("code", "name"),
+    match=normalise_age_group,
+    unknown=_unknown_header,
+)
 
 
 def _code(value: Any) -> str:
@@ -162,76 +181,27 @@ def _row_from_values(row: int, values: dict[str, Any], errors: RowErrors) -> Are
     )
 
 
-def read_excel(stream: IO[bytes], progress: Progress | None = None) -> tuple[list[AreaRow], RowErrors]:
-    """Rows of the first sheet. The header is row 1; data rows are numbered as Excel shows them."""
-    from openpyxl import load_workbook
-
-    data = stream.read()
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ApplicationError("bad_file", _("This is not an Excel (.xlsx) file."), {"field": "file"})
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:
-        raise ApplicationError(
-            "bad_file", _("This Excel file cannot be read."), {"field": "file", "why": str(exc)}
-        ) from exc
-    sheet = workbook.worksheets[0]
-    total = max((sheet.max_row or 1) - 1, 0)
-    rows_iter: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-    header = next(rows_iter, None)
-    errors = RowErrors()
-    columns = _map_header(header or (), errors)
-    if errors.errors:
-        raise ApplicationError(
-            "bad_header", _("The header row does not match the template."), {"errors": errors.errors}
-        )
-    rows: list[AreaRow] = []
-    for index, values in enumerate(rows_iter, start=2):
-        if values is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            continue
-        record = {key: values[col] if col < len(values) else None for key, col in columns.items()}
-        area_row = _row_from_values(index, record, errors)
-        if area_row is not None:
-            rows.append(area_row)
-        if progress and index % 500 == 0:
-            progress(index - 1, total, _("reading row %(n)d") % {"n": index})
-    workbook.close()
+def read_excel(stream: IO[bytes], progress: Progress | None = None) -> tuple[list[AreaRow], TableErrors]:
+    """Rows of the first sheet. The header is row 1; data rows are numbered as Excel shows them, and
+    problems name the file's own headers."""
+    table = tabular.read_table(stream.read(), "areas.xlsx", AREA_SHEET, progress)
+    tabular.raise_header_problems(table)
+    errors = TableErrors()
+    errors.name_by(table)
+    rows = [area_row for index, values in table.rows if (area_row := _row_from_values(index, values, errors))]
     return rows, errors
 
 
-def _map_header(header: tuple[Any, ...], errors: RowErrors) -> dict[str, int]:
-    aliases = {alias.lower(): key for key, names in COLUMNS.items() for alias in names}
-    columns: dict[str, int] = {}
-    for col, cell in enumerate(header):
-        label = str(cell).strip() if cell is not None else ""
-        if not label:
-            continue
-        key = aliases.get(label.lower()) or normalise_age_group(label)
-        if key is None:
-            if _AGE_LIKE.match(label.replace(" ", "")):
-                errors.add(
-                    1, label, _("unknown age group; the age groups are %(groups)s") % {"groups": ", ".join(AGE_GROUPS)}
-                )
-            else:
-                errors.add(1, label, _("unknown column"))
-            continue
-        if key in columns:
-            errors.add(1, label, _("column given twice"))
-        columns[key] = col
-    for key in REQUIRED:
-        if key not in columns:
-            errors.add(1, COLUMNS[key][0], _("required column is missing"))
-    return columns
-
-
-def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[list[AreaRow], RowErrors]:
+def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[list[AreaRow], TableErrors]:
     """Features of a FeatureCollection; properties as in the Excel template (`code`, `name`, `kind`,
     `households`, the age groups, flat or under `population`), geometry a Polygon or MultiPolygon in
     WGS-84. Features are numbered from 1."""
     from shapely.geometry import shape
 
+    content = stream.read()
+    tabular.check_size(len(content))
     try:
-        document = json.loads(stream.read().decode("utf-8-sig"))
+        document = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ApplicationError(
             "bad_file", _("This is not a GeoJSON file."), {"field": "file", "why": str(exc)}
@@ -239,7 +209,7 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         raise ApplicationError("bad_file", _("A GeoJSON FeatureCollection is expected."), {"field": "file"})
     features = document.get("features") or []
-    errors = RowErrors()
+    errors = TableErrors()
     rows: list[AreaRow] = []
     for index, feature in enumerate(features, start=1):
         props = dict((feature or {}).get("properties") or {})
@@ -249,8 +219,7 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
         values: dict[str, Any] = {}
         for key, value in props.items():
             label = str(key)
-            mapped = {a.lower(): k for k, names in COLUMNS.items() for a in names}.get(label.lower())
-            mapped = mapped or normalise_age_group(label)
+            mapped = AREA_SHEET.key_of(label)
             if mapped is None and _AGE_LIKE.match(label.replace(" ", "")):
                 errors.add(
                     index,
@@ -289,42 +258,33 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
 
 def template_workbook() -> bytes:
     """The Excel template: the header row, two example rows and a sheet explaining the columns."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "areas"
-    header = (
-        [COLUMNS[k][0] for k in ("code", "name", "kind", "households")]
-        + [f"{g}岁" if g[-1] != "+" else "80岁以上" for g in AGE_GROUPS]
-        + [COLUMNS["lon"][0], COLUMNS["lat"][0]]
+    writer = tabular.Writer()
+    examples = [
+        {"code": "990102001000", "name": "东湖街道", "kind": "urban", "lon": 120.28, "lat": 30.21},
+        {
+            "code": "990102001001", "name": "东湖社区", "kind": "urban", "households": 2650,
+            **dict(zip(AGE_GROUPS, (172, 207, 621, 4416, 1242, 242), strict=True)), "lon": 120.281, "lat": 30.212,
+        },
+    ]  # fmt: skip
+    writer.table(AREA_SHEET, examples, freeze=None)
+    writer.notes(
+        "说明 notes",
+        [
+            (
+                "区划代码 code",
+                "12位统计用区划代码 / 12-digit statistical code; "
+                "the parent (the code with its last segment zeroed) must exist or be in the file",
+            ),
+            ("名称 name", "必填 / required"),
+            ("城乡类型 kind", "城镇 urban / 乡村 rural"),
+            ("户数 households", "社区、村填写 / communities and villages only; whole number ≥ 0"),
+            (
+                "0-2岁 … 80岁以上",
+                "各年龄组人口，社区、村填写 / residents per age group, communities and villages only; "
+                "whole numbers ≥ 0",
+            ),
+            ("经度、纬度 lon, lat", "WGS-84 中心点 / centre point, optional"),
+        ],
+        widths=(20, 100),
     )
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.append(["990102001000", "东湖街道", "城镇", None, None, None, None, None, None, None, 120.28, 30.21])
-    sheet.append(["990102001001", "东湖社区", "城镇", 2650, 172, 207, 621, 4416, 1242, 242, 120.281, 30.212])
-    for column, width in zip("ABCDEFGHIJKL", (16, 14, 10, 8, 8, 8, 8, 8, 8, 10, 10, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    notes = workbook.create_sheet("说明 notes")
-    for line in (
-        (
-            "区划代码 code",
-            "12位统计用区划代码 / 12-digit statistical code; "
-            "the parent (the code with its last segment zeroed) must exist or be in the file",
-        ),
-        ("名称 name", "必填 / required"),
-        ("城乡类型 kind", "城镇 urban / 乡村 rural"),
-        ("户数 households", "社区、村填写 / communities and villages only; whole number ≥ 0"),
-        (
-            "0-2岁 … 80岁以上",
-            "各年龄组人口，社区、村填写 / residents per age group, communities and villages only; whole numbers ≥ 0",
-        ),
-        ("经度、纬度 lon, lat", "WGS-84 中心点 / centre point, optional"),
-    ):
-        notes.append(line)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return writer.content()

@@ -25,9 +25,16 @@ def run_area_import(job: Job, progress: Progress) -> dict[str, Any]:
         with path.open("rb") as stream:
             progress(0, 1, _("reading the file"))
             rows, errors = reader(stream, progress)
-        return area_import(
-            actor=job.created_by, rows=rows, errors=errors, source=job.params.get("name", path.name), progress=progress
-        )
+        try:
+            return area_import(
+                actor=job.created_by,
+                rows=rows,
+                errors=errors,
+                source=job.params.get("name", path.name),
+                progress=progress,
+            )
+        except ApplicationError as exc:
+            raise errors.amend(exc) from None
     except FileNotFoundError as exc:
         raise ApplicationError("file_missing", _("The uploaded file is gone."), {}) from exc
     finally:

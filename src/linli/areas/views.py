@@ -12,8 +12,7 @@ from linli.areas.io import template_workbook
 from linli.areas.services import area_import_start
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, require
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from linli.core.tabular import XLSX, check_size
 
 
 @login_required
@@ -66,6 +65,7 @@ def area_import(request: HttpRequest) -> HttpResponse:
         try:
             if upload is None:
                 raise ApplicationError("missing_file", _("Choose a file to upload."), {"field": "file"})
+            check_size(upload.size or 0)
             job = area_import_start(actor=request.user, name=upload.name or "upload", content=upload.read())
         except ApplicationError as exc:
             error = exc

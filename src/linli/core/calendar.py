@@ -9,7 +9,6 @@ Callers that want only the days differing from the ordinary week filter holidays
 
 from __future__ import annotations
 
-import csv
 import datetime
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,9 +18,11 @@ import chinese_calendar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from linli.core.errors import ApplicationError, RowErrors
+from linli.core import tabular
+from linli.core.errors import ApplicationError
 from linli.core.models import CalendarDay
 from linli.core.parsing import blank, date_value, text
+from linli.core.tabular import DATE, Column, Sheet, TableErrors
 
 # The law's holidays, before the year's notice is out ---------------------------------------------------
 
@@ -127,38 +128,37 @@ KIND_WORDS = {
     "班": CalendarDay.Kind.WORKDAY,
     "调休上班": CalendarDay.Kind.WORKDAY,
 }
-FILE_COLUMNS = ("date", "kind", "name")
+FILE_SHEET = Sheet(
+    "calendar",
+    "calendar",
+    (
+        Column("date", "日期", "date", kind=DATE),
+        Column("kind", "类型", "kind", ("休/班", "休班")),
+        Column("name", "名称", "name", ("节日", "节假日")),
+    ),
+    required=("date", "kind"),
+    strict=False,
+)
+FILE_COLUMNS = tuple(c.key for c in FILE_SHEET.columns)
 
 
-def _file_rows(path: Path) -> list[dict[str, Any]]:
-    """The rows of a CSV (UTF-8, with or without BOM) or .xlsx file with the header date, kind, name."""
-    if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
-
-        sheet = load_workbook(path, read_only=True, data_only=True).worksheets[0]
-        values = [list(row) for row in sheet.iter_rows(values_only=True)]
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            values = [list(row) for row in csv.reader(f)]
-    if not values:
+def _file_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], TableErrors]:
+    """The rows of a CSV (UTF-8 with or without BOM, or GBK) or .xlsx file with the header date, kind,
+    name (or 日期, 类型, 名称), and the problems list naming its fields by those headers."""
+    table = tabular.read_table(path.read_bytes(), path.name, FILE_SHEET)
+    if not table.rows and not table.headers:
         raise ApplicationError("empty_file", _("The file is empty."), {"field": "file"})
-    header = [text(v).lower() for v in values[0]]
-    missing = [c for c in FILE_COLUMNS[:2] if c not in header]
-    if missing:
+    if table.missing:
         raise ApplicationError(
             "missing_columns",
             _("The file needs the columns %(columns)s; missing: %(missing)s.")
-            % {"columns": ", ".join(FILE_COLUMNS), "missing": ", ".join(missing)},
-            {"field": "header", "missing": missing},
+            % {"columns": ", ".join(FILE_COLUMNS), "missing": ", ".join(table.missing)},
+            {"field": "header", "missing": table.missing},
         )
-    return [
-        {
-            "row": n,
-            **{c: row[header.index(c)] if c in header and header.index(c) < len(row) else None for c in FILE_COLUMNS},
-        }
-        for n, row in enumerate(values[1:], start=2)
-        if any(not blank(v) for v in row)
-    ]
+    tabular.raise_header_problems(table)
+    errors = TableErrors()
+    errors.name_by(table)
+    return table.rows, errors
 
 
 @transaction.atomic
@@ -168,18 +168,16 @@ def calendar_file_load(path: str | Path) -> dict[str, Any]:
     workday, or 休/班) and `name` (e.g. 春节). Every day of each holiday period is listed, weekends
     included; make-up working days fall on a Saturday or Sunday. All rows are checked first, every problem
     reported with its row; nothing is written unless the whole file is right."""
-    rows = _file_rows(Path(path))
-    errors = RowErrors()
+    rows, errors = _file_rows(Path(path))
     days: dict[datetime.date, tuple[str, str]] = {}
-    for item in rows:
-        row = item["row"]
+    for row, item in rows:
         day = date_value(item["date"], row, "date", errors)
         if day is None and blank(item["date"]):
             errors.add(row, "date", _("required"))
         kind = KIND_WORDS.get(text(item["kind"]).lower())
         if kind is None:
             errors.add(row, "kind", _("must be holiday or workday (休 or 班)"), item["kind"])
-        name = text(item["name"])[:32]
+        name = text(item.get("name"))[:32]
         if day is None or kind is None:
             continue
         if day in days:

@@ -21,14 +21,17 @@ def run_registry_import(job: Job, progress: Progress) -> dict[str, Any]:
     try:
         progress(0, 1, _("reading the file"))
         data = READERS[job.params["format"]](path.read_bytes(), progress)
-        return registry_import(
-            actor=job.created_by,
-            kind=data.kind,
-            sheets=data.sheets,
-            errors=data.errors,
-            source=job.params.get("name", path.name),
-            progress=progress,
-        )
+        try:
+            return registry_import(
+                actor=job.created_by,
+                kind=data.kind,
+                sheets=data.sheets,
+                errors=data.errors,
+                source=job.params.get("name", path.name),
+                progress=progress,
+            )
+        except ApplicationError as exc:
+            raise data.errors.amend(exc) from None
     except FileNotFoundError as exc:
         raise ApplicationError("file_missing", _("The uploaded file is gone."), {}) from exc
     finally:

@@ -12,17 +12,21 @@ import io
 import json
 import re
 import warnings
-import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from linli.catalog.enums import Domain, FeeType, ServiceClass, TargetGroup
 from linli.catalog.services import ITEM_FIELDS
+from linli.core import tabular
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.masking import OPERATOR_CONTACT_FIELDS, operator_contact
+from linli.core.tabular import BOOLEAN, CHOICE, CHOICES, DATE, NUMBER, TEXT, Column, Sheet, TableErrors
+from linli.facilities.enums import Accessibility, ConstructionStatus, OperationModel, OperatorKind, OrgGrade
 from linli.facilities.services import FACILITY_FIELDS, OPERATOR_FIELDS
 
 if TYPE_CHECKING:
@@ -39,28 +43,12 @@ GPKG_LAYER = "facilities"
 CONTACT_FIELDS = OPERATOR_CONTACT_FIELDS
 
 
-@dataclass(frozen=True)
-class SheetSpec:
-    """A sheet of a workbook: its key, its title and its columns (key -> Chinese label)."""
-
-    key: str
-    title: str
-    columns: dict[str, str]
-    required: tuple[str, ...]
-
-    def header(self) -> list[str]:
-        return [f"{label} {key}" for key, label in self.columns.items()]
-
-    def aliases(self) -> dict[str, str]:
-        """Every accepted way of writing each column's header, lower-cased: "名称 name", "名称", "name"."""
-        names = {}
-        for key, label in self.columns.items():
-            for alias in (f"{label} {key}", label, key):
-                names[alias.lower()] = key
-        return names
-
-    def names(self) -> set[str]:
-        return {name for name in (self.title, *self.title.split(" ", 1)) if name}
+def _columns(labels: dict[str, str], kinds: dict[str, tuple[str, Any]]) -> tuple[Column, ...]:
+    """Columns headed "<Chinese> <key>", of the kinds given (text otherwise)."""
+    return tuple(
+        Column(key, label, key, kind=kinds.get(key, (TEXT, None))[0], choices=kinds.get(key, (TEXT, None))[1])
+        for key, label in labels.items()
+    )
 
 
 FACILITY_LABELS = {
@@ -71,6 +59,10 @@ FACILITY_LABELS = {
     "construction_started_on": "开工日期", "completed_on": "建成日期", "closed_on": "关闭日期",
     "accessibility": "无障碍设施", "closed_on_public_holidays": "节假日闭馆", "phone": "电话",
     "description": "简介", "opening_hours": "开放时间",
+}  # fmt: skip
+OFFERING_LABELS = {
+    "facility": "设施编码", "item": "服务项目编码", "schedule": "服务时间", "fee_type": "收费类型",
+    "fee_amount": "收费金额", "active": "是否提供",
 }  # fmt: skip
 ITEM_LABELS = {
     "code": "编码", "name": "名称", "domain": "领域", "service_class": "服务类别", "content": "服务内容",
@@ -87,31 +79,61 @@ OPERATOR_LABELS = {
 assert tuple(FACILITY_LABELS) == (*FACILITY_FIELDS, "opening_hours")
 assert tuple(ITEM_LABELS) == ITEM_FIELDS
 assert tuple(OPERATOR_LABELS) == ("id", *OPERATOR_FIELDS)
+COUNT_FIELDS = ("floor_area_m2", "capacity", "beds", "served_persons", "staff_count")
+DATE_FIELDS = ("planned_on", "approved_on", "construction_started_on", "completed_on", "closed_on")
 
-FACILITY_SHEET = SheetSpec("facilities", "设施 facilities", FACILITY_LABELS, ("code",))
-OFFERING_SHEET = SheetSpec(
+FACILITY_SHEET = Sheet(
+    "facilities",
+    "设施 facilities",
+    _columns(
+        FACILITY_LABELS,
+        {
+            "lon": (NUMBER, None), "lat": (NUMBER, None),
+            **dict.fromkeys(COUNT_FIELDS, (NUMBER, None)), **dict.fromkeys(DATE_FIELDS, (DATE, None)),
+            "operation_model": (CHOICE, OperationModel), "status": (CHOICE, ConstructionStatus),
+            "accessibility": (CHOICES, Accessibility), "closed_on_public_holidays": (BOOLEAN, None),
+        },
+    ),
+    required=("code",),
+    bilingual=True,
+)  # fmt: skip
+OFFERING_SHEET = Sheet(
     "offerings",
     "服务项目 offerings",
-    {
-        "facility": "设施编码",
-        "item": "服务项目编码",
-        "schedule": "服务时间",
-        "fee_type": "收费类型",
-        "fee_amount": "收费金额",
-        "active": "是否提供",
-    },
-    ("facility", "item"),
+    _columns(OFFERING_LABELS, {"fee_type": (CHOICE, FeeType), "fee_amount": (NUMBER, None), "active": (BOOLEAN, None)}),
+    required=("facility", "item"),
+    bilingual=True,
 )
-ITEM_SHEET = SheetSpec("items", "服务项目 items", ITEM_LABELS, ("code",))
-OPERATOR_SHEET = SheetSpec("operators", "运营主体 operators", OPERATOR_LABELS, ("name",))
-WORKBOOKS: dict[str, tuple[SheetSpec, ...]] = {
+ITEM_SHEET = Sheet(
+    "items",
+    "服务项目 items",
+    _columns(
+        ITEM_LABELS,
+        {
+            "domain": (CHOICE, Domain), "service_class": (CHOICE, ServiceClass),
+            "target_groups": (CHOICES, TargetGroup), "fee_type": (CHOICE, FeeType),
+            "duration_minutes": (NUMBER, None), "min_age": (NUMBER, None), "max_age": (NUMBER, None),
+            "fee_amount": (NUMBER, None),
+        },
+    ),
+    required=("code",),
+    bilingual=True,
+)  # fmt: skip
+OPERATOR_SHEET = Sheet(
+    "operators",
+    "运营主体 operators",
+    _columns(OPERATOR_LABELS, {"kind": (CHOICE, OperatorKind), "grade": (CHOICE, OrgGrade)}),
+    required=("name",),
+    bilingual=True,
+)
+# The sheets of each workbook, the first being the one whose fields the services name without a prefix
+# (the others' as "<sheet key>.<field>").
+WORKBOOKS: dict[str, tuple[Sheet, ...]] = {
     FACILITIES: (FACILITY_SHEET, OFFERING_SHEET),
     CATALOG: (ITEM_SHEET, OPERATOR_SHEET),
 }
 # Facility attributes of a GeoJSON feature or GeoPackage row: the geometry carries lon and lat in WGS-84.
 GEO_FIELDS = tuple(k for k in FACILITY_LABELS if k not in ("lon", "lat", "crs"))
-COUNT_FIELDS = ("floor_area_m2", "capacity", "beds", "served_persons", "staff_count")
-DATE_FIELDS = ("planned_on", "approved_on", "construction_started_on", "completed_on", "closed_on")
 
 
 @dataclass
@@ -121,7 +143,7 @@ class RegistryData:
 
     kind: str
     sheets: dict[str, list[Row]]
-    errors: RowErrors = field(default_factory=RowErrors)
+    errors: TableErrors = field(default_factory=TableErrors)
 
 
 # Opening hours as text ------------------------------------------------------------------------------
@@ -223,10 +245,11 @@ def operator_record(operator: Operator, *, contacts_visible: bool) -> dict[str, 
 
 # Excel ----------------------------------------------------------------------------------------------
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = tabular.XLSX
 
 
 def _cell(value: Any) -> Any:
+    """A value of a GeoPackage text field: yes/no as 是/否, lists comma-separated."""
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list | tuple):
@@ -234,90 +257,66 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _write_workbook(sheets: list[tuple[SheetSpec, Iterable[Mapping[str, Any]]]], notes: list[tuple[str, str]]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+def _choices(column: Column) -> str:
+    return ", ".join(column.labels.values())
 
-    workbook = Workbook()
-    default = workbook.active
-    assert default is not None
-    workbook.remove(default)
-    for spec, records in sheets:
-        sheet = workbook.create_sheet(spec.title)
-        sheet.append(spec.header())
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "B2"
-        for index, record in enumerate(records, start=2):
-            for column, key in enumerate(spec.columns, start=1):
-                cell = sheet.cell(row=index, column=column, value=_cell(record.get(key)))
-                if isinstance(cell.value, str) and cell.value.startswith("="):
-                    cell.data_type = "s"  # text typed by a person, never a formula
-        for column_cells in sheet.iter_cols(min_row=1, max_row=1):
-            letter = column_cells[0].column_letter
-            sheet.column_dimensions[letter].width = max(10, min(40, len(str(column_cells[0].value)) + 4))
-    sheet = workbook.create_sheet("说明 notes")
-    for line in notes:
-        sheet.append(line)
-    sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["B"].width = 100
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+
+def _offering_records(offerings: Iterable[Offering]) -> Iterator[dict[str, Any]]:
+    """`offering_record` of each offering; a queryset is read as plain values (ten times faster than
+    building ten thousand offerings with their facility and item)."""
+    if isinstance(offerings, QuerySet):
+        keys = tuple(OFFERING_LABELS)
+        rows = offerings.values_list("facility__code", "item__code", "schedule", "fee_type", "fee_amount", "active")
+        for values in rows:
+            yield dict(zip(keys, values, strict=True))
+    else:
+        yield from (offering_record(o) for o in offerings)
 
 
 def facilities_workbook(facilities: Iterable[Facility], offerings: Iterable[Offering]) -> bytes:
     """The facilities workbook: `设施 facilities`, `服务项目 offerings` and `说明 notes`."""
-    from linli.catalog.enums import FeeType
-    from linli.facilities.enums import Accessibility, ConstructionStatus, OperationModel
-
+    facility, offering = FACILITY_SHEET.column, OFFERING_SHEET.column
     notes = [
         ("设施编码 code", "唯一；已有编码则更新，否则新建 / unique: an existing code is updated, a new one created"),
         ("设施类型 type", "设施类型编码 / facility type code"),
         ("经度、纬度 lon, lat", "WGS-84；坐标系 crs 可填 gcj02 / WGS-84, or GCJ-02 when crs is gcj02"),
         ("运营主体 operator", "统一社会信用代码 / the operator's unified social credit code"),
-        ("运营模式 operation_model", ", ".join(OperationModel.values)),
-        ("建设状态 status", ", ".join(ConstructionStatus.values)),
-        ("无障碍设施 accessibility", "逗号分隔 / comma-separated: " + ", ".join(Accessibility.values)),
+        ("运营模式 operation_model", _choices(facility("operation_model"))),
+        ("建设状态 status", _choices(facility("status"))),
+        ("无障碍设施 accessibility", "逗号分隔 / comma-separated: " + _choices(facility("accessibility"))),
         ("日期 dates", "YYYY-MM-DD"),
         ("开放时间 opening_hours", f"{OPENING_HOURS_EXAMPLE} (1 = 周一 Monday … 7 = 周日 Sunday)"),
         ("服务项目 offerings", "设施编码 + 服务项目编码；停止提供请填 否，导入不删除行 / set active to 否 to stop one"),
-        ("收费类型 fee_type", ", ".join(FeeType.values)),
+        ("收费类型 fee_type", _choices(offering("fee_type"))),
         ("表头 header", "请勿修改表头；可删除整列，该列保持原值 / keep the header; a removed column stays as it is"),
         ("导入 import", "任何一行有错则整个文件不导入 / a file with any bad row is rejected whole"),
     ]
-    return _write_workbook(
-        [
-            (FACILITY_SHEET, (facility_record(f) for f in facilities)),
-            (OFFERING_SHEET, (offering_record(o) for o in offerings)),
-        ],
-        notes,
-    )
+    writer = tabular.Writer()
+    writer.table(FACILITY_SHEET, (facility_record(f) for f in facilities))
+    writer.table(OFFERING_SHEET, _offering_records(offerings))
+    writer.notes("说明 notes", notes)
+    return writer.content()
 
 
 def catalog_workbook(items: Iterable[ServiceItem], operators: Iterable[Operator], *, contacts_visible: bool) -> bytes:
     """The catalogue workbook: `服务项目 items`, `运营主体 operators` and `说明 notes`."""
-    from linli.catalog.enums import Domain, ServiceClass, TargetGroup
-    from linli.facilities.enums import OperatorKind
-
+    item = ITEM_SHEET.column
     notes = [
         ("编码 code", "唯一；已有编码则更新，否则新建 / unique: an existing code is updated, a new one created"),
-        ("领域 domain", ", ".join(Domain.values)),
-        ("服务类别 service_class", ", ".join(ServiceClass.values)),
-        ("服务对象 target_groups", "逗号分隔 / comma-separated: " + ", ".join(TargetGroup.values)),
+        ("领域 domain", _choices(item("domain"))),
+        ("服务类别 service_class", _choices(item("service_class"))),
+        ("服务对象 target_groups", "逗号分隔 / comma-separated: " + _choices(item("target_groups"))),
         ("可承载设施类型 host_types", "逗号分隔的设施类型编码 / comma-separated facility type codes"),
         ("运营主体 编号 id", "新运营主体留空 / blank for a new operator"),
-        ("类型 kind", ", ".join(OperatorKind.values)),
+        ("类型 kind", _choices(OPERATOR_SHEET.column("kind"))),
         ("联系人、联系电话", "带 * 的为脱敏值，导入时保持原值 / a masked value (with *) leaves the stored one"),
         ("导入 import", "任何一行有错则整个文件不导入 / a file with any bad row is rejected whole"),
     ]
-    return _write_workbook(
-        [
-            (ITEM_SHEET, (item_record(i) for i in items)),
-            (OPERATOR_SHEET, (operator_record(o, contacts_visible=contacts_visible) for o in operators)),
-        ],
-        notes,
-    )
+    writer = tabular.Writer()
+    writer.table(ITEM_SHEET, (item_record(i) for i in items))
+    writer.table(OPERATOR_SHEET, (operator_record(o, contacts_visible=contacts_visible) for o in operators))
+    writer.notes("说明 notes", notes)
+    return writer.content()
 
 
 def workbook_kind(content: bytes) -> str | None:
@@ -335,24 +334,15 @@ def _kind_of(sheet_names: Iterable[str]) -> str | None:
 
 
 def _open_workbook(content: bytes) -> Any:
-    from openpyxl import load_workbook
-
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise ApplicationError("bad_file", _("This is not an Excel (.xlsx) file."), {"field": "file"})
-    try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise ApplicationError(
-            "bad_file", _("This Excel file cannot be read."), {"field": "file", "why": str(exc)}
-        ) from exc
+    return tabular.open_xlsx(content)
 
 
 def read_workbook(content: bytes, progress: Progress | None = None) -> RegistryData:
     """The rows of a facilities or catalogue workbook. A header that is not the template's (an unknown,
-    repeated or missing column) refuses the file, naming the column."""
+    repeated or missing column, a value under no header) refuses the file, naming the column; the rows'
+    problems found later name their fields by the file's own headers."""
     workbook = _open_workbook(content)
-    header_errors = RowErrors()
-    sheets: dict[str, list[Row]] = {}
+    tables: list[tabular.Table] = []
     try:
         kind = _kind_of(workbook.sheetnames)
         if kind is None:
@@ -365,70 +355,15 @@ def read_workbook(content: bytes, progress: Progress | None = None) -> RegistryD
         for spec in WORKBOOKS[kind]:
             title = next((titles[n] for n in spec.names() if n in titles), None)
             if title is not None:
-                sheets[spec.key] = _read_sheet(workbook[title], spec, header_errors, progress)
+                tables.append(tabular.read_sheet(workbook[title], spec, progress))
     finally:
         workbook.close()
-    if header_errors:
-        raise ApplicationError(
-            "bad_header",
-            _("The header row does not match the template; nothing was imported."),
-            {"errors": header_errors.errors},
-        )
-    return RegistryData(kind, sheets)
-
-
-def _read_sheet(sheet: Any, spec: SheetSpec, errors: RowErrors, progress: Progress | None) -> list[Row]:
-    rows_iter: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
-    header = next(rows_iter, None) or ()
-    columns = _map_header(header, spec, errors)
-    headed = {col for col, cell in enumerate(header) if cell is not None and str(cell).strip()}
-    total = max((sheet.max_row or 1) - 1, 0)
-    rows: list[Row] = []
-    for index, values in enumerate(rows_iter, start=2):
-        if values is None or all(_empty(v) for v in values):
-            continue
-        for col in sorted({col for col, v in enumerate(values) if not _empty(v)} - headed):
-            message = _("a column without a header in sheet %(sheet)s") % {"sheet": spec.title}
-            errors.add(1, _column_letter(col), message)
-            headed.add(col)  # reported once
-        rows.append((index, {key: values[col] if col < len(values) else None for key, col in columns.items()}))
-        if progress and index % 500 == 0:
-            progress(index - 1, total, _("reading row %(n)d") % {"n": index})
-    return rows
-
-
-def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _column_letter(col: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(col + 1)
-
-
-def _map_header(header: tuple[Any, ...], spec: SheetSpec, errors: RowErrors) -> dict[str, int]:
-    aliases = spec.aliases()
-    columns: dict[str, int] = {}
-    for col, cell in enumerate(header):
-        label = str(cell).strip() if cell is not None else ""
-        if not label:
-            continue
-        key = aliases.get(label.lower())
-        if key is None:
-            errors.add(1, label, _("unknown column in sheet %(sheet)s") % {"sheet": spec.title})
-        elif key in columns:
-            errors.add(1, label, _("column given twice in sheet %(sheet)s") % {"sheet": spec.title})
-        else:
-            columns[key] = col
-    for key in spec.required:
-        if key not in columns:
-            errors.add(
-                1,
-                f"{spec.columns[key]} {key}",
-                _("required column is missing from sheet %(sheet)s") % {"sheet": spec.title},
-            )
-    return columns
+    tabular.raise_header_problems(*tables)
+    errors = TableErrors()
+    main = WORKBOOKS[kind][0]
+    for table in tables:
+        errors.name_by(table, "" if table.sheet is main else table.sheet.key)
+    return RegistryData(kind, {table.sheet.key: table.rows for table in tables}, errors)
 
 
 # GeoJSON --------------------------------------------------------------------------------------------
@@ -465,6 +400,7 @@ def facilities_geojson(facilities: Iterable[Facility]) -> bytes:
 def read_geojson(content: bytes, progress: Progress | None = None) -> RegistryData:
     """Facilities from a FeatureCollection of Points; properties named as the Excel columns (key or
     Chinese label). Features are numbered from 1."""
+    tabular.check_size(len(content))
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -475,12 +411,11 @@ def read_geojson(content: bytes, progress: Progress | None = None) -> RegistryDa
         raise ApplicationError("bad_file", _("A GeoJSON FeatureCollection is expected."), {"field": "file"})
     features = document.get("features") or []
     data = RegistryData(FACILITIES, {FACILITY_SHEET.key: []})
-    aliases = FACILITY_SHEET.aliases()
     for number, feature in enumerate(features, start=1):
         feature = feature if isinstance(feature, dict) else {}
         record: dict[str, Any] = {}
         for name, value in (feature.get("properties") or {}).items():
-            key = aliases.get(str(name).lower())
+            key = FACILITY_SHEET.key_of(str(name))
             if key is None:
                 data.errors.add(number, str(name), _("unknown property"))
             else:
@@ -550,6 +485,7 @@ def read_geopackage(content: bytes, progress: Progress | None = None) -> Registr
     from pyogrio import list_layers
     from pyogrio.raw import read
 
+    tabular.check_size(len(content))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes the missing .gpkg extension
@@ -571,10 +507,9 @@ def read_geopackage(content: bytes, progress: Progress | None = None) -> Registr
         raise ApplicationError(
             "bad_file", _("The layer must be in WGS-84 (EPSG:4326), not %(crs)s.") % {"crs": crs}, {"field": "file"}
         )
-    aliases = FACILITY_SHEET.aliases()
     keys, header_errors = [], RowErrors()
     for name in meta["fields"]:
-        key = aliases.get(str(name).lower())
+        key = FACILITY_SHEET.key_of(str(name))
         if key is None:
             header_errors.add(0, str(name), _("unknown field"))
         keys.append(key)

@@ -11,7 +11,8 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, has_perm, require
-from linli.interop.registry_io import GEOJSON, GPKG, XLSX
+from linli.core.tabular import XLSX, check_size
+from linli.interop.registry_io import GEOJSON, GPKG
 from linli.interop.services import catalog_export, facilities_export, registry_import_start
 
 CONTENT_TYPES = {"xlsx": XLSX, "geojson": GEOJSON, "gpkg": GPKG}
@@ -47,6 +48,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
     try:
         if upload is None:
             raise ApplicationError("missing_file", _("Choose a file to upload."), {"field": "file"})
+        check_size(upload.size or 0)
         job = registry_import_start(actor=request.user, name=upload.name or "upload", content=upload.read())
     except ApplicationError as exc:
         if exc.status != 400:

@@ -3,33 +3,26 @@ GeoJSON FeatureCollection of the residential points with every type's distance a
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import numpy as np
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
+from linli.core.tabular import Writer
 from linli.planning.models import PlanningRun
 from linli.planning.selectors import finished_result, run_arrays
 
 
-def _widths(ws: Any, widths: list[int]) -> None:
-    for i, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = w
-
-
 def run_workbook(run: PlanningRun) -> bytes:
+    """Types, per-area table and per-point sheet of a finished run. Written through `core.tabular`: text
+    cells (names of areas and types) are escaped, never formulas."""
     result = finished_result(run)
     a = run_arrays(run)
     types = result["types"]
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = _("Types")
-    ws.append(
+    writer = Writer()
+    writer.sheet(
+        _("Types"),
         [
             _("Facility type"),
             _("Code"),
@@ -41,10 +34,8 @@ def run_workbook(run: PlanningRun) -> bytes:
             _("Covered residents"),
             _("Residents of these age groups"),
             _("Coverage %"),
-        ]
-    )
-    for t in types:
-        ws.append(
+        ],
+        (
             [
                 t["name"],
                 t["type"],
@@ -57,42 +48,51 @@ def run_workbook(run: PlanningRun) -> bytes:
                 t["total"],
                 t["percent"],
             ]
-        )
-    _widths(ws, [24, 20, 12, 12, 10, 30, 10, 14, 14, 10])
+            for t in types
+        ),
+        widths=[24, 20, 12, 12, 10, 30, 10, 14, 14, 10],
+    )
 
-    areas = wb.create_sheet(_("Areas"))
     header: list[Any] = [_("Area code"), _("Area"), _("Level"), _("Residents")]
     for t in types:
         header += [f"{t['name']} {_('covered')}", f"{t['name']} {_('of')}", f"{t['name']} %"]
-    areas.append(header)
-    for row in result["areas"]:
-        line: list[Any] = [row["code"], row["name"], row["level"], row["residents"]]
-        for t in types:
-            cell = row["types"].get(t["type"]) or {}
-            line += [cell.get("covered"), cell.get("total"), cell.get("percent")]
-        areas.append(line)
-    _widths(areas, [14, 18, 10, 10] + [12] * 3 * len(types))
 
-    points = wb.create_sheet(_("Points"))
+    def area_rows() -> Any:
+        for row in result["areas"]:
+            line: list[Any] = [row["code"], row["name"], row["level"], row["residents"]]
+            for t in types:
+                cell = row["types"].get(t["type"]) or {}
+                line += [cell.get("covered"), cell.get("total"), cell.get("percent")]
+            yield line
+
+    writer.sheet(_("Areas"), header, area_rows(), widths=[14, 18, 10, 10] + [12] * 3 * len(types))
+
     head: list[Any] = [_("Point"), _("Area code"), _("Longitude"), _("Latitude"), _("Residents")]
     for t in types:
         head += [f"{t['name']} (m)", f"{t['name']} {_('covered')}", f"{t['name']} {_('nearest facility')}"]
-    points.append(head)
     total = a["population"].sum(axis=1)
-    for i in range(len(a["point_id"])):
-        line = [int(a["point_id"][i]), str(a["area_code"][i]), float(a["lon"][i]), float(a["lat"][i]), int(total[i])]
-        for t in range(len(types)):
-            d = float(a["distance"][i, t])
-            f = int(a["facility"][i, t])
-            line += [
-                round(d) if np.isfinite(d) else None,
-                bool(a["covered"][i, t]),
-                str(a["facility_code"][f]) if f >= 0 else None,
+
+    def point_rows() -> Any:
+        for i in range(len(a["point_id"])):
+            line = [
+                int(a["point_id"][i]),
+                str(a["area_code"][i]),
+                float(a["lon"][i]),
+                float(a["lat"][i]),
+                int(total[i]),
             ]
-        points.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            for t in range(len(types)):
+                d = float(a["distance"][i, t])
+                f = int(a["facility"][i, t])
+                line += [
+                    round(d) if np.isfinite(d) else None,
+                    bool(a["covered"][i, t]),
+                    str(a["facility_code"][f]) if f >= 0 else None,
+                ]
+            yield line
+
+    writer.sheet(_("Points"), head, point_rows())
+    return writer.content()
 
 
 def run_geojson(run: PlanningRun) -> bytes:
