@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError
-from linli.core.models import CalendarDay
-from linli.core.permissions import Perm, filter_scope, has_perm, require
+from linli.core.models import AreaOwnedQuerySet, CalendarDay
+from linli.core.permissions import Perm, has_perm, require
 from linli.facilities.enums import ConstructionStatus
 from linli.facilities.models import Facility, FacilityType, OpeningException, OpeningRule, Operator
 
@@ -24,10 +24,10 @@ if TYPE_CHECKING:
 EARTH_RADIUS_M = 6_371_008.8
 
 
-def facilities_visible(*, viewer: AnyUser) -> QuerySet[Facility]:
+def facilities_visible(*, viewer: AnyUser) -> AreaOwnedQuerySet[Facility]:
     """Every facility (any status) in the viewer's scope: the staff view."""
     require(viewer, Perm.AREA_VIEW)
-    return filter_scope(viewer, Facility.objects.select_related("facility_type", "area", "operator"))
+    return Facility.objects.visible_to(viewer).select_related("facility_type", "area", "operator")
 
 
 def facility_get(*, viewer: AnyUser, code: str) -> Facility:
