@@ -158,11 +158,11 @@ def test_database_refuses_overbooking_and_double_registration(make_session, make
     with pytest.raises(IntegrityError), transaction.atomic():
         Session.objects.filter(pk=session.pk).update(confirmed=2)
     resident = make_resident()
-    Registration.objects.create(session=session, resident=resident, area_code="x", status=S.WAITLISTED)
+    Registration.objects.create(session=session, resident=resident, area_code=session.area_code, status=S.WAITLISTED)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Registration.objects.create(session=session, resident=resident, area_code="x", status=S.CONFIRMED)
+        Registration.objects.create(session=session, resident=resident, area_code=session.area_code, status=S.CONFIRMED)
     Registration.objects.filter(resident=resident).update(status=S.CANCELLED)
-    Registration.objects.create(session=session, resident=resident, area_code="x", status=S.CONFIRMED)
+    Registration.objects.create(session=session, resident=resident, area_code=session.area_code, status=S.CONFIRMED)
 
 
 def _series(**changes):

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self, TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +61,8 @@ class AreaOwned(models.Model):
 
     A record whose area is that of a parent (an offering's is its facility's, a registration's its
     session's) names the parent's foreign key in `area_code_source`: it copies the parent's code when it is
-    created, and `area_code_moved(parent)` brings every such copy, down the whole chain, into step when the
+    created (`save()` fills an empty code from the parent; services that already hold the parent pass it),
+    and `area_code_moved(parent)` brings every such copy, down the whole chain, into step when the
     parent moves. The copies stay as columns because scope filters and the booking statements' SQL read them
     without joins. A subclass that declares its own `Meta.constraints` keeps `AreaOwned.Meta.constraints`.
     """
@@ -79,6 +81,12 @@ class AreaOwned(models.Model):
                 condition=models.Q(area_code__regex=AREA_CODE_PATTERN), name="%(app_label)s_%(class)s_area_code_12"
             ),
         ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """A new record left without an area code takes its parent's (`area_code_source`)."""
+        if not self.area_code and self.area_code_source:
+            self.area_code = getattr(self, self.area_code_source).area_code
+        super().save(*args, **kwargs)
 
 
 def _area_code_chain(model: type[AreaOwned]) -> list[tuple[str, type[models.Model]]]:
@@ -158,12 +166,35 @@ class ApiToken(TimeStampedModel):
         return hashlib.sha256(key.encode()).hexdigest()
 
 
+class AuditLogAppendOnly(PermissionDenied):
+    """An attempt to change or delete an audit-log entry."""
+
+
+class AuditLogQuerySet(models.QuerySet["AuditLog"]):
+    """Entries are only ever added: bulk updates and deletes are refused (and the database's triggers,
+    `linli.core.appendonly`, refuse them below the ORM too)."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AuditLogAppendOnly("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AuditLogAppendOnly("the audit log is append-only")
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        raise AuditLogAppendOnly("the audit log is append-only")
+
+
 class AuditLog(models.Model):
-    """Who read or changed personal data (or other audited records), when, from where."""
+    """Who read or changed personal data (or other audited records), when, from where.
+
+    Append-only, for everyone (superusers included): an entry is written once and never changed nor deleted
+    - by the admin (read-only), the model (`save` of an existing entry, `delete`), the queryset, nor the
+    database (triggers). A user who has entries cannot be deleted (deactivate them instead): the actor is
+    protected, so deleting a user never rewrites the log."""
 
     at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=64)
@@ -171,6 +202,8 @@ class AuditLog(models.Model):
     fields = models.JSONField(_("fields"), default=list, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
+
+    objects = AuditLogQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit log entry")
@@ -180,6 +213,14 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AuditLogAppendOnly("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AuditLogAppendOnly("the audit log is append-only")
 
 
 class CalendarDay(models.Model):
