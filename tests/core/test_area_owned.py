@@ -30,11 +30,11 @@ def point(area: Area, code: str) -> ResidentialPoint:
     return ResidentialPoint.objects.create(area=area, area_code=code, lon=120.0, lat=30.0, residents=1)
 
 
-@pytest.mark.parametrize("code", ["99010200100", "9901020010011", "99010200100x", ""])
+@pytest.mark.parametrize("code", ["99010200100", "99010200100x", "9901020010 1", ""])
 def test_database_refuses_a_code_that_is_not_12_digits(area_tree, code):
     area = Area.objects.get(code="990102001001")
     with pytest.raises(IntegrityError), transaction.atomic():
-        point(area, code)
+        point(area, code)  # (13 digits are refused by the column's length, differently per database)
     assert not ResidentialPoint.objects.exists()
 
 
