@@ -32,8 +32,9 @@ def refused(code: str, **kwargs) -> ApplicationError:
 
 
 def test_birth_date_and_age():
-    assert services.birth_date("990102198001011234") == dt.date(1980, 1, 1)
-    assert services.birth_date("99010219900202567X") == dt.date(1990, 2, 2)
+    assert services.birth_date("990102198001011232") == dt.date(1980, 1, 1)
+    assert services.birth_date("990102199002025673") == dt.date(1990, 2, 2)
+    assert services.birth_date("990102198001011234") is None  # check digit does not match: no (wrong) age
     assert services.birth_date("") is None and services.birth_date("990102198013011234") is None
     assert services.age_on(dt.date(1980, 6, 15), dt.date(2020, 6, 14)) == 39
     assert services.age_on(dt.date(1980, 6, 15), dt.date(2020, 6, 15)) == 40

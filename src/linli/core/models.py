@@ -14,6 +14,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.enums import AuditAction, Role
+from linli.core.idnumbers import validate_resident_id
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -131,7 +132,9 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    id_number = models.CharField(_("ID number (身份证号)"), max_length=18, blank=True)
+    id_number = models.CharField(
+        _("ID number (身份证号)"), max_length=18, blank=True, validators=[validate_resident_id]
+    )
     home_area_code = models.CharField(_("home area code"), max_length=12, blank=True)
 
     class Meta:
