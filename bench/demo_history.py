@@ -8,6 +8,7 @@ and in docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -37,7 +38,7 @@ def main() -> None:
         demo_load(
             seed=args.seed, progress=lambda done, total, message="": marks.append((str(message), time.perf_counter()))
         )
-        rows = [[name, end - start] for (name, start), (_next, end) in zip(marks, marks[1:], strict=False)]
+        rows = [[name, end - start] for (name, start), (_next, end) in itertools.pairwise(marks)]
         print(table(["step", "seconds"], rows))
 
 
