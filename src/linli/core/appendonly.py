@@ -3,7 +3,9 @@ DELETE of `core_auditlog` (and on PostgreSQL a TRUNCATE), whoever runs it - the 
 
 Only `linli flush` (which empties the whole database, as Django's tests do between transactional tests)
 lifts the guard for the length of its own transaction. The migration that installs the guard calls
-`lock`; a change of the SQL here needs a new migration that calls `unlock` then `lock`.
+`lock`; a change of the SQL here needs a new migration that calls `unlock` then `lock`. On SQLite a
+migration that rebuilds `core_auditlog` (most AlterField/RemoveField) drops its triggers with the old
+table: such a migration must end with `RunPython(lock)` again (the tests of the guard would catch it).
 """
 
 from __future__ import annotations
