@@ -114,10 +114,10 @@ def users(db) -> dict[str, User]:
         "community": make_user("community", Role.COMMUNITY_STAFF, scope="990102001001"),
         "other_community": make_user("other", Role.COMMUNITY_STAFF, scope="990102002001"),
         "resident": make_user(
-            "resident", Role.RESIDENT, home="990102001001", phone="13912345678", id_number="990102198001011234"
+            "resident", Role.RESIDENT, home="990102001001", phone="13912345678", id_number="990102198001011232"
         ),
         "resident_b": make_user(
-            "resident_b", Role.RESIDENT, home="990102002001", phone="13787654321", id_number="99010219900202567X"
+            "resident_b", Role.RESIDENT, home="990102002001", phone="13787654321", id_number="990102199002025673"
         ),
         "operator": make_user("operator", Role.OPERATOR),
         "auditor": make_user("auditor", Role.AUDITOR, scope="990102"),

@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 from django.utils import timezone
+from stdnum.cn import ric
 
 from linli.bookings.models import Activity, Session
 from linli.core.enums import Role
@@ -59,7 +60,8 @@ def make_resident(db):
 
     def make(born: str = "19800101", name: str | None = None):
         n = next(_serial)
-        id_number = f"990102{born}{n % 1000:03d}1" if born else ""
+        body = f"990102{born}{n % 1000:03d}"
+        id_number = body + ric.calc_check_digit(body + "0") if born else ""
         return make_user(name or f"r{n:04d}", Role.RESIDENT, home="990102001001", id_number=id_number)
 
     return make

@@ -33,8 +33,9 @@ def refused(code: str, **kwargs) -> ApplicationError:
 
 
 def test_birth_date_and_age():
-    assert ages.birth_date("990102198001011234") == dt.date(1980, 1, 1)
-    assert ages.birth_date("99010219900202567X") == dt.date(1990, 2, 2)
+    assert ages.birth_date("990102198001011232") == dt.date(1980, 1, 1)
+    assert ages.birth_date("990102199002025673") == dt.date(1990, 2, 2)
+    assert ages.birth_date("990102198001011234") is None  # check digit does not match: no (wrong) age
     assert ages.birth_date("") is None and ages.birth_date("990102198013011234") is None
     assert ages.age_on(dt.date(1980, 6, 15), dt.date(2020, 6, 14)) == 39
     assert ages.age_on(dt.date(1980, 6, 15), dt.date(2020, 6, 15)) == 40
@@ -159,11 +160,11 @@ def test_database_refuses_overbooking_and_double_registration(make_session, make
     with pytest.raises(IntegrityError), transaction.atomic():
         Session.objects.filter(pk=session.pk).update(confirmed=2)
     resident = make_resident()
-    Registration.objects.create(session=session, resident=resident, area_code="x", status=S.WAITLISTED)
+    Registration.objects.create(session=session, resident=resident, area_code=session.area_code, status=S.WAITLISTED)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Registration.objects.create(session=session, resident=resident, area_code="x", status=S.CONFIRMED)
+        Registration.objects.create(session=session, resident=resident, area_code=session.area_code, status=S.CONFIRMED)
     Registration.objects.filter(resident=resident).update(status=S.CANCELLED)
-    Registration.objects.create(session=session, resident=resident, area_code="x", status=S.CONFIRMED)
+    Registration.objects.create(session=session, resident=resident, area_code=session.area_code, status=S.CONFIRMED)
 
 
 def _series(**changes):

@@ -97,3 +97,12 @@ def test_unknown_page_and_forbidden_page_speak_the_users_language(client, users)
     assert forbidden.status_code == 403
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     assert "This page does not exist." in client.get("/no-such-page/").content.decode()
+
+
+def test_home_shows_no_accounts_when_no_app_registers_them(client, db, monkeypatch):
+    """core imports no upper app: the demo accounts come from linli.demo's registration."""
+    from linli.core import signin
+
+    monkeypatch.setattr(signin, "_hint", None)
+    page = client.get("/").content.decode()
+    assert "linli2026" not in page and "演示用户" not in page

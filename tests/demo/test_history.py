@@ -1,12 +1,11 @@
-"""A year of history in the demo district: counts in range, consistent with what the services write, fast
-enough, and loaded once; venue bookings that never overlap, inside the opening hours; staff queues with
-open requests in every state for each demo staff member."""
+"""A year of history in the demo district: counts in range, consistent with what the services write,
+loaded once (its duration is measured in bench/, not asserted here); venue bookings that never overlap,
+inside the opening hours; staff queues with open requests in every state for each demo staff member."""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
 
 import numpy as np
 from django.db.models import Count, F, Q, Sum
@@ -37,11 +36,9 @@ def counts() -> tuple[int, ...]:
 
 
 def test_a_year_of_history(db):
-    marks: dict[int, float] = {}
-    history = demo_load(progress=lambda done, total, message="": marks.setdefault(done, time.perf_counter()))["history"]
-    seconds = marks[7] - marks[6]
-    print(f"history: {seconds:.1f} s", history)
-    assert seconds < 30  # about 10 s here; generous for slow CI machines
+    steps: list[int] = []
+    history = demo_load(progress=lambda done, total, message="": steps.append(done))["history"]
+    assert 7 in steps  # the history step ran and reported its progress
     now = timezone.now()
 
     assert history["residents"] == 600 and 250 <= Activity.objects.count() <= 350

@@ -1,17 +1,19 @@
 from django.contrib import admin
 
 from linli.areas.models import Area, AreaPopulation
+from linli.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
-class PopulationInline(admin.TabularInline):
+class PopulationInline(ReadOnlyInline):
     model = AreaPopulation
-    extra = 0
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(ReadOnlyAdmin):
+    """Read-only: areas and their population are imported (Excel, GeoJSON) through the area services, which
+    check the code hierarchy."""
+
     list_display = ("code", "name", "level", "kind", "households")
     list_filter = ("level", "kind")
     search_fields = ("code", "name")
-    raw_id_fields = ("parent",)
     inlines = [PopulationInline]

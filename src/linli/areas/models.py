@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from linli.areas.enums import AgeGroup, AreaKind, AreaLevel
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel
 
 code_validator = RegexValidator(r"^[0-9]{12}$", _("An area code has exactly 12 digits."))
 
@@ -64,18 +64,17 @@ class AreaPopulation(models.Model):
         return f"{self.area_id} {self.age_group}: {self.count}"
 
 
-class ResidentialPoint(models.Model):
+class ResidentialPoint(AreaOwned):
     """A place where residents live (an estate, a cluster of village houses) with its residents by age
     group: the demand points of planning."""
 
     area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="residential_points")
-    area_code = models.CharField(max_length=12, db_index=True)
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     residents = models.PositiveIntegerField(_("residents"))
     population = models.JSONField(_("residents by age group"), default=dict)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("residential point")
         verbose_name_plural = _("residential points")
 

@@ -147,4 +147,4 @@ def children_population(*, viewer: AnyUser, code: str) -> list[dict[str, Any]]:
 
 def residential_points(*, viewer: AnyUser, code: str) -> QuerySet[ResidentialPoint]:
     area = area_get(viewer=viewer, code=code)
-    return filter_scope(viewer, ResidentialPoint.objects.filter(area_code__startswith=prefix_of(area.code)))
+    return ResidentialPoint.objects.visible_to(viewer).filter(area_code__startswith=prefix_of(area.code))

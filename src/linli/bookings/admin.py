@@ -1,43 +1,37 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from linli.bookings.models import Activity, KioskToken, Notification, Registration, Session, Venue, VenueBooking
-from linli.core.admin import AuditedAdmin
+from linli.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 
-class SessionInline(admin.TabularInline):
+class SessionInline(ReadOnlyInline):
     model = Session
-    extra = 0
     fields = ("starts_at", "ends_at", "capacity", "waitlist_capacity", "confirmed", "waitlisted")
-    # Capacities change through `services.session_update`, which checks them against the registrations.
-    readonly_fields = fields
-    can_delete = False
 
 
 @admin.register(Activity)
-class ActivityAdmin(AuditedAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
+    """Read-only: activities and their sessions are published and changed through the booking services,
+    which check capacities against the registrations."""
+
     list_display = ("title", "facility", "domain", "area_code", "created_at")
     list_filter = ("domain",)
     search_fields = ("title", "area_code")
-    raw_id_fields = ("facility", "item", "created_by")
     inlines = [SessionInline]
 
 
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    list_display = ("activity", "starts_at", "capacity", "confirmed", "waitlisted", "area_code")
+
+
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdmin):
     """Read-only: registrations change only through the services, which keep the seat counters."""
 
     list_display = ("session", "resident", "persons", "status", "created_at", "checked_in_at")
     list_filter = ("status",)
     exclude = ("code_nonce", "code_hash", "short_code_hash")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Notification)
@@ -46,38 +40,24 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Venue)
-class VenueAdmin(AuditedAdmin):
-    """Venues are set up by staff on the venue pages (`linli.bookings.venue_views`) or here; bookings go
-    through the venue services."""
+class VenueAdmin(ReadOnlyAdmin):
+    """Read-only: venues are set up by staff on the venue pages, through the venue services."""
 
     list_display = ("name", "facility", "kind", "slot_minutes", "needs_approval", "active")
     list_filter = ("kind", "needs_approval", "active")
-    raw_id_fields = ("facility",)
 
 
 @admin.register(VenueBooking)
-class VenueBookingAdmin(admin.ModelAdmin):
+class VenueBookingAdmin(ReadOnlyAdmin):
     """Read-only: bookings change only through the services, which hold the venue lock."""
 
     list_display = ("venue", "starts_at", "ends_at", "status", "group_name", "booker")
     list_filter = ("status",)
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(KioskToken)
-class KioskTokenAdmin(admin.ModelAdmin):
+class KioskTokenAdmin(ReadOnlyAdmin):
     """Read-only: kiosk links are created and revoked on the facility's kiosk page, which audits both."""
 
     list_display = ("name", "facility", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at")
     exclude = ("key_hash",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

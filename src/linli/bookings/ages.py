@@ -10,20 +10,15 @@ from django.utils.translation import gettext as _
 
 from linli.bookings.models import Session
 from linli.core.errors import ApplicationError
+from linli.core.idnumbers import resident_id_birth_date, resident_id_problem
 
 if TYPE_CHECKING:
     from linli.core.models import User
 
 
 def birth_date(id_number: str) -> dt.date | None:
-    """The birth date in an 18-character resident ID number (digits 7-14, YYYYMMDD), or None."""
-    value = (id_number or "").strip()
-    if len(value) != 18 or not value[:17].isdigit():
-        return None
-    try:
-        return dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return None
+    """The birth date in a valid 18-character resident ID number (check digit verified), or None."""
+    return resident_id_birth_date(id_number)
 
 
 def age_on(born: dt.date, day: dt.date) -> int:
@@ -34,6 +29,17 @@ def check_age(resident: User, session: Session) -> None:
     if session.min_age is None and session.max_age is None:
         return
     born = birth_date(resident.id_number)
+    problem = resident_id_problem(resident.id_number) if resident.id_number else None
+    if problem is not None:
+        raise ApplicationError(
+            "id_number_invalid",
+            _(
+                "This activity has an age limit, and the resident ID number in your profile is not valid "
+                "(%(why)s): ask the centre's staff to correct it so that your age can be checked."
+            )
+            % {"why": _(problem)},
+            {"field": "id_number"},
+        )
     if born is None:
         raise ApplicationError(
             "id_number_needed",

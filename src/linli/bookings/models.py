@@ -14,17 +14,18 @@ from django.utils.translation import gettext_lazy as _
 from linli.bookings.enums import RegistrationStatus
 from linli.catalog.enums import Domain
 from linli.catalog.models import ServiceItem
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel
 from linli.facilities.models import Facility
 
 
-class Activity(TimeStampedModel):
+class Activity(AreaOwned, TimeStampedModel):
     """Something a centre runs (a class, a talk, a health check), once or as a series of sessions."""
+
+    area_code_source = "facility"
 
     facility = models.ForeignKey(
         Facility, on_delete=models.PROTECT, related_name="activities", verbose_name=_("facility")
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
@@ -41,7 +42,7 @@ class Activity(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("activity (活动)")
         verbose_name_plural = _("activities")
         ordering = ["-created_at", "-id"]
@@ -50,11 +51,12 @@ class Activity(TimeStampedModel):
         return self.title
 
 
-class Session(TimeStampedModel):
+class Session(AreaOwned, TimeStampedModel):
     """One dated occurrence of an activity, with its seats, waiting list and registration rules."""
 
+    area_code_source = "activity"
+
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="sessions")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     starts_at = models.DateTimeField(_("starts at"), db_index=True)
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("capacity (persons)"))
@@ -67,11 +69,12 @@ class Session(TimeStampedModel):
     confirmed = models.PositiveIntegerField(_("confirmed persons"), default=0)
     waitlisted = models.PositiveIntegerField(_("waitlisted persons"), default=0)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("session (场次)")
         verbose_name_plural = _("sessions")
         ordering = ["starts_at", "id"]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(confirmed__lte=models.F("capacity")), name="session_no_overbooking"
             ),
@@ -99,13 +102,14 @@ class Session(TimeStampedModel):
         return max(0, self.capacity - self.confirmed)
 
 
-class Registration(TimeStampedModel):
+class Registration(AreaOwned, TimeStampedModel):
     """A resident's registration for 1..N persons. Confirmed ones carry a check-in code, of which only
     hashes are stored (see `linli.bookings.codes`)."""
 
+    area_code_source = "session"
+
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
     resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="registrations")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     persons = models.PositiveSmallIntegerField(_("persons"), default=1)
     status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
     code_nonce = models.CharField(max_length=32, blank=True)
@@ -118,11 +122,12 @@ class Registration(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("registration (报名)")
         verbose_name_plural = _("registrations")
         ordering = ["id"]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.UniqueConstraint(
                 fields=["session", "resident"],
                 condition=~models.Q(status=RegistrationStatus.CANCELLED),
@@ -187,11 +192,12 @@ class VenueBookingStatus(models.TextChoices):
 VENUE_ACTIVE = (VenueBookingStatus.PENDING, VenueBookingStatus.APPROVED)
 
 
-class Venue(TimeStampedModel):
+class Venue(AreaOwned, TimeStampedModel):
     """A bookable room, court or field of a facility, with its booking rules."""
 
+    area_code_source = "facility"
+
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="venues", verbose_name=_("facility"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=16, choices=VenueKind.choices, default=VenueKind.ROOM)
     capacity = models.PositiveIntegerField(_("capacity (persons)"), null=True, blank=True)
@@ -207,11 +213,12 @@ class Venue(TimeStampedModel):
     needs_approval = models.BooleanField(_("needs staff approval"), default=False)
     active = models.BooleanField(_("bookable"), default=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("venue (场馆)")
         verbose_name_plural = _("venues")
         ordering = ["facility_id", "name", "id"]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(slot_minutes__gte=5) & models.Q(slot_minutes__lte=1440), name="venue_slot_minutes"
             ),
@@ -228,12 +235,13 @@ class Venue(TimeStampedModel):
         return self.name
 
 
-class VenueBooking(TimeStampedModel):
+class VenueBooking(AreaOwned, TimeStampedModel):
     """A booking of a venue from `starts_at` to `ends_at` (half-open: one may end when the next starts);
     the bookings of a weekly series share a `series_id`."""
 
+    area_code_source = "venue"
+
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="bookings", verbose_name=_("venue"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     booker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="venue_bookings")
     group_name = models.CharField(_("group"), max_length=100, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
@@ -246,11 +254,12 @@ class VenueBooking(TimeStampedModel):
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("venue booking (场馆预约)")
         verbose_name_plural = _("venue bookings")
         ordering = ["starts_at", "id"]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="venue_booking_ends_after_start"
             ),
@@ -264,16 +273,17 @@ class VenueBooking(TimeStampedModel):
 # Kiosk devices ---------------------------------------------------------------------------------------
 
 
-class KioskToken(TimeStampedModel):
+class KioskToken(AreaOwned, TimeStampedModel):
     """A link that turns one device (a tablet at the centre's door) into the check-in kiosk of one
     facility, without a staff login on it. Only the SHA-256 of the secret is stored; the link is shown
     once. The device may do nothing but check in codes for that facility, until the token expires or is
     revoked."""
 
+    area_code_source = "facility"
+
     facility = models.ForeignKey(
         Facility, on_delete=models.CASCADE, related_name="kiosk_tokens", verbose_name=_("facility")
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     name = models.CharField(_("device"), max_length=64)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
@@ -290,7 +300,7 @@ class KioskToken(TimeStampedModel):
     failed_codes = models.PositiveIntegerField(default=0)
     failed_since = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("kiosk link (签到终端)")
         verbose_name_plural = _("kiosk links")
         ordering = ["-created_at", "-id"]

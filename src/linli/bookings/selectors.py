@@ -13,7 +13,7 @@ from linli.bookings import statements
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Notification, Registration, Session
 from linli.core.errors import ApplicationError
-from linli.core.permissions import Perm, filter_scope, require
+from linli.core.permissions import Perm, require
 from linli.facilities.enums import ConstructionStatus
 
 if TYPE_CHECKING:
@@ -59,8 +59,10 @@ def session_get_public(*, session_id: int) -> Session:
 def sessions_managed(*, viewer: AnyUser) -> QuerySet[Session]:
     """Sessions in the staff member's scope, past ones included."""
     require(viewer, Perm.AREA_VIEW)
-    return filter_scope(viewer, Session.objects.select_related("activity", "activity__facility")).order_by(
-        "-starts_at", "-id"
+    return (
+        Session.objects.visible_to(viewer)
+        .select_related("activity", "activity__facility")
+        .order_by("-starts_at", "-id")
     )
 
 
@@ -74,7 +76,7 @@ def session_get_managed(*, viewer: AnyUser, session_id: int) -> Session:
 def roster(*, viewer: AnyUser, session: Session) -> QuerySet[Registration]:
     """Every registration of a session in the viewer's scope, in arrival order."""
     require(viewer, Perm.AREA_VIEW, session.area_code)
-    return filter_scope(viewer, session.registrations.select_related("resident")).order_by("id")
+    return session.registrations.visible_to(viewer).select_related("resident").order_by("id")
 
 
 def waiting_list(*, viewer: AnyUser, session: Session) -> list[Registration]:
@@ -116,7 +118,7 @@ def registration_get(*, viewer: AnyUser, registration_id: int) -> Registration:
 
 def registration_in_scope(*, viewer: AnyUser, registration_id: int) -> bool:
     """Whether staff `viewer` may see the registration (its area is in their scope)."""
-    return filter_scope(viewer, Registration.objects.filter(pk=registration_id)).exists()
+    return Registration.objects.visible_to(viewer).filter(pk=registration_id).exists()
 
 
 def waiting_position(registration: Registration) -> int | None:

@@ -21,6 +21,7 @@ from linli.bookings.inputs import VenueIn
 from linli.bookings.models import VENUE_ACTIVE, Venue, VenueKind
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can, require
+from linli.core.redirects import safe_next
 from linli.facilities.selectors import facilities_visible, facility_get, facility_get_public
 
 
@@ -124,7 +125,7 @@ def venue_cancel(request: HttpRequest, booking_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("%(n)d booking(s) cancelled.") % {"n": len(done)})
-    return redirect(request.POST.get("next") or "venue-mine")
+    return safe_next(request, "venue-mine")
 
 
 @login_required

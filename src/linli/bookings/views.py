@@ -24,6 +24,7 @@ from linli.catalog.enums import Domain
 from linli.catalog.selectors import service_items
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can, has_perm, require
+from linli.core.redirects import safe_next
 from linli.facilities.selectors import facilities_visible, facility_get
 
 PAGE_SIZE = 30
@@ -85,7 +86,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         else:
             messages.info(request, _("The session is full: you are on the waiting list and will be told."))
         return redirect("booking-mine")
-    return redirect(request.POST.get("next") or "booking-activities")
+    return safe_next(request, "booking-activities")
 
 
 @login_required
@@ -99,7 +100,7 @@ def cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The registration was cancelled."))
-    return redirect(request.POST.get("next") or "booking-mine")
+    return safe_next(request, "booking-mine")
 
 
 @login_required

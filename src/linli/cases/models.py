@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel
 
 # States in which the request is still being handled (the clock runs, except while waiting).
 OPEN_STATES = (
@@ -46,7 +46,7 @@ class RequestType(TimeStampedModel):
         return self.name
 
 
-class ServiceRequest(TimeStampedModel):
+class ServiceRequest(AreaOwned, TimeStampedModel):
     """A request (办件) of a resident, filed by the resident or by staff on their behalf (代办)."""
 
     request_type = models.ForeignKey(
@@ -58,7 +58,6 @@ class ServiceRequest(TimeStampedModel):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     description = models.TextField(_("description"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude (WGS-84)"), null=True, blank=True)
@@ -84,12 +83,13 @@ class ServiceRequest(TimeStampedModel):
     rating = models.PositiveSmallIntegerField(_("rating (1-5)"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("request (办件)")
         verbose_name_plural = _("requests (办件)")
         ordering = ["-submitted_at", "-id"]
         indexes = [models.Index(fields=["state", "deadline_at"])]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5),
                 name="service_request_rating_1_5",
@@ -131,13 +131,12 @@ class RequestEvent(models.Model):
         return f"{self.request_id} {self.action} {self.from_state}->{self.to_state}"
 
 
-class Consultation(TimeStampedModel):
+class Consultation(AreaOwned, TimeStampedModel):
     """A resident's question (咨询) and the staff's answer; a good one is published as a FAQ entry."""
 
     asker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="consultations", verbose_name=_("asked by")
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     request_type = models.ForeignKey(
         RequestType,
         null=True,
@@ -157,11 +156,12 @@ class Consultation(TimeStampedModel):
         _("question as published"), blank=True, help_text=_("the question without anything personal")
     )
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("consultation (咨询)")
         verbose_name_plural = _("consultations (咨询)")
         ordering = ["-created_at", "-id"]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(is_faq=False) | ~models.Q(answer=""), name="consultation_faq_needs_answer"
             ),

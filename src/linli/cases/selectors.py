@@ -19,7 +19,7 @@ from linli.cases.workdays import WorkCalendar, working_time_between
 from linli.core.enums import Role
 from linli.core.errors import ApplicationError
 from linli.core.models import User
-from linli.core.permissions import filter_scope, has_perm, require
+from linli.core.permissions import has_perm, require
 from linli.core.selectors import people_in_scope
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def requests_visible(*, viewer: AnyUser) -> QuerySet[ServiceRequest]:
     if not viewer.is_authenticated:
         return qs.none()
     if has_perm(viewer, HANDLE):
-        return filter_scope(viewer, qs)
+        return qs.visible_to(viewer)
     return qs.filter(resident=viewer)
 
 
@@ -230,7 +230,7 @@ def consultations_visible(*, viewer: AnyUser) -> QuerySet[Consultation]:
     if not viewer.is_authenticated:
         return qs.none()
     if has_perm(viewer, HANDLE):
-        return filter_scope(viewer, qs)
+        return qs.visible_to(viewer)
     return qs.filter(asker=viewer)
 
 

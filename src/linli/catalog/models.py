@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from linli.catalog.enums import Domain, FeeType, ServiceClass
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel
 from linli.facilities.models import Facility, FacilityType
 
 
@@ -70,8 +70,10 @@ class ServiceItem(TimeStampedModel):
         return self.name
 
 
-class Offering(TimeStampedModel):
+class Offering(AreaOwned, TimeStampedModel):
     """Facility F offers item I, on a schedule, possibly with its own fee."""
+
+    area_code_source = "facility"
 
     facility = models.ForeignKey(
         Facility, on_delete=models.CASCADE, related_name="offerings", verbose_name=_("facility")
@@ -79,16 +81,18 @@ class Offering(TimeStampedModel):
     item = models.ForeignKey(
         ServiceItem, on_delete=models.PROTECT, related_name="offerings", verbose_name=_("service item")
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     schedule = models.CharField(_("schedule"), max_length=200, blank=True, help_text=_("e.g. 每周二、四 9:00-11:00"))
     fee_type = models.CharField(_("fee"), max_length=16, choices=FeeType.choices, blank=True)
     fee_amount = models.DecimalField(_("fee amount (yuan)"), max_digits=8, decimal_places=2, null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("offering")
         verbose_name_plural = _("offerings")
-        constraints = [models.UniqueConstraint(fields=["facility", "item"], name="offering_unique")]
+        constraints = [
+            *AreaOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["facility", "item"], name="offering_unique"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.facility_id}: {self.item_id}"

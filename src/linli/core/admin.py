@@ -65,16 +65,42 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ("key_hash", "prefix", "last_used_at")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A back-office page that only shows records: their rules live in the services (the pages, the API and
+    the Excel import call them), so nobody, superuser included, adds, changes or deletes them here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """The related rows of a `ReadOnlyAdmin` record, shown only."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdmin):
+    """The audit log can be read, never written here (nor below: see `AuditLog`)."""
+
     list_display = ("at", "actor", "action", "object_type", "object_id", "ip")
     list_filter = ("action", "object_type")
-
-    def has_change_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: AuditLog | None = None) -> bool:
-        return False
 
 
 class AuditedAdmin(admin.ModelAdmin):

@@ -8,7 +8,7 @@ Every selector filters through `scope_q`/`filter_scope`, every service and view 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from linli.core.models import User
 
-    AnyUser = User | AnonymousUser
+    AnyUser: TypeAlias = "User | AnonymousUser"
 
 
 class Perm(StrEnum):

@@ -7,11 +7,11 @@ from django.shortcuts import render
 
 from linli.core.selectors import audit_log, people_in_scope
 from linli.core.services import people_contacts
-from linli.demo.users import DEMO_USERS
+from linli.core.signin import sign_in_hint
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"demo_users": DEMO_USERS})
+    return render(request, "core/home.html", {"sign_in": sign_in_hint()})
 
 
 @login_required

@@ -9,3 +9,6 @@ class DemoConfig(AppConfig):
 
     def ready(self) -> None:
         from linli.demo import jobs  # noqa: F401  (registers the job handler)
+        from linli.demo.users import register_sign_in_hint
+
+        register_sign_in_hint()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from linli.core.enums import Role
+from linli.core.signin import SignInAccount, SignInHint, sign_in_hint_register
 
 DEMO_PASSWORD = "linli2026"
 DISTRICT = "990102000000"
@@ -19,3 +20,9 @@ DEMO_USERS: tuple[tuple[str, Role, str, str, str, bool], ...] = (
     ("evaluator", Role.EVALUATOR, "990102", "", "第三方评估 周工", False),
     ("auditor", Role.AUDITOR, "990102", "", "审计 吴审计员", False),
 )
+
+
+def register_sign_in_hint() -> None:
+    """Show the demo accounts and their password on the home page and in `linli serve`."""
+    accounts = tuple(SignInAccount(username, role, scope) for username, role, scope, *_ in DEMO_USERS)
+    sign_in_hint_register(SignInHint(password=DEMO_PASSWORD, accounts=accounts))

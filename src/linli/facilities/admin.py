@@ -1,37 +1,43 @@
-from django.contrib import admin
+from typing import Any
 
-from linli.core.admin import AuditedAdmin
+from django.contrib import admin
+from django.http import HttpRequest
+
+from linli.core.admin import AuditedAdmin, ReadOnlyAdmin, ReadOnlyInline
 from linli.facilities.models import ConstructionTarget, Facility, FacilityType, OpeningException, OpeningRule, Operator
 
 
-class OpeningRuleInline(admin.TabularInline):
+class OpeningRuleInline(ReadOnlyInline):
     model = OpeningRule
-    extra = 0
 
 
-class OpeningExceptionInline(admin.TabularInline):
+class OpeningExceptionInline(ReadOnlyInline):
     model = OpeningException
-    extra = 0
 
 
 @admin.register(FacilityType)
-class FacilityTypeAdmin(AuditedAdmin):
+class FacilityTypeAdmin(ReadOnlyAdmin):
+    """Read-only: facility types come from the standards (`linli seed`) and the catalogue services."""
+
     list_display = ("code", "name", "family", "tier", "setting", "living_circle", "service_radius_m")
     list_filter = ("family", "setting")
     search_fields = ("code", "name", "name_en")
 
 
 @admin.register(Facility)
-class FacilityAdmin(AuditedAdmin):
+class FacilityAdmin(ReadOnlyAdmin):
+    """Read-only: facilities, their opening hours and offerings change through the registry services."""
+
     list_display = ("code", "name", "facility_type", "area_code", "status", "operation_model")
     list_filter = ("status", "operation_model", "facility_type")
     search_fields = ("code", "name", "address", "area_code")
-    raw_id_fields = ("area", "operator")
     inlines = [OpeningRuleInline, OpeningExceptionInline]
 
 
 @admin.register(Operator)
-class OperatorAdmin(AuditedAdmin):
+class OperatorAdmin(ReadOnlyAdmin):
+    """Read-only: operators are registered through the registry services (credit code checked there)."""
+
     list_display = ("name", "kind", "credit_code", "grade", "area_code")
     list_filter = ("kind", "grade")
     search_fields = ("name", "credit_code")
@@ -39,6 +45,14 @@ class OperatorAdmin(AuditedAdmin):
 
 @admin.register(ConstructionTarget)
 class ConstructionTargetAdmin(AuditedAdmin):
+    """Targets are set here (no other page sets them); every change is audited. The area code is the
+    area's."""
+
     list_display = ("year", "facility_type", "area_code", "target")
     list_filter = ("year", "facility_type")
     raw_id_fields = ("area",)
+    readonly_fields = ("area_code",)
+
+    def save_model(self, request: HttpRequest, obj: ConstructionTarget, form: Any, change: bool) -> None:
+        obj.area_code = obj.area.code
+        super().save_model(request, obj, form, change)

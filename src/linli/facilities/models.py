@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from linli.areas.models import Area
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel, area_code_field
 from linli.facilities.enums import (
     ConstructionStatus,
     FacilityFamily,
@@ -53,7 +53,7 @@ class FacilityType(TimeStampedModel):
         return self.name
 
 
-class Operator(TimeStampedModel):
+class Operator(AreaOwned, TimeStampedModel):
     """A company, social organisation or public body that runs facilities (运营主体)."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -62,14 +62,14 @@ class Operator(TimeStampedModel):
         _("unified social credit code (统一社会信用代码)"), max_length=18, unique=True, null=True, blank=True
     )
     grade = models.CharField(_("social-organisation grade"), max_length=2, choices=OrgGrade.choices, blank=True)
-    area_code = models.CharField(_("registered area code"), max_length=12, db_index=True)
+    area_code = area_code_field(_("registered area code"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     contact_name = models.CharField(_("contact person"), max_length=32, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("operator")
         verbose_name_plural = _("operators")
         ordering = ["name"]
@@ -78,8 +78,10 @@ class Operator(TimeStampedModel):
         return self.name
 
 
-class Facility(TimeStampedModel):
+class Facility(AreaOwned, TimeStampedModel):
     """A place where public services are delivered."""
+
+    area_code_source = "area"
 
     code = models.CharField(_("facility code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -87,7 +89,6 @@ class Facility(TimeStampedModel):
         FacilityType, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("type")
     )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="facilities", verbose_name=_("area"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     lon = models.FloatField(_("longitude (WGS-84)"), validators=[MinValueValidator(-180), MaxValueValidator(180)])
     lat = models.FloatField(_("latitude (WGS-84)"), validators=[MinValueValidator(-90), MaxValueValidator(90)])
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -120,12 +121,13 @@ class Facility(TimeStampedModel):
     phone = models.CharField(_("facility phone"), max_length=20, blank=True)
     description = models.TextField(_("description"), blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
         ordering = ["area_code", "code"]
         indexes = [models.Index(fields=["facility_type", "status"])]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(
                 condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
                 name="facility_lon_lat_range",
@@ -179,8 +181,10 @@ class OpeningException(models.Model):
         return f"{self.facility_id} {self.date} {'closed' if self.closed else 'open'}"
 
 
-class ConstructionTarget(models.Model):
+class ConstructionTarget(AreaOwned):
     """How many facilities of a type an area plans to complete in a year: completion rate = built / target."""
+
+    area_code_source = "area"
 
     year = models.PositiveSmallIntegerField(_("year"))
     facility_type = models.ForeignKey(
@@ -189,13 +193,13 @@ class ConstructionTarget(models.Model):
     area = models.ForeignKey(
         Area, on_delete=models.CASCADE, related_name="construction_targets", verbose_name=_("area")
     )
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     target = models.PositiveIntegerField(_("target"))
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("construction target")
         verbose_name_plural = _("construction targets")
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.UniqueConstraint(fields=["year", "facility_type", "area"], name="construction_target_unique"),
         ]
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from linli.areas.codes import CodeError, check_code, prefix_of
 from linli.areas.models import Area
 from linli.core.errors import ApplicationError
-from linli.core.permissions import Perm, filter_scope, has_perm, require
+from linli.core.models import AreaOwnedQuerySet
+from linli.core.permissions import Perm, has_perm, require
 from linli.engine.network import bounding_box, haversine
 from linli.facilities.enums import ConstructionStatus
 from linli.facilities.hours import OpeningHours
@@ -24,10 +25,10 @@ if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
 
 
-def facilities_visible(*, viewer: AnyUser) -> QuerySet[Facility]:
+def facilities_visible(*, viewer: AnyUser) -> AreaOwnedQuerySet[Facility]:
     """Every facility (any status) in the viewer's scope: the staff view."""
     require(viewer, Perm.AREA_VIEW)
-    return filter_scope(viewer, Facility.objects.select_related("facility_type", "area", "operator"))
+    return Facility.objects.visible_to(viewer).select_related("facility_type", "area", "operator")
 
 
 def facilities_filtered(

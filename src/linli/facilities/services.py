@@ -22,6 +22,7 @@ from linli.areas.io import check_lon_lat
 from linli.areas.models import Area
 from linli.core.enums import AuditAction
 from linli.core.errors import RowErrors
+from linli.core.models import area_code_moved
 from linli.core.parsing import boolean, choice, count, date_value, text
 from linli.core.permissions import Perm, in_scope, require
 from linli.core.services import audit_record
@@ -332,7 +333,7 @@ def facility_update(*, actor: AnyUser | None, facility: Facility, changes: Facil
     if changed:
         facility.save()
         if "area_code" in changed:
-            facility.offerings.update(area_code=facility.area_code)
+            area_code_moved(facility)  # offerings, activities, venues... follow
         _audit_change(actor, facility, changed, AuditAction.UPDATE)
     return facility
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 import math
 
 from django.utils.translation import gettext_noop
+from stdnum.cn import uscc
+from stdnum.exceptions import InvalidChecksum, ValidationError
 
-# GB 32100-2015: the 18-character unified social credit code (统一社会信用代码). Its alphabet leaves out
-# I, O, Z, S and V; each character has a value 0-30; the 18th is a check character.
+# GB 32100-2015: the 18-character unified social credit code (统一社会信用代码), checked by python-stdnum
+# (`stdnum.cn.uscc`): digits 1-8 (registering authority, entity type, region), then letters or digits of the
+# code's alphabet (no I, O, Z, S, V), the 18th a check character.
 CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def credit_code_check_char(first17: str) -> str:
-    total = sum(CREDIT_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
-    return CREDIT_ALPHABET[(31 - total % 31) % 31]
+    """The check character that completes the 17 characters `first17`."""
+    return str(uscc.calc_check_digit(first17))
 
 
 def credit_code_problem(code: str) -> str | None:
@@ -24,8 +26,12 @@ def credit_code_problem(code: str) -> str | None:
         return gettext_noop("must be 18 characters")
     if any(c not in CREDIT_ALPHABET for c in code):
         return gettext_noop("contains characters not used in credit codes (I, O, Z, S, V or lower case)")
-    if code[17] != credit_code_check_char(code[:17]):
+    try:
+        uscc.validate(code)
+    except InvalidChecksum:
         return gettext_noop("the check character does not match")
+    except ValidationError:
+        return gettext_noop("the first 8 characters must be digits")
     return None
 
 

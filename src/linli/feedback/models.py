@@ -11,19 +11,20 @@ from django.utils.translation import gettext_lazy as _
 from linli.areas.models import Area
 from linli.catalog.enums import Domain
 from linli.catalog.models import ServiceItem
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel
 from linli.facilities.models import Facility
 from linli.feedback.enums import RATING_MAX, RATING_MIN, NeedStatus, QuestionKind, SurveyKind
 
 
-class Need(TimeStampedModel):
+class Need(AreaOwned, TimeStampedModel):
     """Something residents of a community or village need (居民需求), public within that area."""
+
+    area_code_source = "area"
 
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     domain = models.CharField(_("domain"), max_length=16, choices=Domain.choices)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="needs", verbose_name=_("area"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     proposer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="needs", verbose_name=_("proposed by")
     )
@@ -31,7 +32,7 @@ class Need(TimeStampedModel):
     reply = models.TextField(_("reply"), blank=True)
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("need (居民需求)")
         verbose_name_plural = _("needs (急难愁盼清单)")
         ordering = ["-created_at"]
@@ -78,16 +79,17 @@ class NeedUpdate(models.Model):
         return f"{self.need_id}: {self.status_from} → {self.status_to}"
 
 
-class Survey(TimeStampedModel):
+class Survey(AreaOwned, TimeStampedModel):
     """A questionnaire for the residents of an area, open from `opens_on` to `closes_on` (both included).
     A satisfaction survey is about a facility and/or a service item and starts with the standard questions,
     the first of which is the overall rating."""
+
+    area_code_source = "area"
 
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(_("kind"), max_length=16, choices=SurveyKind.choices, default=SurveyKind.GENERAL)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="surveys", verbose_name=_("area"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     facility = models.ForeignKey(
@@ -105,11 +107,12 @@ class Survey(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
     )
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("survey (问卷)")
         verbose_name_plural = _("surveys")
         ordering = ["-opens_on", "-id"]
         constraints = [
+            *AreaOwned.Meta.constraints,
             models.CheckConstraint(condition=models.Q(closes_on__gte=models.F("opens_on")), name="survey_dates"),
             models.CheckConstraint(
                 condition=~models.Q(kind=SurveyKind.SATISFACTION)
@@ -145,18 +148,20 @@ class Question(models.Model):
         return f"{self.position}. {self.text}"
 
 
-class SurveyResponse(models.Model):
+class SurveyResponse(AreaOwned):
     """One resident's answers to a survey; `area_code` is their home area when they answered."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="survey_responses")
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     created_at = models.DateTimeField(_("answered at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
-        constraints = [models.UniqueConstraint(fields=["survey", "respondent"], name="response_once")]
+        constraints = [
+            *AreaOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["survey", "respondent"], name="response_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.survey_id} by {self.respondent_id}"

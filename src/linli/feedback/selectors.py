@@ -136,7 +136,8 @@ def surveys_visible(*, viewer: AnyUser) -> QuerySet[Survey]:
     """Staff: every survey of their scope, with its number of responses."""
     require(viewer, FEEDBACK_VIEW)
     return (
-        filter_scope(viewer, Survey.objects.select_related("area", "facility", "service_item"))
+        Survey.objects.visible_to(viewer)
+        .select_related("area", "facility", "service_item")
         .annotate(response_count=Count("responses", distinct=True))
         .order_by("-opens_on", "-id")
     )
@@ -148,7 +149,7 @@ def survey_get(*, viewer: AnyUser, survey_id: int) -> Survey:
     survey = Survey.objects.select_related("area", "facility", "service_item").filter(pk=survey_id).first()
     if survey is not None:
         home = _home(viewer)
-        if is_staff_viewer(viewer) and filter_scope(viewer, Survey.objects.filter(pk=survey.pk)).exists():
+        if is_staff_viewer(viewer) and Survey.objects.visible_to(viewer).filter(pk=survey.pk).exists():
             return survey
         if home and home.startswith(prefix_of(survey.area_code)):
             return survey

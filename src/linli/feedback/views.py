@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +19,7 @@ from linli.areas.selectors import areas_visible
 from linli.catalog.enums import Domain
 from linli.core.errors import ApplicationError
 from linli.core.permissions import require
+from linli.core.redirects import safe_next
 from linli.feedback import selectors, services
 from linli.feedback.enums import CHOICE_KINDS, RATING_MAX, RATING_MIN, SUPPORTABLE, NeedStatus, QuestionKind, SurveyKind
 from linli.feedback.models import Survey
@@ -156,8 +156,7 @@ def need_support(request: HttpRequest, need_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Thank you: your support was counted."))
-    target = request.POST.get("next") or ""
-    return redirect(target if target.startswith("/feedback/") else reverse("feedback-needs"))
+    return safe_next(request, "feedback-needs")
 
 
 @login_required

@@ -6,33 +6,36 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from linli.core.models import TimeStampedModel
+from linli.core.models import AreaOwned, TimeStampedModel
 
 
-class Network(TimeStampedModel):
+class Network(AreaOwned, TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     source = models.CharField(_("source"), max_length=200, help_text=_("synthetic:<seed>, or an OSM PBF file name"))
     nodes = models.PositiveIntegerField(_("nodes"))
     edges = models.PositiveIntegerField(_("edges"))
     file = models.CharField(_("array file"), max_length=300, help_text=_("relative to the data directory"))
     ways_file = models.CharField(_("drawing file (GeoJSON)"), max_length=300, blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("walking network")
         verbose_name_plural = _("walking networks")
-        constraints = [models.UniqueConstraint(fields=["area_code", "name"], name="network_unique_name")]
+        constraints = [
+            *AreaOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["area_code", "name"], name="network_unique_name"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.nodes} nodes)"
 
 
-class Scenario(TimeStampedModel):
+class Scenario(AreaOwned, TimeStampedModel):
     """A planning question about one area: which facility types, each with its living-circle rule."""
+
+    area_code_source = "area"
 
     name = models.CharField(_("name"), max_length=100)
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="scenarios", verbose_name=_("area"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="scenarios", verbose_name=_("network"))
     walking_speed_mps = models.FloatField(_("walking speed (m/s)"), default=1.333)
     description = models.TextField(_("description"), blank=True)
@@ -40,7 +43,7 @@ class Scenario(TimeStampedModel):
         "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
     )
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("planning scenario")
         verbose_name_plural = _("planning scenarios")
         ordering = ["-created_at"]
@@ -107,8 +110,10 @@ class PlanningRun(models.Model):
         return f"{self.scenario_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class IdleSpace(TimeStampedModel):
+class IdleSpace(AreaOwned, TimeStampedModel):
     """An idle space (闲置空间) that could house a new facility: a candidate site for siting."""
+
+    area_code_source = "area"
 
     class Status(models.TextChoices):
         AVAILABLE = "available", _("available")
@@ -117,7 +122,6 @@ class IdleSpace(TimeStampedModel):
 
     name = models.CharField(_("name"), max_length=100)
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="idle_spaces", verbose_name=_("area"))
-    area_code = models.CharField(_("area code"), max_length=12, db_index=True)
     lon = models.FloatField(_("longitude (WGS-84)"))
     lat = models.FloatField(_("latitude (WGS-84)"))
     floor_area_m2 = models.PositiveIntegerField(_("floor area (m²)"), null=True, blank=True)
@@ -125,7 +129,7 @@ class IdleSpace(TimeStampedModel):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.AVAILABLE)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
-    class Meta:
+    class Meta(AreaOwned.Meta):
         verbose_name = _("idle space")
         verbose_name_plural = _("idle spaces")
         ordering = ["area_code", "name"]

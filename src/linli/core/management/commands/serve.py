@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from linli.demo.users import DEMO_PASSWORD, DEMO_USERS
+from linli.core.signin import sign_in_hint
 
 
 class Command(BaseCommand):
@@ -41,7 +41,9 @@ class Command(BaseCommand):
         procs.append(subprocess.Popen(server))
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(self.style.SUCCESS(f"linli is at {url}  (Ctrl-C to stop)"))
-        self.stdout.write(f"demo users, password {DEMO_PASSWORD}: " + ", ".join(u[0] for u in DEMO_USERS))
+        hint = sign_in_hint()
+        if hint is not None:
+            self.stdout.write(f"demo users, password {hint.password}: " + ", ".join(a.username for a in hint.accounts))
 
         def stop(*_args: Any) -> None:
             for proc in procs:
