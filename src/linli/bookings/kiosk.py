@@ -25,7 +25,7 @@ from linli.bookings.models import KioskToken, Registration
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.parsing import count, text
-from linli.core.permissions import Perm, filter_scope, require
+from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.models import Facility
 
@@ -158,13 +158,13 @@ def kiosk_checkin(*, key: str | None, code: str, now: dt.datetime | None = None)
 def kiosk_tokens_of(*, viewer: AnyUser, facility: Facility) -> QuerySet[KioskToken]:
     """The kiosk links of a facility, for staff who may manage them."""
     require(viewer, Perm.FACILITY_CHANGE, facility.area_code)
-    return filter_scope(viewer, KioskToken.objects.filter(facility=facility).select_related("created_by"))
+    return KioskToken.objects.visible_to(viewer).filter(facility=facility).select_related("created_by")
 
 
 def kiosk_token_get(*, viewer: AnyUser, token_id: int) -> KioskToken:
     """A kiosk link of the staff member's scope; 404 otherwise."""
     require(viewer, Perm.FACILITY_CHANGE)
-    token = filter_scope(viewer, KioskToken.objects.select_related("facility")).filter(pk=token_id).first()
+    token = KioskToken.objects.visible_to(viewer).select_related("facility").filter(pk=token_id).first()
     if token is None:
         raise ApplicationError("not_found", _("No such kiosk link."), {"field": "token"}, status=404)
     return token

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from linli.bookings.models import VENUE_ACTIVE, Venue, VenueBooking, VenueBookingStatus
 from linli.core.errors import ApplicationError
-from linli.core.permissions import Perm, can, filter_scope, require
+from linli.core.permissions import Perm, can, require
 from linli.facilities.enums import ConstructionStatus
 from linli.facilities.hours import OpeningHours
 from linli.facilities.models import Facility
@@ -93,7 +93,7 @@ def venue_booking_get(*, viewer: AnyUser, booking_id: int) -> VenueBooking:
     qs = VenueBooking.objects.select_related("venue", "venue__facility", "booker")
     booking = qs.filter(Q(booker_id=viewer.pk), pk=booking_id).first()
     if booking is None and can(viewer, Perm.AREA_VIEW):
-        booking = filter_scope(viewer, qs).filter(pk=booking_id).first()
+        booking = qs.visible_to(viewer).filter(pk=booking_id).first()
     if booking is None:
         raise ApplicationError("not_found", _("No such booking."), {"id": booking_id}, status=404)
     return booking
@@ -102,7 +102,7 @@ def venue_booking_get(*, viewer: AnyUser, booking_id: int) -> VenueBooking:
 def venues_managed(*, viewer: AnyUser, facility: Facility | None = None) -> QuerySet[Venue]:
     """Every venue (bookable or not) of the staff member's scope, optionally of one facility."""
     require(viewer, Perm.AREA_VIEW)
-    qs = filter_scope(viewer, Venue.objects.select_related("facility"))
+    qs = Venue.objects.visible_to(viewer).select_related("facility")
     if facility is not None:
         qs = qs.filter(facility=facility)
     return qs.order_by("facility__code", "name", "id")
@@ -119,9 +119,9 @@ def venue_get_managed(*, viewer: AnyUser, venue_id: int) -> Venue:
 def venue_bookings_pending(*, viewer: AnyUser) -> QuerySet[VenueBooking]:
     """The approval queue: pending bookings not yet begun in the staff member's scope, soonest first."""
     require(viewer, Perm.FACILITY_CHANGE)
-    return filter_scope(
-        viewer,
-        VenueBooking.objects.filter(status=VenueBookingStatus.PENDING, starts_at__gt=timezone.now()).select_related(
-            "venue", "venue__facility", "booker"
-        ),
-    ).order_by("starts_at", "id")
+    return (
+        VenueBooking.objects.visible_to(viewer)
+        .filter(status=VenueBookingStatus.PENDING, starts_at__gt=timezone.now())
+        .select_related("venue", "venue__facility", "booker")
+        .order_by("starts_at", "id")
+    )

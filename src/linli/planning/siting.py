@@ -69,7 +69,7 @@ def siting_run_get(*, viewer: AnyUser, run_id: int) -> PlanningRun:
 
 def idle_spaces_visible(*, viewer: AnyUser, area_code: str | None = None) -> QuerySet[IdleSpace]:
     require(viewer, Perm.AREA_VIEW)
-    qs = filter_scope(viewer, IdleSpace.objects.all())
+    qs = IdleSpace.objects.visible_to(viewer)
     if area_code:
         qs = qs.filter(area_code__startswith=prefix_of(area_code))
     return qs.order_by("area_code", "name")
