@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from linli.areas.io import AreaRow
 from linli.areas.models import Area
@@ -21,11 +22,12 @@ from tests.conftest import make_user
 @pytest.mark.django_db
 def test_production_refuses_the_demo_everywhere(client, settings):
     settings.PRODUCTION = True
-    assert "production" in (demo_refusal() or "")
+    with translation.override("en"):
+        assert "production" in (demo_refusal() or "")
     with pytest.raises(ApplicationError) as refused:
         demo_load()
     assert refused.value.code == "demo_refused"
-    with pytest.raises(CommandError, match="production"):
+    with translation.override("en"), pytest.raises(CommandError, match="production"):
         call_command("demo", "--no-progress")
     district = make_user("real-admin", Role.DISTRICT_ADMIN, scope="330102")
     client.force_login(district)
@@ -50,3 +52,11 @@ def test_a_database_with_real_areas_refuses_the_demo():
 @pytest.mark.django_db
 def test_an_empty_development_database_may_load_it():
     assert demo_refusal() is None
+
+
+@pytest.mark.django_db
+def test_the_home_page_lists_demo_accounts_only_in_development(client, settings):
+    assert "linli2026" in client.get("/").content.decode()
+    settings.PRODUCTION = True
+    page = client.get("/").content.decode()
+    assert "linli2026" not in page and "auditor" not in page

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from linli.core.enums import Role
 
 
@@ -33,4 +35,7 @@ def sign_in_hint_register(hint: SignInHint) -> None:
 
 
 def sign_in_hint() -> SignInHint | None:
+    """The registered hint, never on a production instance: there no account's password is shown."""
+    if settings.PRODUCTION:
+        return None
     return _hint
