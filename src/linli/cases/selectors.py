@@ -208,15 +208,6 @@ def residents_for_filing(*, viewer: AnyUser) -> QuerySet[User]:
     return people_in_scope(viewer=viewer).filter(role=Role.RESIDENT)
 
 
-def person_by_id(*, pk: int | str | None) -> User | None:
-    """The user a staff member names as the resident to file for or the handler to transfer to. Nothing of
-    them is shown: the services refuse anyone outside the actor's scope (`request_file`, `may_handle`)
-    before they are used."""
-    if pk is None or not str(pk).isdigit():
-        return None
-    return User.objects.filter(pk=int(pk)).first()
-
-
 def handlers_for(*, request: ServiceRequest) -> list[User]:
     """Staff who may take over `request`: in its scope and at its level or above."""
     from linli.cases.services import may_handle

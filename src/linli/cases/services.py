@@ -69,6 +69,14 @@ def may_handle(user: AnyUser, request: ServiceRequest) -> bool:
     return level is not None and can(user, HANDLE, request.area_code) and level_rank(level) >= level_rank(request.level)
 
 
+def _person(pk: int | str | None) -> User | None:
+    """The user a staff member names by id (the resident to file for, the handler to transfer to), or None.
+    The callers give the same answer for None as for a person they may not name."""
+    if pk is None or not str(pk).isdigit() or len(str(pk)) > 18:
+        return None
+    return User.objects.filter(pk=int(pk)).first()
+
+
 def _require_handler(actor: AnyUser, request: ServiceRequest) -> None:
     require(actor, HANDLE, request.area_code)
     level = staff_level(actor)
@@ -237,25 +245,35 @@ def request_file(
     request_type: RequestType | None,
     description: str,
     resident: User | None = None,
+    resident_id: int | str | None = None,
     address: str = "",
     lon: float | str | None = None,
     lat: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """A resident files a request; staff file one for a resident of their scope (代办, `resident` given).
-    The deadline is `request_type.deadline_days` working days from now."""
+    """A resident files a request; staff file one for a resident of their scope (代办, `resident` or its
+    `resident_id` given). The deadline is `request_type.deadline_days` working days from now.
+
+    Naming a person reveals nothing of them: anyone but staff is refused (403) whoever they name, and staff
+    get the same answer for a person who does not exist and for one outside their scope."""
     if not actor.is_authenticated:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
     assert isinstance(actor, User)
     now = now or timezone.now()
-    resident = resident or actor
     errors = RowErrors()
-    if resident.pk != actor.pk:
+    named = resident.pk if resident is not None else resident_id
+    for_other = named is not None and str(named) != str(actor.pk)
+    if for_other:
         if not has_perm(actor, HANDLE):
             raise ApplicationError("forbidden", _("Only staff file requests for somebody else."), status=403)
-        if not resident.home_area_code or not can(actor, HANDLE, resident.home_area_code):
-            errors.add(0, "resident", _("not a resident of your area"), resident.pk)
-    elif not resident.home_area_code:
+        if resident is None:
+            resident = _person(resident_id)
+        if resident is None or not resident.home_area_code or not can(actor, HANDLE, resident.home_area_code):
+            errors.add(0, "resident", _("not a resident of your area"), named)
+            resident = None
+    else:
+        resident = actor
+    if not for_other and not actor.home_area_code:
         errors.add(0, "resident", _("has no home area: ask community staff to record it"))
     if request_type is None or not request_type.active:
         errors.add(0, "request_type", _("choose a request type"))
@@ -272,7 +290,7 @@ def request_file(
     if (lon_value is None) != (lat_value is None) and not errors:
         errors.add(0, "lon" if lon_value is None else "lat", _("give both longitude and latitude, or neither"))
     errors.raise_if_any("invalid", _("The request was not filed."))
-    assert request_type is not None
+    assert request_type is not None and resident is not None
     deadline = add_working_days(now, request_type.deadline_days)
     request = ServiceRequest.objects.create(
         request_type=request_type,
@@ -421,10 +439,13 @@ def request_transfer(
     request: ServiceRequest,
     department: str | None = None,
     handler: User | None = None,
+    handler_id: int | str | None = None,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """Hand an open request to another department and/or another handler (in scope, at its level)."""
+    """Hand an open request to another department and/or another handler (in scope, at its level; given
+    as `handler` or its `handler_id`: a person who does not exist gets the same answer as one who may not
+    handle the request)."""
     now = now or timezone.now()
     request = _locked(request)
     _require_handler(actor, request)
@@ -434,8 +455,12 @@ def request_transfer(
     new_department = request.department if department is None else text(department)
     if len(new_department) > 64:
         errors.add(0, "department", _("at most %(n)d characters") % {"n": 64}, new_department)
-    if handler is not None and not may_handle(handler, request):
-        errors.add(0, "handler", _("does not handle requests of this area at this level"), handler.pk)
+    named = handler.pk if handler is not None else handler_id
+    if named is not None and str(named) != "":
+        handler = handler or _person(handler_id)
+        if handler is None or not may_handle(handler, request):
+            errors.add(0, "handler", _("does not handle requests of this area at this level"), named)
+            handler = None
     new_handler_id = handler.pk if handler is not None else request.handler_id
     if not errors and new_department == request.department and new_handler_id == request.handler_id:
         errors.add(0, "department", _("give another department or handler"))

@@ -125,13 +125,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             what = request.POST.get("do", "")
             if what == "transfer":
-                handler_id = request.POST.get("handler") or None
-                handler = selectors.person_by_id(pk=handler_id)
                 services.request_transfer(
                     actor=request.user,
                     request=found,
                     department=request.POST.get("department"),
-                    handler=handler,
+                    handler_id=request.POST.get("handler") or None,
                     note=request.POST.get("note", ""),
                 )
             elif what == "rate":

@@ -1,0 +1,69 @@
+"""Personal data in requests and consultations (issue 12): each test plays the attack and checks that it no
+longer succeeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from linli.cases.models import ServiceRequest
+from linli.cases.services import request_file
+from linli.core.models import User
+
+
+def post(client, url, data, auth):
+    return client.post(url, data, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en", **auth)
+
+
+# Enumerating user ids --------------------------------------------------------------------------------
+
+
+def test_filing_for_someone_does_not_tell_who_exists(client, users, rtype, token_for):
+    """A resident naming an existing person and a missing one gets the same 403; staff naming a person
+    outside their scope and a missing one get the same 400."""
+    missing = User.objects.order_by("-pk").first().pk + 1000
+    outsider = users["resident_b"].pk  # lives in another community
+
+    def file(who, resident_id):
+        body = {"request_type": "elderly-card", "description": "代办", "resident_id": resident_id}
+        return post(client, "/api/cases/requests", body, token_for(who))
+
+    by_resident = [file(users["resident"], pk) for pk in (outsider, missing)]
+    assert [r.status_code for r in by_resident] == [403, 403]
+    assert by_resident[0].json() == by_resident[1].json()
+
+    by_staff = [file(users["community"], pk) for pk in (outsider, missing)]
+    assert [r.status_code for r in by_staff] == [400, 400]
+    shapes = [r.json()["detail"]["errors"] for r in by_staff]
+    assert [[(e["field"], e["message"]) for e in errors] for errors in shapes] == [
+        [("resident", "not a resident of your area")]
+    ] * 2
+    assert ServiceRequest.objects.count() == 0
+    # Filing for oneself by id still works, and staff still file for a resident of their scope.
+    assert file(users["resident"], users["resident"].pk).status_code == 201
+    assert file(users["community"], users["resident"].pk).status_code == 201
+
+
+def test_transfer_does_not_tell_who_exists(client, users, rtype, token_for):
+    filed = request_file(actor=users["resident"], request_type=rtype, description="办证")
+    missing = User.objects.order_by("-pk").first().pk + 1000
+    staff = token_for(users["community"])
+    url = f"/api/cases/requests/{filed.pk}/transfer"
+    answers = [post(client, url, {"handler_id": pk}, staff) for pk in (users["other_community"].pk, missing)]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [[e["field"] for e in a.json()["detail"]["errors"]] for a in answers] == [["handler"], ["handler"]]
+    assert {e["message"] for a in answers for e in a.json()["detail"]["errors"]} == {
+        "does not handle requests of this area at this level"
+    }
+    moved = post(client, url, {"handler_id": users["town"].pk}, staff)
+    assert moved.status_code == 200 and moved.json()["handler"] == "town"
+
+
+@pytest.mark.parametrize("handler", ["abc", "99999999"])
+def test_transfer_page_refuses_a_handler_that_is_not_a_person(client, users, rtype, handler):
+    """The page used to ignore an unknown handler silently (and transfer to nobody)."""
+    filed = request_file(actor=users["resident"], request_type=rtype, description="办证")
+    client.force_login(users["community"])
+    page = client.post(f"/requests/{filed.pk}/", {"do": "transfer", "department": "民政", "handler": handler})
+    filed.refresh_from_db()
+    assert filed.handler_id is None
+    assert page.status_code == 400
