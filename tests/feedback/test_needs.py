@@ -9,11 +9,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.core.enums import AuditAction
+from linli.core.enums import AuditAction, Role
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
+from linli.core.permissions import scope_q
 from linli.feedback import selectors, services
 from linli.feedback.models import Need, NeedSupport, NeedUpdate
+from tests.conftest import make_user
 
 
 def propose(user, title="加装电梯", domain="elderly"):
@@ -104,11 +106,6 @@ def test_ranked_by_supports_then_age(users, area_tree, neighbours):
 def test_superuser_sees_every_need(users, area_tree, neighbours):
     """issue 12: the superuser's scope ("everything") was an empty Q that vanished when or-ed with the
     home-area filter, so the superuser saw no needs at all."""
-    from tests.conftest import make_user
-
-    from linli.core.enums import Role
-    from linli.core.permissions import scope_q
-
     east = propose(users["resident"])
     west = propose(users["resident_b"], title="缺少图书室", domain="culture")
     root = make_user("root", Role.RESIDENT, is_superuser=True, is_staff=True)
