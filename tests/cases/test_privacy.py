@@ -7,7 +7,7 @@ import pytest
 
 from linli.cases.models import ServiceRequest
 from linli.cases.services import request_file
-from linli.core.models import User
+from linli.core.models import AuditLog, User
 
 
 def post(client, url, data, auth):
@@ -67,3 +67,27 @@ def test_transfer_page_refuses_a_handler_that_is_not_a_person(client, users, rty
     filed.refresh_from_db()
     assert filed.handler_id is None
     assert page.status_code == 400
+
+
+# The audit row of a request's page -------------------------------------------------------------------
+
+
+def test_request_detail_logs_exactly_the_fields_shown(client, users, rtype, token_for):
+    """The request page and API show the resident's phone, not their ID number: the audit row said both."""
+    filed = request_file(actor=users["resident"], request_type=rtype, description="办证")
+    api = client.get(f"/api/cases/requests/{filed.pk}", **token_for(users["community"]))
+    assert api.json()["resident_phone"] == "13912345678" and "990102198001011234" not in api.content.decode()
+    client.force_login(users["community"])
+    page = client.get(f"/requests/{filed.pk}/")
+    assert "13912345678" in page.content.decode() and "990102198001011234" not in page.content.decode()
+    rows = AuditLog.objects.filter(actor=users["community"], object_type="core.user")
+    assert [(row.object_id, row.fields) for row in rows] == [(str(users["resident"].pk), ["phone"])] * 2
+
+
+def test_nothing_shown_nothing_logged(client, users, rtype):
+    users["resident"].phone = ""
+    users["resident"].save()
+    filed = request_file(actor=users["resident"], request_type=rtype, description="办证")
+    client.force_login(users["community"])
+    assert client.get(f"/requests/{filed.pk}/").status_code == 200
+    assert not AuditLog.objects.filter(object_type="core.user").exists()

@@ -152,7 +152,9 @@ def _detail(http: HttpRequest, request: ServiceRequest) -> dict[str, Any]:
     request = selectors.request_get(viewer=http.user, pk=request.pk)
     return {
         **request_row(request),
-        "resident_phone": person_contact(viewer=http.user, subject=request.resident, request=http)["phone"],
+        "resident_phone": person_contact(viewer=http.user, subject=request.resident, request=http, fields=("phone",))[
+            "phone"
+        ],
         "actions": [str(a) for a in services.allowed_actions(http.user, request)],
         "events": [
             {

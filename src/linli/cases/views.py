@@ -162,9 +162,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "note_actions": [a.value for a, rule in services.TRANSITIONS.items() if rule.note_required],
     }
     if handles:
-        context["resident_phone"] = person_contact(viewer=request.user, subject=found.resident, request=request)[
-            "phone"
-        ]
+        context["resident_phone"] = person_contact(
+            viewer=request.user, subject=found.resident, request=request, fields=("phone",)
+        )["phone"]
     return render(request, "cases/request_detail.html", context, status=_status(errors))
 
 
