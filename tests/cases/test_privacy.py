@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from linli.cases.models import ServiceRequest
+from linli.cases.models import RequestType, ServiceRequest
 from linli.cases.services import request_file
 from linli.core.models import AuditLog, User
 
@@ -91,3 +91,33 @@ def test_nothing_shown_nothing_logged(client, users, rtype):
     client.force_login(users["community"])
     assert client.get(f"/requests/{filed.pk}/").status_code == 200
     assert not AuditLog.objects.filter(object_type="core.user").exists()
+
+
+# Which request types are public --------------------------------------------------------------------
+
+
+def test_a_request_type_is_private_unless_listed_publicly(client, users, calendar2026, token_for):
+    district = token_for(users["district"])
+    made = post(client, "/api/cases/types", {"code": "relief", "name": "临时救助", "deadline_days": 10}, district)
+    assert made.status_code == 201 and made.json()["public_listing"] is False
+    patched = client.patch(
+        "/api/cases/types/relief", {"public_listing": True}, content_type="application/json", **district
+    )
+    assert patched.json()["public_listing"] is True
+    client.force_login(users["district"])
+    form = {"code": "drain", "name": "下水道疏通", "deadline_days": "2", "handling_level": "community"}
+    client.post("/requests/types/", form)
+    client.post("/requests/types/", form | {"code": "lamp", "name": "路灯", "public_listing": "on"})
+    assert dict(RequestType.objects.filter(code__in=["drain", "lamp"]).values_list("code", "public_listing")) == {
+        "drain": False,
+        "lamp": True,
+    }
+
+
+def test_the_demo_lists_only_its_public_place_kinds():
+    from linli.demo.history import PUBLIC_REQUEST_TYPES, REQUEST_TYPES
+
+    codes = {row[0] for row in REQUEST_TYPES}
+    assert set(PUBLIC_REQUEST_TYPES) <= codes
+    for personal in ("minimum-living", "disability-card", "temporary-relief", "birth-registration"):
+        assert personal not in PUBLIC_REQUEST_TYPES

@@ -5,7 +5,7 @@ from linli.cases.models import Consultation, RequestEvent, RequestType, ServiceR
 
 @admin.register(RequestType)
 class RequestTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "deadline_days", "department", "handling_level", "active")
+    list_display = ("code", "name", "deadline_days", "department", "handling_level", "active", "public_listing")
 
 
 class RequestEventInline(admin.TabularInline):

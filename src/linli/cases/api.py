@@ -29,6 +29,7 @@ class RequestTypeOut(Schema):
     department: str
     handling_level: str
     active: bool
+    public_listing: bool
 
 
 class RequestTypeIn(Schema):
@@ -44,6 +45,11 @@ class RequestTypeIn(Schema):
     department: str | None = Field(None, description="the department that handles it, at most 64 characters")
     handling_level: str | None = Field(None, description="community, town or district (default community)")
     active: bool | None = Field(None, description="offered for filing (default true)")
+    public_listing: bool | None = Field(
+        None,
+        description="requests of this kind appear in the public Open311 list, place to ~1 km and date only "
+        "(default false; only for matters of a public place, never for personal ones)",
+    )
 
     def fields(self) -> services.RequestTypeInput:
         return services.RequestTypeInput(**self.dict(exclude_unset=True))

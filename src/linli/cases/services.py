@@ -113,12 +113,24 @@ class RequestTypeInput:
     department: str | None = None
     handling_level: str | None = None
     active: bool | str | None = None
+    public_listing: bool | str | None = None
 
     def given(self) -> set[str]:
         return {name for name in TYPE_FIELDS if getattr(self, name) is not None}
 
 
-TYPE_FIELDS = ("code", "name", "description", "deadline_days", "department", "handling_level", "active")
+TYPE_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "deadline_days",
+    "department",
+    "handling_level",
+    "active",
+    "public_listing",
+)
+# A checkbox or spreadsheet cell that means "yes"; anything else (a missing field included) is "no".
+YES = (True, "true", "1", "on", "yes", "是")
 
 
 def request_type_check(
@@ -163,6 +175,9 @@ def request_type_check(
         values["description"] = text(fields.description)
     if "active" in present:
         values["active"] = fields.active not in (False, "false", "0", "off", "")
+    if "public_listing" in present:
+        # Private unless said otherwise: a request type is listed publicly only when asked for explicitly.
+        values["public_listing"] = fields.public_listing in YES
     return values
 
 
