@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from linli.cases.models import RequestType, ServiceRequest
-from linli.cases.services import request_file
+from linli.cases.models import Consultation, RequestType, ServiceRequest
+from linli.cases.services import consultation_answer, consultation_ask, consultation_publish, request_file
+from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog, User
 
 
@@ -121,3 +122,85 @@ def test_the_demo_lists_only_its_public_place_kinds():
     assert set(PUBLIC_REQUEST_TYPES) <= codes
     for personal in ("minimum-living", "disability-card", "temporary-relief", "birth-registration"):
         assert personal not in PUBLIC_REQUEST_TYPES
+
+
+# Consultations published as FAQ --------------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(users, rtype):
+    users["resident"].display_name = "张三"
+    users["resident"].save()
+    asked = consultation_ask(actor=users["resident"], question="我是张三，电话13912345678，优待证要带什么？")
+    return consultation_answer(actor=users["community"], consultation=asked, answer="带身份证和照片。")
+
+
+def publish(client, users, pk, **data):
+    client.force_login(users["community"])
+    return client.post("/requests/ask/", {"do": "publish", "id": pk, **data})
+
+
+def test_the_residents_words_never_reach_the_faq(client, users, answered, token_for):
+    """issue 12: publishing copied the question as asked, and a phone number reached the anonymous FAQ."""
+    staff = token_for(users["community"])
+    url = f"/api/cases/consultations/{answered.pk}/publish"
+    attempts = {
+        "": "required: write the question as it will be published",
+        answered.question: "rephrase the question",
+        "优待证要带什么？请拨13912345678": "contains a phone number",
+        "优待证要带什么？请拨 139-1234-5678": "contains a phone number",
+        "身份证99010219800101123X的老人要带什么？": "contains an ID number",
+        "张三的优待证要带什么？": "contains the resident's name",
+        "张先生问：优待证要带什么？": "contains the resident's name",
+    }
+    for wording, message in attempts.items():
+        refused = post(client, url, {"public": True, "public_question": wording}, staff)
+        assert refused.status_code == 400, wording
+        errors = refused.json()["detail"]["errors"]
+        assert any(e["field"] == "public_question" and e["message"].startswith(message) for e in errors), errors
+    assert client.get("/api/cases/faq").json() == []
+    answered.refresh_from_db()
+    assert not answered.is_faq
+    ok = post(client, url, {"public": True, "public_question": "老年人优待证要带什么材料？"}, staff)
+    assert ok.status_code == 200
+    faq = client.get("/requests/faq/").content.decode() + str(client.get("/api/cases/faq").json())
+    assert "老年人优待证要带什么材料？" in faq
+    for secret in ("13912345678", "张三", "我是"):
+        assert secret not in faq
+
+
+def test_the_answer_is_checked_too(users, answered):
+    consultation_answer(
+        actor=users["community"], consultation=answered, answer="请张三本人带身份证来，电话联系13912345678"
+    )
+    with pytest.raises(ApplicationError) as refused:
+        consultation_publish(actor=users["community"], consultation=answered, public=True, public_question="要带什么？")
+    assert {(e["field"], e["message"].split(":")[0]) for e in refused.value.extra["errors"]} == {
+        ("answer", "contains a phone number"),
+        ("answer", "contains the resident's name"),
+    }
+    assert not Consultation.objects.get(pk=answered.pk).is_faq
+
+
+def test_staff_write_the_published_question_on_the_page(client, users, answered):
+    client.force_login(users["community"])
+    page = client.get("/requests/ask/").content.decode()
+    # The field to word the published question starts empty: the resident's question is not offered for copy.
+    assert 'name="public_question" value=""' in page
+    assert publish(client, users, answered.pk, public_question="").status_code == 400
+    assert publish(client, users, answered.pk, public_question="优待证要带什么材料？").status_code == 302
+    assert Consultation.objects.get(pk=answered.pk).public_question == "优待证要带什么材料？"
+    # Withdrawing needs no wording.
+    assert client.post("/requests/ask/", {"do": "withdraw", "id": answered.pk}).status_code == 302
+    assert not Consultation.objects.get(pk=answered.pk).is_faq
+
+
+def test_personal_data_finder():
+    from linli.core.masking import personal_data_in
+
+    assert personal_data_in("电话１３９１２３４５６７８") == ["phone"]
+    assert personal_data_in("座机 0571-8888 1234") == ["phone"]
+    assert personal_data_in("证号 990102 19800101 123x") == ["id_number"]
+    assert personal_data_in("resident 问", names=("resident",)) == ["name"]
+    for harmless in ("九点开门，周一闭馆", "2026-09-14 开放", "补贴 1000 元", "residents 可以参加"):
+        assert personal_data_in(harmless, names=("resident", "张三")) == [], harmless

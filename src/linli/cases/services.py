@@ -28,6 +28,7 @@ from linli.cases.workdays import (
 )
 from linli.core.enums import AuditAction, Role
 from linli.core.errors import ApplicationError, RowErrors
+from linli.core.masking import personal_data_in
 from linli.core.models import User
 from linli.core.parsing import choice, count, text
 from linli.core.permissions import Perm, can, has_perm, require
@@ -688,19 +689,47 @@ def consultation_answer(
     return consultation
 
 
+def _asker_names(consultation: Consultation) -> tuple[str, ...]:
+    asker = consultation.asker
+    return (asker.display_name, asker.get_full_name(), asker.first_name, asker.last_name, asker.username)
+
+
+def _personal_in_faq(kind: str) -> str:
+    return {
+        "phone": _("contains a phone number: nothing personal is published"),
+        "id_number": _("contains an ID number: nothing personal is published"),
+        "name": _("contains the resident's name: nothing personal is published"),
+    }[kind]
+
+
 @transaction.atomic
 def consultation_publish(
     *, actor: AnyUser, consultation: Consultation, public: bool, public_question: str = ""
 ) -> Consultation:
-    """Publish a good answer as a FAQ entry (with the question reworded without anything personal), or
-    withdraw it."""
+    """Publish a good answer as a FAQ entry, or withdraw it. The entry is written by staff: the question
+    as published is their rewording (given now, or kept from an earlier publication), never the resident's
+    own words; neither it nor the answer may hold a phone number, an ID number or the resident's name
+    (PIPL: a FAQ is read by anyone)."""
     _consultation_staff(actor, consultation)
     errors = RowErrors()
     if public and not consultation.answer:
         errors.add(0, "answer", _("answer the question before publishing it"))
-    wording = text(public_question) or consultation.public_question or consultation.question
+    wording = text(public_question) or consultation.public_question
     if len(wording) > 2000:
         errors.add(0, "public_question", _("at most %(n)d characters") % {"n": 2000})
+    if public:
+        if not wording:
+            errors.add(
+                0,
+                "public_question",
+                _("required: write the question as it will be published, without anything personal"),
+            )
+        elif wording == text(consultation.question):
+            errors.add(0, "public_question", _("rephrase the question: the resident's own words are not published"))
+        names = _asker_names(consultation)
+        for field, published in (("public_question", wording), ("answer", consultation.answer)):
+            for kind in personal_data_in(published, names=names):
+                errors.add(0, field, _personal_in_faq(kind))
     errors.raise_if_any("invalid", _("The FAQ entry was not saved."))
     consultation.is_faq = public
     consultation.public_question = wording
