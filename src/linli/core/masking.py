@@ -48,7 +48,7 @@ def personal_data_in(value: str, *, names: tuple[str, ...] = ()) -> list[str]:
         if not name:
             continue
         if name.isascii():
-            hit = len(name) >= 3 and re.search(rf"(?<![\w]){re.escape(name.casefold())}(?![\w])", lowered)
+            hit = len(name) >= 3 and re.search(rf"(?<!\w){re.escape(name.casefold())}(?!\w)", lowered) is not None
         else:
             hit = len(name) >= 2 and (
                 name in normal or (2 <= len(name) <= 4 and any(name[0] + h in normal for h in _HONORIFICS))
