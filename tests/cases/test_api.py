@@ -68,10 +68,19 @@ def test_types_consultations_and_public_faq(client, users, calendar2026, token_f
     asked = post(client, "/api/cases/consultations", {"question": "几点开门？"}, token_for(users["resident"])).json()
     staff = token_for(users["community"])
     post(client, f"/api/cases/consultations/{asked['id']}/answer", {"answer": "九点"}, staff)
-    post(client, f"/api/cases/consultations/{asked['id']}/publish", {"public": True}, staff)
+    # The FAQ entry is worded by staff: the resident's own words are never published as they are.
+    verbatim = post(client, f"/api/cases/consultations/{asked['id']}/publish", {"public": True}, staff)
+    assert verbatim.status_code == 400 and verbatim.json()["detail"]["errors"][0]["field"] == "public_question"
+    assert client.get("/api/cases/faq").json() == []
+    post(
+        client,
+        f"/api/cases/consultations/{asked['id']}/publish",
+        {"public": True, "public_question": "中心几点开门？"},
+        staff,
+    )
     assert client.get("/api/cases/faq").json()[0] == {
         "id": asked["id"],
-        "question": "几点开门？",
+        "question": "中心几点开门？",
         "answer": "九点",
         "answered_at": client.get("/api/cases/faq").json()[0]["answered_at"],
     }

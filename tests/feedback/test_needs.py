@@ -6,13 +6,16 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from linli.core.enums import AuditAction
+from linli.core.enums import AuditAction, Role
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
+from linli.core.permissions import scope_q
 from linli.feedback import selectors, services
 from linli.feedback.models import Need, NeedSupport, NeedUpdate
+from tests.conftest import make_user
 
 
 def propose(user, title="加装电梯", domain="elderly"):
@@ -98,6 +101,19 @@ def test_ranked_by_supports_then_age(users, area_tree, neighbours):
     ranked = list(selectors.needs_ranked(viewer=users["community"]))
     assert [n.title for n in ranked] == ["C 托育", "B 助餐点", "A 路灯"]
     assert [n.support_count for n in ranked] == [3, 3, 1]
+
+
+def test_superuser_sees_every_need(users, area_tree, neighbours):
+    """issue 12: the superuser's scope ("everything") was an empty Q that vanished when or-ed with the
+    home-area filter, so the superuser saw no needs at all."""
+    east = propose(users["resident"])
+    west = propose(users["resident_b"], title="缺少图书室", domain="culture")
+    root = make_user("root", Role.RESIDENT, is_superuser=True, is_staff=True)
+    assert {n.pk for n in selectors.needs_ranked(viewer=root)} == {east.pk, west.pk}
+    selectors.need_get(viewer=root, need_id=west.pk)
+    # The composition itself: "everything" or-ed with "nothing" is still everything.
+    assert set(Need.objects.filter(Q(pk__in=[]) | scope_q(root)).values_list("pk", flat=True)) == {east.pk, west.pk}
+    assert not Need.objects.filter(Q(pk__in=[]) | scope_q(users["operator"])).exists()
 
 
 def test_residents_see_their_area_staff_their_scope(users, area_tree, neighbours):

@@ -188,7 +188,7 @@ def session_roster(request: HttpRequest, session_id: int) -> list[dict[str, Any]
             "created_at": r.created_at,
             "checked_in_at": r.checked_in_at,
         }
-        for r in selectors.roster(viewer=request.user, session=session)
+        for r in selectors.roster(viewer=request.user, session=session, request=request)
     ]
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.bookings import statements
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Notification, Registration, Session
+from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError
-from linli.core.permissions import Perm, require
+from linli.core.permissions import Perm, has_perm, require
+from linli.core.services import audit_record
 from linli.facilities.enums import ConstructionStatus
 
 if TYPE_CHECKING:
@@ -73,19 +76,36 @@ def session_get_managed(*, viewer: AnyUser, session_id: int) -> Session:
     return session
 
 
-def roster(*, viewer: AnyUser, session: Session) -> QuerySet[Registration]:
-    """Every registration of a session in the viewer's scope, in arrival order."""
-    require(viewer, Perm.AREA_VIEW, session.area_code)
+def _registrations(viewer: AnyUser, session: Session) -> QuerySet[Registration]:
+    # Who registered is personal data: roles that read people (PEOPLE_VIEW) only; evaluators, who need
+    # the numbers and not the names, do not (PIPL: minimum necessary).
+    require(viewer, Perm.PEOPLE_VIEW, session.area_code)
     return session.registrations.visible_to(viewer).select_related("resident").order_by("id")
 
 
+def roster(*, viewer: AnyUser, session: Session, request: HttpRequest | None = None) -> QuerySet[Registration]:
+    """Every registration of a session in the viewer's scope, in arrival order, with the residents' names.
+    A read by a role that does not serve residents (an auditor) is written to the audit log."""
+    registrations = _registrations(viewer, session)
+    if not has_perm(viewer, Perm.PERSONAL_DATA_VIEW):
+        audit_record(
+            actor=viewer,
+            action=AuditAction.READ,
+            object_type="bookings.session",
+            object_id=str(session.pk),
+            fields=["roster"],
+            request=request,
+        )
+    return registrations
+
+
 def waiting_list(*, viewer: AnyUser, session: Session) -> list[Registration]:
-    return list(roster(viewer=viewer, session=session).filter(status=RegistrationStatus.WAITLISTED))
+    return list(_registrations(viewer, session).filter(status=RegistrationStatus.WAITLISTED))
 
 
 def no_shows(*, viewer: AnyUser, session: Session) -> QuerySet[Registration]:
     """Seated registrations without a check-in once the session is over (marked or not yet marked)."""
-    qs = roster(viewer=viewer, session=session)
+    qs = _registrations(viewer, session)
     if session.ends_at > timezone.now():
         return qs.none()
     return qs.filter(status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.NO_SHOW])

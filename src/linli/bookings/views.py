@@ -185,8 +185,8 @@ def session_detail(request: HttpRequest, session_id: int) -> HttpResponse:
     """The public view of a session; staff of its area also see the roster with check-in status."""
     session = selectors.session_get_public(session_id=session_id)
     rows = None
-    if can(request.user, Perm.AREA_VIEW, session.area_code):
-        rows = list(selectors.roster(viewer=request.user, session=session))
+    if can(request.user, Perm.PEOPLE_VIEW, session.area_code):
+        rows = list(selectors.roster(viewer=request.user, session=session, request=request))
     return render(
         request,
         "bookings/session_detail.html",

@@ -8,7 +8,7 @@ from linli.core.admin import ReadOnlyAdmin, ReadOnlyInline
 class RequestTypeAdmin(ReadOnlyAdmin):
     """Read-only: request types (deadlines, handling level) change through the request-type services."""
 
-    list_display = ("code", "name", "deadline_days", "department", "handling_level", "active")
+    list_display = ("code", "name", "deadline_days", "department", "handling_level", "active", "public_listing")
 
 
 class RequestEventInline(ReadOnlyInline):

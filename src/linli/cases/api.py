@@ -9,15 +9,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from linli.cases import selectors, services
 from linli.cases.models import ServiceRequest
 from linli.cases.open311 import router as open311_router
 from linli.core.auth import OPTIONAL_AUTH
-from linli.core.errors import ApplicationError, RowErrors
-from linli.core.models import User
 from linli.core.services import person_contact
 
 router = Router(tags=["requests (办件)"])
@@ -32,6 +29,7 @@ class RequestTypeOut(Schema):
     department: str
     handling_level: str
     active: bool
+    public_listing: bool
 
 
 class RequestTypeIn(Schema):
@@ -47,6 +45,11 @@ class RequestTypeIn(Schema):
     department: str | None = Field(None, description="the department that handles it, at most 64 characters")
     handling_level: str | None = Field(None, description="community, town or district (default community)")
     active: bool | None = Field(None, description="offered for filing (default true)")
+    public_listing: bool | None = Field(
+        None,
+        description="requests of this kind appear in the public Open311 list, place to ~1 km and date only "
+        "(default false; only for matters of a public place, never for personal ones)",
+    )
 
     def fields(self) -> services.RequestTypeInput:
         return services.RequestTypeInput(**self.dict(exclude_unset=True))
@@ -155,7 +158,9 @@ def _detail(http: HttpRequest, request: ServiceRequest) -> dict[str, Any]:
     request = selectors.request_get(viewer=http.user, pk=request.pk)
     return {
         **request_row(request),
-        "resident_phone": person_contact(viewer=http.user, subject=request.resident, request=http)["phone"],
+        "resident_phone": person_contact(viewer=http.user, subject=request.resident, request=http, fields=("phone",))[
+            "phone"
+        ],
         "actions": [str(a) for a in services.allowed_actions(http.user, request)],
         "events": [
             {
@@ -188,28 +193,13 @@ def type_update(request: HttpRequest, code: str, payload: RequestTypeIn) -> Any:
     return services.request_type_update(actor=request.user, request_type=found, changes=payload.fields())
 
 
-def _no_such(field: str) -> ApplicationError:
-    errors = RowErrors()
-    errors.add(0, field, _("no such person"))
-    return ApplicationError("invalid", _("Nothing was changed."), {"errors": errors.errors})
-
-
-def _resident(resident_id: int | None) -> User | None:
-    if resident_id is None:
-        return None
-    found = selectors.person_by_id(pk=resident_id)
-    if found is None:
-        raise _no_such("resident")
-    return found
-
-
 @router.post("/requests", response={201: RequestDetailOut}, summary="File a request (or file one for a resident)")
 def request_file(request: HttpRequest, payload: FileIn) -> Status:
     request_type = selectors.request_types().filter(code=payload.request_type).first()
     filed = services.request_file(
         actor=request.user,
         request_type=request_type,
-        resident=_resident(payload.resident_id),
+        resident_id=payload.resident_id,
         description=payload.description,
         address=payload.address,
         lon=payload.lon,
@@ -247,13 +237,12 @@ def request_action(request: HttpRequest, request_id: int, payload: ActionIn) -> 
 @router.post("/requests/{request_id}/transfer", response=RequestDetailOut, summary="Transfer a request")
 def request_transfer(request: HttpRequest, request_id: int, payload: TransferIn) -> dict[str, Any]:
     found = selectors.request_get(viewer=request.user, pk=request_id)
-    handler = None
-    if payload.handler_id is not None:
-        handler = selectors.person_by_id(pk=payload.handler_id)
-        if handler is None:
-            raise _no_such("handler")
     services.request_transfer(
-        actor=request.user, request=found, department=payload.department, handler=handler, note=payload.note
+        actor=request.user,
+        request=found,
+        department=payload.department,
+        handler_id=payload.handler_id,
+        note=payload.note,
     )
     return _detail(request, found)
 

@@ -33,6 +33,17 @@ class RequestType(TimeStampedModel):
         _("handled at"), max_length=16, choices=HandlingLevel.choices, default=HandlingLevel.COMMUNITY
     )
     active = models.BooleanField(_("active"), default=True)
+    # PIPL, minimum necessary: a request says something about its resident (低保, disability, relief, a
+    # birth ...). Only kinds about a public place (a street light, a drain) are listed publicly; new kinds
+    # are private until a district admin decides otherwise.
+    public_listing = models.BooleanField(
+        _("listed publicly (Open311)"),
+        default=False,
+        help_text=_(
+            "Requests of this kind appear in the public Open311 list (place to about 1 km, date only). Only for "
+            "matters of a public place, never for assistance, disability, health, family or other personal matters."
+        ),
+    )
 
     class Meta:
         verbose_name = _("request type")

@@ -1,5 +1,6 @@
-"""Open311 GeoReport v2 (/api/cases/open311/): request types as services, requests with their public fields
-only (no description, address or person; coordinates rounded to about 100 m), and filing with a token."""
+"""Open311 GeoReport v2 (/api/cases/open311/): request types as services, requests of the publicly listed
+types with their public fields only (no description, address or person; dates to the day, coordinates
+rounded to about 1 km; see `selectors.PublicRequest`), and filing with a token."""
 
 from __future__ import annotations
 

@@ -52,8 +52,10 @@ def requests_visible(*, viewer: AnyUser) -> QuerySet[ServiceRequest]:
 
 @dataclass(frozen=True)
 class PublicRequest:
-    """What Open311 publishes of a request to anyone: its type, state, department and dates, and its place
-    rounded to 0.001 degree (about 100 m). Never the description, the address or a person."""
+    """What Open311 publishes to anyone of a request of a publicly listed type (`RequestType.public_listing`:
+    a matter of a public place): its type, state, department, its dates to the day and its place rounded to
+    0.01 degree (about 1 km). Never the description, the address, a person, the hour, nor any request of a
+    personal kind (低保, disability, relief, birth ...). PIPL: the minimum necessary."""
 
     id: int
     is_open: bool
@@ -68,7 +70,12 @@ class PublicRequest:
     lon: float | None
 
 
-PUBLIC_PLACE_DECIMALS = 3
+PUBLIC_PLACE_DECIMALS = 2  # about 1 km
+
+
+def _day(moment: dt.datetime) -> dt.datetime:
+    """`moment` to the day (local midnight): the hour of a filing can tell who filed it."""
+    return timezone.localtime(moment).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _public_request(request: ServiceRequest) -> PublicRequest:
@@ -79,17 +86,20 @@ def _public_request(request: ServiceRequest) -> PublicRequest:
         type_code=request.request_type.code,
         type_name=request.request_type.name,
         department=request.department,
-        submitted_at=request.submitted_at,
-        updated_at=request.updated_at,
-        deadline_at=request.deadline_at if request.is_open else None,
+        submitted_at=_day(request.submitted_at),
+        updated_at=_day(request.updated_at),
+        # The deadline is the filing moment plus working days: to the day too, or it gives the hour away.
+        deadline_at=_day(request.deadline_at) if request.is_open else None,
         lat=round(request.lat, PUBLIC_PLACE_DECIMALS) if request.lat is not None else None,
         lon=round(request.lon, PUBLIC_PLACE_DECIMALS) if request.lon is not None else None,
     )
 
 
 def _public_requests() -> QuerySet[ServiceRequest]:
-    # Only the public columns are loaded, so nothing personal can reach a public page by mistake.
-    return ServiceRequest.objects.select_related("request_type").only(
+    """Requests of publicly listed types only. Only the public columns are loaded, so nothing personal
+    can reach a public page by mistake."""
+    listed = ServiceRequest.objects.filter(request_type__public_listing=True)
+    return listed.select_related("request_type").only(
         "request_type",
         "state",
         "department",
@@ -106,8 +116,9 @@ def _public_requests() -> QuerySet[ServiceRequest]:
 def requests_public(
     *, service_code: str | None = None, status: str | None = None, limit: int = 1000
 ) -> list[PublicRequest]:
-    """Open311's public list: requests of every area, newest first, as `PublicRequest` (public by design:
-    the GeoReport standard lets anyone read what was reported and how it stands). `status` is Open311's
+    """Open311's public list: requests of publicly listed types in every area, newest first, as
+    `PublicRequest` (the GeoReport standard lets anyone read what was reported about a public place and how
+    it stands; requests of a personal kind are never listed, not even by id). `status` is Open311's
     "open" or "closed" (anything else matches nothing)."""
     qs = _public_requests().order_by("-submitted_at", "-id")
     if service_code:
@@ -206,15 +217,6 @@ def residents_for_filing(*, viewer: AnyUser) -> QuerySet[User]:
     """The residents a staff member may file a request for (代办): people living in their scope."""
     require(viewer, HANDLE)
     return people_in_scope(viewer=viewer).filter(role=Role.RESIDENT)
-
-
-def person_by_id(*, pk: int | str | None) -> User | None:
-    """The user a staff member names as the resident to file for or the handler to transfer to. Nothing of
-    them is shown: the services refuse anyone outside the actor's scope (`request_file`, `may_handle`)
-    before they are used."""
-    if pk is None or not str(pk).isdigit():
-        return None
-    return User.objects.filter(pk=int(pk)).first()
 
 
 def handlers_for(*, request: ServiceRequest) -> list[User]:

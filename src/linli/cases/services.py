@@ -28,6 +28,7 @@ from linli.cases.workdays import (
 )
 from linli.core.enums import AuditAction, Role
 from linli.core.errors import ApplicationError, RowErrors
+from linli.core.masking import personal_data_in
 from linli.core.models import User
 from linli.core.parsing import choice, count, text
 from linli.core.permissions import Perm, can, has_perm, require
@@ -69,6 +70,14 @@ def may_handle(user: AnyUser, request: ServiceRequest) -> bool:
     return level is not None and can(user, HANDLE, request.area_code) and level_rank(level) >= level_rank(request.level)
 
 
+def _person(pk: int | str | None) -> User | None:
+    """The user a staff member names by id (the resident to file for, the handler to transfer to), or None.
+    The callers give the same answer for None as for a person they may not name."""
+    if pk is None or not str(pk).isdigit() or len(str(pk)) > 18:
+        return None
+    return User.objects.filter(pk=int(pk)).first()
+
+
 def _require_handler(actor: AnyUser, request: ServiceRequest) -> None:
     require(actor, HANDLE, request.area_code)
     level = staff_level(actor)
@@ -105,12 +114,24 @@ class RequestTypeInput:
     department: str | None = None
     handling_level: str | None = None
     active: bool | str | None = None
+    public_listing: bool | str | None = None
 
     def given(self) -> set[str]:
         return {name for name in TYPE_FIELDS if getattr(self, name) is not None}
 
 
-TYPE_FIELDS = ("code", "name", "description", "deadline_days", "department", "handling_level", "active")
+TYPE_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "deadline_days",
+    "department",
+    "handling_level",
+    "active",
+    "public_listing",
+)
+# A checkbox or spreadsheet cell that means "yes"; anything else (a missing field included) is "no".
+YES = (True, "true", "1", "on", "yes", "是")
 
 
 def request_type_check(
@@ -155,6 +176,9 @@ def request_type_check(
         values["description"] = text(fields.description)
     if "active" in present:
         values["active"] = fields.active not in (False, "false", "0", "off", "")
+    if "public_listing" in present:
+        # Private unless said otherwise: a request type is listed publicly only when asked for explicitly.
+        values["public_listing"] = fields.public_listing in YES
     return values
 
 
@@ -237,25 +261,35 @@ def request_file(
     request_type: RequestType | None,
     description: str,
     resident: User | None = None,
+    resident_id: int | str | None = None,
     address: str = "",
     lon: float | str | None = None,
     lat: float | str | None = None,
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """A resident files a request; staff file one for a resident of their scope (代办, `resident` given).
-    The deadline is `request_type.deadline_days` working days from now."""
+    """A resident files a request; staff file one for a resident of their scope (代办, `resident` or its
+    `resident_id` given). The deadline is `request_type.deadline_days` working days from now.
+
+    Naming a person reveals nothing of them: anyone but staff is refused (403) whoever they name, and staff
+    get the same answer for a person who does not exist and for one outside their scope."""
     if not actor.is_authenticated:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
     assert isinstance(actor, User)
     now = now or timezone.now()
-    resident = resident or actor
     errors = RowErrors()
-    if resident.pk != actor.pk:
+    named = resident.pk if resident is not None else resident_id
+    for_other = named is not None and str(named) != str(actor.pk)
+    if for_other:
         if not has_perm(actor, HANDLE):
             raise ApplicationError("forbidden", _("Only staff file requests for somebody else."), status=403)
-        if not resident.home_area_code or not can(actor, HANDLE, resident.home_area_code):
-            errors.add(0, "resident", _("not a resident of your area"), resident.pk)
-    elif not resident.home_area_code:
+        if resident is None:
+            resident = _person(resident_id)
+        if resident is None or not resident.home_area_code or not can(actor, HANDLE, resident.home_area_code):
+            errors.add(0, "resident", _("not a resident of your area"), named)
+            resident = None
+    else:
+        resident = actor
+    if not for_other and not actor.home_area_code:
         errors.add(0, "resident", _("has no home area: ask community staff to record it"))
     if request_type is None or not request_type.active:
         errors.add(0, "request_type", _("choose a request type"))
@@ -272,7 +306,7 @@ def request_file(
     if (lon_value is None) != (lat_value is None) and not errors:
         errors.add(0, "lon" if lon_value is None else "lat", _("give both longitude and latitude, or neither"))
     errors.raise_if_any("invalid", _("The request was not filed."))
-    assert request_type is not None
+    assert request_type is not None and resident is not None
     deadline = add_working_days(now, request_type.deadline_days)
     request = ServiceRequest.objects.create(
         request_type=request_type,
@@ -421,10 +455,13 @@ def request_transfer(
     request: ServiceRequest,
     department: str | None = None,
     handler: User | None = None,
+    handler_id: int | str | None = None,
     note: str = "",
     now: dt.datetime | None = None,
 ) -> ServiceRequest:
-    """Hand an open request to another department and/or another handler (in scope, at its level)."""
+    """Hand an open request to another department and/or another handler (in scope, at its level; given
+    as `handler` or its `handler_id`: a person who does not exist gets the same answer as one who may not
+    handle the request)."""
     now = now or timezone.now()
     request = _locked(request)
     _require_handler(actor, request)
@@ -434,8 +471,12 @@ def request_transfer(
     new_department = request.department if department is None else text(department)
     if len(new_department) > 64:
         errors.add(0, "department", _("at most %(n)d characters") % {"n": 64}, new_department)
-    if handler is not None and not may_handle(handler, request):
-        errors.add(0, "handler", _("does not handle requests of this area at this level"), handler.pk)
+    named = handler.pk if handler is not None else handler_id
+    if named is not None and str(named) != "":
+        handler = handler or _person(handler_id)
+        if handler is None or not may_handle(handler, request):
+            errors.add(0, "handler", _("does not handle requests of this area at this level"), named)
+            handler = None
     new_handler_id = handler.pk if handler is not None else request.handler_id
     if not errors and new_department == request.department and new_handler_id == request.handler_id:
         errors.add(0, "department", _("give another department or handler"))
@@ -648,19 +689,47 @@ def consultation_answer(
     return consultation
 
 
+def _asker_names(consultation: Consultation) -> tuple[str, ...]:
+    asker = consultation.asker
+    return (asker.display_name, asker.get_full_name(), asker.first_name, asker.last_name, asker.username)
+
+
+def _personal_in_faq(kind: str) -> str:
+    return {
+        "phone": _("contains a phone number: nothing personal is published"),
+        "id_number": _("contains an ID number: nothing personal is published"),
+        "name": _("contains the resident's name: nothing personal is published"),
+    }[kind]
+
+
 @transaction.atomic
 def consultation_publish(
     *, actor: AnyUser, consultation: Consultation, public: bool, public_question: str = ""
 ) -> Consultation:
-    """Publish a good answer as a FAQ entry (with the question reworded without anything personal), or
-    withdraw it."""
+    """Publish a good answer as a FAQ entry, or withdraw it. The entry is written by staff: the question
+    as published is their rewording (given now, or kept from an earlier publication), never the resident's
+    own words; neither it nor the answer may hold a phone number, an ID number or the resident's name
+    (PIPL: a FAQ is read by anyone)."""
     _consultation_staff(actor, consultation)
     errors = RowErrors()
     if public and not consultation.answer:
         errors.add(0, "answer", _("answer the question before publishing it"))
-    wording = text(public_question) or consultation.public_question or consultation.question
+    wording = text(public_question) or consultation.public_question
     if len(wording) > 2000:
         errors.add(0, "public_question", _("at most %(n)d characters") % {"n": 2000})
+    if public:
+        if not wording:
+            errors.add(
+                0,
+                "public_question",
+                _("required: write the question as it will be published, without anything personal"),
+            )
+        elif wording == text(consultation.question):
+            errors.add(0, "public_question", _("rephrase the question: the resident's own words are not published"))
+        names = _asker_names(consultation)
+        for field, published in (("public_question", wording), ("answer", consultation.answer)):
+            for kind in personal_data_in(published, names=names):
+                errors.add(0, field, _personal_in_faq(kind))
     errors.raise_if_any("invalid", _("The FAQ entry was not saved."))
     consultation.is_faq = public
     consultation.public_question = wording

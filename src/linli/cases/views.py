@@ -125,13 +125,11 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             what = request.POST.get("do", "")
             if what == "transfer":
-                handler_id = request.POST.get("handler") or None
-                handler = selectors.person_by_id(pk=handler_id)
                 services.request_transfer(
                     actor=request.user,
                     request=found,
                     department=request.POST.get("department"),
-                    handler=handler,
+                    handler_id=request.POST.get("handler") or None,
                     note=request.POST.get("note", ""),
                 )
             elif what == "rate":
@@ -164,9 +162,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "note_actions": [a.value for a, rule in services.TRANSITIONS.items() if rule.note_required],
     }
     if handles:
-        context["resident_phone"] = person_contact(viewer=request.user, subject=found.resident, request=request)[
-            "phone"
-        ]
+        context["resident_phone"] = person_contact(
+            viewer=request.user, subject=found.resident, request=request, fields=("phone",)
+        )["phone"]
     return render(request, "cases/request_detail.html", context, status=_status(errors))
 
 

@@ -126,12 +126,13 @@ def require(user: AnyUser, perm: Perm, area_code: str | None = None) -> None:
 
 def scope_q(user: AnyUser, field: str = "area_code") -> Q:
     """A filter for records whose `field` (an area code) lies in the user's scope; matches nothing when
-    the user has no scope."""
+    the user has no scope. Every answer is a real condition that composes with `|` and `&`: an empty `Q()`
+    for "everything" would vanish when or-ed (`Q(pk__in=[]) | Q()` is `Q(pk__in=[])`, i.e. nothing)."""
     prefix = scope_prefix(user)
     if prefix is None:
         return Q(pk__in=[])
     if prefix == "":
-        return Q()
+        return Q(pk__isnull=False)
     return Q(**{f"{field}__startswith": prefix})
 
 

@@ -44,21 +44,31 @@ def audit_record(
     )
 
 
-def person_contact(*, viewer: AnyUser, subject: User, request: HttpRequest | None = None) -> dict[str, str]:
-    """Phone and ID number of `subject` as `viewer` may see them. Unmasked reads by someone other than
-    the subject are written to the audit log."""
+def person_contact(
+    *,
+    viewer: AnyUser,
+    subject: User,
+    request: HttpRequest | None = None,
+    fields: tuple[str, ...] = ("phone", "id_number"),
+) -> dict[str, str]:
+    """The contact `fields` (phone, id_number) of `subject` as `viewer` may see them; a caller asks only
+    for what it shows. Unmasked reads by someone other than the subject are written to the audit log,
+    naming exactly the fields shown unmasked (those the subject has)."""
+    masks = {"phone": mask_phone, "id_number": mask_id_number}
+    values = {field: getattr(subject, field) for field in fields if field in masks}
     if not sees_personal_data(viewer, subject):
-        return {"phone": mask_phone(subject.phone), "id_number": mask_id_number(subject.id_number)}
-    if viewer.pk != subject.pk and (subject.phone or subject.id_number):
+        return {field: masks[field](value) for field, value in values.items()}
+    shown = [field for field, value in values.items() if value]
+    if viewer.pk != subject.pk and shown:
         audit_record(
             actor=viewer,
             action=AuditAction.READ,
             object_type="core.user",
             object_id=str(subject.pk),
-            fields=["phone", "id_number"],
+            fields=shown,
             request=request,
         )
-    return {"phone": subject.phone, "id_number": subject.id_number}
+    return values
 
 
 def people_contacts(

@@ -107,6 +107,8 @@ REQUEST_TYPES: tuple[tuple[str, str, int, str, HandlingLevel], ...] = (
     ("birth-registration", "生育登记", 5, "区卫健委", HandlingLevel.COMMUNITY),
     ("employment-registration", "就业失业登记", 5, "区人社局", HandlingLevel.COMMUNITY),
 )
+# The kinds about a public place, listed in the public Open311 feed; the others say something personal.
+PUBLIC_REQUEST_TYPES = ("street-light", "drain-clearing", "frontage-complaint")
 # How often each type is filed (relative).
 REQUEST_WEIGHTS = (18, 8, 3, 8, 4, 4, 6, 7, 10, 9, 5, 4, 5)
 
@@ -168,7 +170,13 @@ def _request_types() -> int:
     for code, name, days, department, level in REQUEST_TYPES:
         _row, was_created = RequestType.objects.get_or_create(
             code=code,
-            defaults={"name": name, "deadline_days": days, "department": department, "handling_level": level},
+            defaults={
+                "name": name,
+                "deadline_days": days,
+                "department": department,
+                "handling_level": level,
+                "public_listing": code in PUBLIC_REQUEST_TYPES,
+            },
         )
         created += was_created
     return created
