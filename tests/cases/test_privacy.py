@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from linli.cases.consultations import consultation_answer, consultation_ask, consultation_publish
 from linli.cases.models import Consultation, RequestType, ServiceRequest
-from linli.cases.services import consultation_answer, consultation_ask, consultation_publish, request_file
+from linli.cases.services import request_file
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog, User
 

@@ -7,19 +7,16 @@ import datetime as dt
 
 import pytest
 
+from linli.cases.consultations import consultation_answer, consultation_ask, consultation_publish
 from linli.cases.models import Consultation, RequestEvent, RequestType, ServiceRequest
+from linli.cases.request_types import RequestTypeInput as Fields
+from linli.cases.request_types import request_type_create, request_type_update
 from linli.cases.selectors import faq_public, request_queue, requests_visible
-from linli.cases.services import RequestTypeInput as Fields
 from linli.cases.services import (
-    consultation_answer,
-    consultation_ask,
-    consultation_publish,
     request_file,
     request_rate,
     request_transfer,
     request_transition,
-    request_type_create,
-    request_type_update,
     requests_escalate_overdue,
 )
 from linli.core.errors import ApplicationError

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
-from linli.cases import selectors, services
+from linli.cases import consultations, request_types, selectors, services
 from linli.cases.models import ServiceRequest
 from linli.cases.open311 import router as open311_router
 from linli.core.auth import OPTIONAL_AUTH
@@ -51,8 +51,8 @@ class RequestTypeIn(Schema):
         "(default false; only for matters of a public place, never for personal ones)",
     )
 
-    def fields(self) -> services.RequestTypeInput:
-        return services.RequestTypeInput(**self.dict(exclude_unset=True))
+    def fields(self) -> request_types.RequestTypeInput:
+        return request_types.RequestTypeInput(**self.dict(exclude_unset=True))
 
 
 class FileIn(Schema):
@@ -184,13 +184,13 @@ def type_list(request: HttpRequest) -> Any:
 
 @router.post("/types", response={201: RequestTypeOut}, summary="Add a request type (district admins)")
 def type_create(request: HttpRequest, payload: RequestTypeIn) -> Status:
-    return Status(201, services.request_type_create(actor=request.user, fields=payload.fields()))
+    return Status(201, request_types.request_type_create(actor=request.user, fields=payload.fields()))
 
 
 @router.patch("/types/{code}", response=RequestTypeOut, summary="Change a request type")
 def type_update(request: HttpRequest, code: str, payload: RequestTypeIn) -> Any:
     found = selectors.request_type_get(code=code)
-    return services.request_type_update(actor=request.user, request_type=found, changes=payload.fields())
+    return request_types.request_type_update(actor=request.user, request_type=found, changes=payload.fields())
 
 
 @router.post("/requests", response={201: RequestDetailOut}, summary="File a request (or file one for a resident)")
@@ -292,7 +292,7 @@ class PublishIn(Schema):
 def consultation_ask(request: HttpRequest, payload: AskIn) -> Status:
     request_type = selectors.request_types().filter(code=payload.request_type).first() if payload.request_type else None
     return Status(
-        201, services.consultation_ask(actor=request.user, question=payload.question, request_type=request_type)
+        201, consultations.consultation_ask(actor=request.user, question=payload.question, request_type=request_type)
     )
 
 
@@ -304,13 +304,13 @@ def consultation_list(request: HttpRequest) -> Any:
 @router.post("/consultations/{pk}/answer", response=ConsultationOut, summary="Answer a question")
 def consultation_answer(request: HttpRequest, pk: int, payload: AnswerIn) -> Any:
     found = selectors.consultation_get(viewer=request.user, pk=pk)
-    return services.consultation_answer(actor=request.user, consultation=found, answer=payload.answer)
+    return consultations.consultation_answer(actor=request.user, consultation=found, answer=payload.answer)
 
 
 @router.post("/consultations/{pk}/publish", response=ConsultationOut, summary="Publish (or withdraw) as FAQ")
 def consultation_publish(request: HttpRequest, pk: int, payload: PublishIn) -> Any:
     found = selectors.consultation_get(viewer=request.user, pk=pk)
-    return services.consultation_publish(
+    return consultations.consultation_publish(
         actor=request.user, consultation=found, public=payload.public, public_question=payload.public_question
     )
 

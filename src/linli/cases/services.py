@@ -1,4 +1,5 @@
-"""Changes to requests and consultations. Every change of a request goes through one transition table
+"""Changes to requests (request types are in `request_types.py`, consultations in `consultations.py`).
+Every change of a request goes through one transition table
 (`TRANSITIONS`), is refused with a clear error when the request's state does not allow it, and is written
 to the request's event log. Services take `now` so that deadlines and escalations are computed for a
 given moment (tests pass a fixed one; callers leave it out for the clock).
@@ -19,36 +20,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.cases.enums import EventAction, HandlingLevel, RequestState
-from linli.cases.models import OPEN_STATES, Consultation, RequestEvent, RequestType, ServiceRequest
+from linli.cases.models import OPEN_STATES, RequestEvent, RequestType, ServiceRequest
 from linli.cases.workdays import (
     WorkCalendar,
     add_working_days,
     add_working_time,
     working_time_between,
 )
-from linli.core.enums import AuditAction, Role
+from linli.core.enums import Role
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.masking import personal_data_in
 from linli.core.models import User
-from linli.core.parsing import choice, count, text
+from linli.core.parsing import count, text
 from linli.core.permissions import Perm, can, has_perm, require
-from linli.core.services import audit_record
 
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
 
 # Community, town and district staff handle requests for residents (全程代理).
 HANDLE = Perm.REQUEST_HANDLE
-# Request types are catalogue data: district admins edit them.
-TYPE_CHANGE = Perm.REQUEST_TYPE_CHANGE
-
 LEVELS = (HandlingLevel.COMMUNITY, HandlingLevel.TOWN, HandlingLevel.DISTRICT)
 ROLE_LEVEL: dict[str, HandlingLevel] = {
     Role.COMMUNITY_STAFF: HandlingLevel.COMMUNITY,
     Role.TOWN_STAFF: HandlingLevel.TOWN,
     Role.DISTRICT_ADMIN: HandlingLevel.DISTRICT,
 }
-MAX_DEADLINE_DAYS = 365
 
 
 def level_rank(level: str) -> int:
@@ -95,124 +90,6 @@ def _require_resident(actor: AnyUser, request: ServiceRequest) -> None:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
     if actor.pk != request.resident_id:
         raise ApplicationError("forbidden", _("Only the resident who made the request may do this."), status=403)
-
-
-# Request types -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class RequestTypeInput:
-    """The fields of a request type as given by a form, the API or a spreadsheet: values are checked (and
-    text turned into numbers) by `request_type_check`, the one validation path. `None` means "not given":
-    on creation every field is checked (a missing required one is named), on an update only the given
-    fields change."""
-
-    code: str | None = None
-    name: str | None = None
-    description: str | None = None
-    deadline_days: int | str | None = None
-    department: str | None = None
-    handling_level: str | None = None
-    active: bool | str | None = None
-    public_listing: bool | str | None = None
-
-    def given(self) -> set[str]:
-        return {name for name in TYPE_FIELDS if getattr(self, name) is not None}
-
-
-TYPE_FIELDS = (
-    "code",
-    "name",
-    "description",
-    "deadline_days",
-    "department",
-    "handling_level",
-    "active",
-    "public_listing",
-)
-# A checkbox or spreadsheet cell that means "yes"; anything else (a missing field included) is "no".
-YES = (True, "true", "1", "on", "yes", "是")
-
-
-def request_type_check(
-    *, fields: RequestTypeInput, errors: RowErrors, instance: RequestType | None = None
-) -> dict[str, Any]:
-    """The checked values of `fields` (all of them for a new type, the given ones for `instance`); each
-    problem is added to `errors` under its field's name."""
-    present = fields.given() if instance is not None else set(TYPE_FIELDS)
-    values: dict[str, Any] = {}
-    if "code" in present:
-        code = text(fields.code)
-        if not code:
-            errors.add(0, "code", _("required"))
-        elif len(code) > 64 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
-            errors.add(0, "code", _("letters, digits, - and _ only, at most 64"), code)
-        elif RequestType.objects.filter(code=code).exclude(pk=instance.pk if instance else 0).exists():
-            errors.add(0, "code", _("a request type with this code exists"), code)
-        else:
-            values["code"] = code
-    if "name" in present:
-        values["name"] = text(fields.name)
-        if not values["name"]:
-            errors.add(0, "name", _("required"))
-        elif len(values["name"]) > 100:
-            errors.add(0, "name", _("at most %(n)d characters") % {"n": 100}, values["name"])
-    if "deadline_days" in present:
-        days = count(fields.deadline_days, 0, "deadline_days", errors)
-        if days is None and not [e for e in errors.errors if e["field"] == "deadline_days"]:
-            errors.add(0, "deadline_days", _("required: every request type has a deadline in working days"))
-        elif days is not None and not 1 <= days <= MAX_DEADLINE_DAYS:
-            errors.add(0, "deadline_days", _("between 1 and %(n)d working days") % {"n": MAX_DEADLINE_DAYS}, days)
-        else:
-            values["deadline_days"] = days
-    if "department" in present:
-        values["department"] = text(fields.department)
-        if len(values["department"]) > 64:
-            errors.add(0, "department", _("at most %(n)d characters") % {"n": 64}, values["department"])
-    if "handling_level" in present:
-        level = choice(fields.handling_level, HandlingLevel, 0, "handling_level", errors)
-        values["handling_level"] = level or HandlingLevel.COMMUNITY
-    if "description" in present:
-        values["description"] = text(fields.description)
-    if "active" in present:
-        values["active"] = fields.active not in (False, "false", "0", "off", "")
-    if "public_listing" in present:
-        # Private unless said otherwise: a request type is listed publicly only when asked for explicitly.
-        values["public_listing"] = fields.public_listing in YES
-    return values
-
-
-@transaction.atomic
-def request_type_create(*, actor: AnyUser, fields: RequestTypeInput) -> RequestType:
-    require(actor, TYPE_CHANGE)
-    errors = RowErrors()
-    values = request_type_check(fields=fields, errors=errors)
-    errors.raise_if_any("invalid", _("The request type was not saved."))
-    request_type = RequestType.objects.create(**values)
-    audit_record(actor=actor, action=AuditAction.CREATE, object_type="cases.requesttype", object_id=request_type.code)
-    return request_type
-
-
-@transaction.atomic
-def request_type_update(*, actor: AnyUser, request_type: RequestType, changes: RequestTypeInput) -> RequestType:
-    """Change the given fields of `request_type` (the others stay)."""
-    require(actor, TYPE_CHANGE)
-    errors = RowErrors()
-    values = request_type_check(fields=changes, errors=errors, instance=request_type)
-    errors.raise_if_any("invalid", _("The request type was not saved."))
-    changed = sorted(k for k, v in values.items() if getattr(request_type, k) != v)
-    for field in changed:
-        setattr(request_type, field, values[field])
-    if changed:
-        request_type.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            object_type="cases.requesttype",
-            object_id=request_type.code,
-            fields=changed,
-        )
-    return request_type
 
 
 # Filing ------------------------------------------------------------------------------------------------
@@ -640,106 +517,3 @@ def requests_retime(*, years: list[int], before: WorkCalendar, now: dt.datetime 
         )
         moved += 1
     return moved
-
-
-# Consultations -----------------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def consultation_ask(
-    *, actor: AnyUser, question: str, request_type: RequestType | None = None, now: dt.datetime | None = None
-) -> Consultation:
-    if not actor.is_authenticated:
-        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
-    assert isinstance(actor, User)
-    errors = RowErrors()
-    question = text(question)
-    if not question:
-        errors.add(0, "question", _("required"))
-    elif len(question) > 2000:
-        errors.add(0, "question", _("at most %(n)d characters") % {"n": 2000})
-    if not actor.home_area_code:
-        errors.add(0, "question", _("your home area is not recorded: ask community staff"))
-    errors.raise_if_any("invalid", _("The question was not sent."))
-    return Consultation.objects.create(
-        asker=actor, area_code=actor.home_area_code, question=question, request_type=request_type
-    )
-
-
-def _consultation_staff(actor: AnyUser, consultation: Consultation) -> None:
-    require(actor, HANDLE, consultation.area_code)
-
-
-@transaction.atomic
-def consultation_answer(
-    *, actor: AnyUser, consultation: Consultation, answer: str, now: dt.datetime | None = None
-) -> Consultation:
-    _consultation_staff(actor, consultation)
-    answer = text(answer)
-    errors = RowErrors()
-    if not answer:
-        errors.add(0, "answer", _("required"))
-    elif len(answer) > 5000:
-        errors.add(0, "answer", _("at most %(n)d characters") % {"n": 5000})
-    errors.raise_if_any("invalid", _("The answer was not saved."))
-    consultation.answer = answer
-    consultation.answered_by = actor if isinstance(actor, User) else None
-    consultation.answered_at = now or timezone.now()
-    consultation.save()
-    return consultation
-
-
-def _asker_names(consultation: Consultation) -> tuple[str, ...]:
-    asker = consultation.asker
-    return (asker.display_name, asker.get_full_name(), asker.first_name, asker.last_name, asker.username)
-
-
-def _personal_in_faq(kind: str) -> str:
-    return {
-        "phone": _("contains a phone number: nothing personal is published"),
-        "id_number": _("contains an ID number: nothing personal is published"),
-        "name": _("contains the resident's name: nothing personal is published"),
-    }[kind]
-
-
-@transaction.atomic
-def consultation_publish(
-    *, actor: AnyUser, consultation: Consultation, public: bool, public_question: str = ""
-) -> Consultation:
-    """Publish a good answer as a FAQ entry, or withdraw it. The entry is written by staff: the question
-    as published is their rewording (given now, or kept from an earlier publication), never the resident's
-    own words; neither it nor the answer may hold a phone number, an ID number or the resident's name
-    (PIPL: a FAQ is read by anyone)."""
-    _consultation_staff(actor, consultation)
-    errors = RowErrors()
-    if public and not consultation.answer:
-        errors.add(0, "answer", _("answer the question before publishing it"))
-    wording = text(public_question) or consultation.public_question
-    if len(wording) > 2000:
-        errors.add(0, "public_question", _("at most %(n)d characters") % {"n": 2000})
-    if public:
-        if not wording:
-            errors.add(
-                0,
-                "public_question",
-                _("required: write the question as it will be published, without anything personal"),
-            )
-        elif wording == text(consultation.question):
-            errors.add(0, "public_question", _("rephrase the question: the resident's own words are not published"))
-        names = _asker_names(consultation)
-        for field, published in (("public_question", wording), ("answer", consultation.answer)):
-            for kind in personal_data_in(published, names=names):
-                errors.add(0, field, _personal_in_faq(kind))
-    errors.raise_if_any("invalid", _("The FAQ entry was not saved."))
-    consultation.is_faq = public
-    consultation.public_question = wording
-    consultation.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type="cases.consultation",
-        object_id=str(consultation.pk),
-        fields=["is_faq"],
-        detail={"is_faq": public},
-    )
-    return consultation

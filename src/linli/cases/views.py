@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.cases import selectors, services
+from linli.cases import request_types, selectors, services
+from linli.cases.consultations import consultation_answer, consultation_ask, consultation_publish
 from linli.cases.enums import HandlingLevel
 from linli.core.errors import ApplicationError
 from linli.core.models import User
@@ -170,12 +171,12 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def type_list(request: HttpRequest) -> HttpResponse:
-    may_change = has_perm(request.user, services.TYPE_CHANGE)
+    may_change = has_perm(request.user, request_types.TYPE_CHANGE)
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            fields = {k: request.POST.get(k, "") for k in services.TYPE_FIELDS if k != "active"}
-            services.request_type_create(actor=request.user, fields=services.RequestTypeInput(**fields))
+            fields = {k: request.POST.get(k, "") for k in request_types.TYPE_FIELDS if k != "active"}
+            request_types.request_type_create(actor=request.user, fields=request_types.RequestTypeInput(**fields))
         except ApplicationError as exc:
             errors = _field_errors(exc)
         else:
@@ -203,15 +204,13 @@ def consultations(request: HttpRequest) -> HttpResponse:
         try:
             what = request.POST.get("do", "ask")
             if what == "ask":
-                services.consultation_ask(actor=request.user, question=request.POST.get("question", ""))
+                consultation_ask(actor=request.user, question=request.POST.get("question", ""))
             else:
                 found = selectors.consultation_get(viewer=request.user, pk=int(request.POST.get("id", "0")))
                 if what == "answer":
-                    services.consultation_answer(
-                        actor=request.user, consultation=found, answer=request.POST.get("answer", "")
-                    )
+                    consultation_answer(actor=request.user, consultation=found, answer=request.POST.get("answer", ""))
                 else:
-                    services.consultation_publish(
+                    consultation_publish(
                         actor=request.user,
                         consultation=found,
                         public=what == "publish",

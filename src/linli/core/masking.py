@@ -51,6 +51,8 @@ def operator_contact(operator: Any, *, visible: bool) -> dict[str, str]:
     if visible:
         return {"contact_name": name, "contact_phone": phone}
     return {"contact_name": mask_name(name), "contact_phone": mask_phone(phone)}
+
+
 # Personal data in free text (what may never be published) ----------------------------------------------
 
 # Digits split by spaces or dashes ("139 1234 5678", "0571-8888 1234") are joined before matching.
