@@ -44,3 +44,18 @@ def test_a_few_mistakes_then_the_right_password_log_in(client):
     for _ in range(3):
         _login(client, "community", "typo", "198.51.100.9")
     assert _login(client, "community", "pw-community", "198.51.100.9").status_code == 302
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_audited_without_the_password(client):
+    from linli.core.models import AuditLog
+
+    make_user("district", Role.DISTRICT_ADMIN, scope="990102")
+    _login(client, "district", "secret-guess-1", "198.51.100.20")
+    _login(client, "nobody", "secret-guess-2", "198.51.100.20")
+    failures = list(AuditLog.objects.filter(action="login_failed").order_by("id"))
+    assert [f.detail["username"] for f in failures] == ["district", "nobody"]
+    assert {f.ip for f in failures} == {"198.51.100.20"}
+    assert all("secret-guess" not in str(f.detail) for f in failures)
+    _login(client, "district", "pw-district", "198.51.100.20")
+    assert AuditLog.objects.filter(action="login_failed").count() == 2

@@ -14,7 +14,7 @@ urlpatterns = [
     # and Django tries the patterns in order.
     path("api/", api.urls),
     path("", core_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("login/", core_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("people/", core_views.people, name="people"),

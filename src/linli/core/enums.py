@@ -22,3 +22,5 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", _("delete")
     EXPORT = "export", _("export")
     IMPORT = "import", _("import")
+    LOGIN_FAILED = "login_failed", _("failed login")
+    REVOKE = "revoke", _("revoke")

@@ -156,6 +156,9 @@ class ApiToken(TimeStampedModel):
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # A token works until it expires or is revoked, whichever comes first (`core.selectors.user_for_token`).
+    expires_at = models.DateTimeField(_("expires at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -43,8 +43,9 @@ def user_for_token(key: str) -> User | None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {_TOKEN.select(connection)}, {_USER.select(connection)} FROM {_TOKEN.table} t "
-            f"JOIN {_USER.table} u ON u.id = t.user_id WHERE t.key_hash = %s",
-            [ApiToken.hash_key(key)],
+            f"JOIN {_USER.table} u ON u.id = t.user_id "
+            "WHERE t.key_hash = %s AND t.revoked_at IS NULL AND t.expires_at > %s",
+            [ApiToken.hash_key(key), timezone.now()],
         )
         row = cursor.fetchone()
     if row is None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.enums import AuditAction
+from linli.core.errors import ApplicationError
 from linli.core.masking import mask_id_number, mask_phone
 from linli.core.models import ApiToken, AuditLog, User
 from linli.core.permissions import sees_personal_data
@@ -97,9 +101,54 @@ def people_contacts(
     return out
 
 
+# How long an API token works unless it is given another lifetime.
+TOKEN_DAYS = 90
+TOKEN_DAYS_MAX = 366
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; returns the record and the token itself, which is not stored and shown only once."""
+def api_token_create(*, user: User, name: str, days: int = TOKEN_DAYS) -> tuple[ApiToken, str]:
+    """Create a token that works for `days` days (1 to a year); returns the record and the token itself,
+    which is not stored and shown only once. Audited."""
+    if not 1 <= days <= TOKEN_DAYS_MAX:
+        raise ApplicationError(
+            "invalid", _("A token works for 1 to %(max)d days.") % {"max": TOKEN_DAYS_MAX}, {"field": "days"}
+        )
     key = "ll_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=ApiToken.hash_key(key),
+        prefix=key[:8],
+        expires_at=timezone.now() + dt.timedelta(days=days),
+    )
+    audit_record(
+        actor=None, action=AuditAction.CREATE, object_type="core.apitoken", object_id=str(token.pk),
+        detail={"user": user.username, "prefix": token.prefix, "days": days},
+    )  # fmt: skip
     return token, key
+
+
+@transaction.atomic
+def api_tokens_revoke(*, user: User, prefix: str = "") -> int:
+    """Revoke `user`'s working tokens (those starting with `prefix`, or all); returns how many. Audited."""
+    tokens = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+    if prefix:
+        tokens = tokens.filter(prefix__startswith=prefix[:8])
+    revoked = [t.prefix for t in tokens]
+    tokens.update(revoked_at=timezone.now())
+    if revoked:
+        audit_record(
+            actor=None, action=AuditAction.REVOKE, object_type="core.apitoken", object_id=user.username,
+            detail={"prefixes": revoked},
+        )  # fmt: skip
+    return len(revoked)
+
+
+def login_failure_record(*, username: str, request: HttpRequest) -> AuditLog:
+    """A failed login, for the audit log: the name that was tried (as typed, cut to 150 characters) and the
+    address it came from. The password is never recorded."""
+    return audit_record(
+        actor=None, action=AuditAction.LOGIN_FAILED, object_type="core.user", object_id=username[:64],
+        detail={"username": username[:150]}, request=request,
+    )  # fmt: skip

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from linli.core.selectors import audit_log, people_in_scope
-from linli.core.services import people_contacts
+from linli.core.services import login_failure_record, people_contacts
 from linli.core.signin import sign_in_hint
 
 
@@ -27,3 +29,14 @@ def people(request: HttpRequest) -> HttpResponse:
 def audit(request: HttpRequest) -> HttpResponse:
     page = Paginator(audit_log(viewer=request.user), 50).get_page(request.GET.get("page"))
     return render(request, "core/audit.html", {"page": page})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page; every failed attempt is written to the audit log (who was tried, from where).
+    Guessing is throttled by django-axes before this view runs."""
+
+    template_name = "core/login.html"
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        login_failure_record(username=form.data.get("username", ""), request=self.request)
+        return super().form_invalid(form)
