@@ -221,3 +221,39 @@ def test_wrong_codes_spread_out_do_not_pause(centre, users, confirmed):
         with pytest.raises(ApplicationError) as exc:
             kiosk.kiosk_checkin(key=key, code=f"{n:06d}", now=now + n * dt.timedelta(minutes=5))
         assert exc.value.code == "invalid_code"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_wrong_codes_get_no_more_tries_than_the_limit(centre, users, confirmed):
+    """Wrong codes sent at once, each from its own connection: the count is taken atomically before a code is
+    checked, so no more than MAX_WRONG_CODES are ever checked in the window (read-then-increment let 49 of
+    120 through)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    _token, key = kiosk.kiosk_token_create(actor=users["community"], facility=centre, name="门口平板")
+    tries = 40
+    start = threading.Barrier(tries)
+
+    def guess(n: int) -> str:
+        try:
+            start.wait()
+            kiosk.kiosk_checkin(key=key, code=f"{n:06d}")
+        except ApplicationError as exc:
+            return exc.code
+        finally:
+            connection.close()
+        return "checked_in"
+
+    with ThreadPoolExecutor(max_workers=tries) as pool:
+        outcomes = list(pool.map(guess, range(tries)))
+    assert outcomes.count("checked_in") == 0
+    assert outcomes.count("invalid_code") <= kiosk.MAX_WRONG_CODES
+    assert outcomes.count("invalid_code") + outcomes.count("too_many_wrong_codes") == tries
+    assert KioskToken.objects.get(key_hash=codes_hash(key)).failed_codes == kiosk.MAX_WRONG_CODES
+
+
+def codes_hash(key: str) -> str:
+    return kiosk.hash_key(key)

@@ -16,7 +16,8 @@ import secrets
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -125,16 +126,33 @@ def kiosk_token_check(*, key: str | None, now: dt.datetime | None = None) -> Kio
     return token
 
 
+def _attempt_take(token: KioskToken, moment: dt.datetime) -> bool:
+    """Count one more code tried on the device, atomically: False when MAX_WRONG_CODES were already counted
+    in the window. One conditional UPDATE each, so concurrent tries cannot all pass a read-then-increment
+    (120 wrong codes sent at once got 49 tries before)."""
+    cutoff = moment - WRONG_CODE_WINDOW
+    devices = KioskToken.objects.filter(pk=token.pk)
+    if devices.filter(Q(failed_since__isnull=True) | Q(failed_since__lte=cutoff)).update(
+        failed_codes=1, failed_since=moment
+    ):
+        return True
+    return bool(
+        devices.filter(failed_since__gt=cutoff, failed_codes__lt=MAX_WRONG_CODES).update(
+            failed_codes=F("failed_codes") + 1
+        )
+    )
+
+
 def kiosk_checkin(*, key: str | None, code: str, now: dt.datetime | None = None) -> Registration:
     """A check-in from a kiosk device: the link must be live, the code one of its facility's sessions.
     Nobody watches a terminal, so guessing 6-digit codes is paused: after MAX_WRONG_CODES wrong codes
-    within WRONG_CODE_WINDOW the device refuses every code until the window has passed."""
+    within WRONG_CODE_WINDOW the device refuses every code until the window has passed. Every code is
+    counted before it is checked (`_attempt_take`), and given back unless it was wrong."""
     token = kiosk_token_check(key=key)
     moment = now or timezone.now()
-    window_open = token.failed_since is not None and moment - token.failed_since < WRONG_CODE_WINDOW
-    if window_open and token.failed_codes >= MAX_WRONG_CODES:
-        assert token.failed_since is not None
-        wait = token.failed_since + WRONG_CODE_WINDOW - moment
+    if not _attempt_take(token, moment):
+        token.refresh_from_db(fields=["failed_since"])
+        wait = (token.failed_since or moment) + WRONG_CODE_WINDOW - moment
         raise ApplicationError(
             "too_many_wrong_codes",
             _("Too many wrong codes on this terminal: try again in %(n)d minutes, or ask the centre's staff.")
@@ -145,13 +163,10 @@ def kiosk_checkin(*, key: str | None, code: str, now: dt.datetime | None = None)
     try:
         registration = kiosk_checkin_record(facility=token.facility, code=code)
     except ApplicationError as exc:
-        if exc.code == "invalid_code":  # counted outside the refused transaction, so it stays counted
-            if window_open:
-                KioskToken.objects.filter(pk=token.pk).update(failed_codes=F("failed_codes") + 1)
-            else:
-                KioskToken.objects.filter(pk=token.pk).update(failed_codes=1, failed_since=moment)
+        if exc.code != "invalid_code":  # only a wrong code stays counted (outside the refused transaction)
+            KioskToken.objects.filter(pk=token.pk, failed_codes__gt=0).update(failed_codes=F("failed_codes") - 1)
         raise
-    KioskToken.objects.filter(pk=token.pk).update(last_used_at=moment)
+    KioskToken.objects.filter(pk=token.pk).update(last_used_at=moment, failed_codes=Greatest(F("failed_codes") - 1, 0))
     return registration
 
 
