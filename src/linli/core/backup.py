@@ -10,9 +10,10 @@ tar.gz with a manifest (version, time, database vendor, migration state, row cou
   state as a backup of its own, and swaps last; if the database cannot be swapped, files and key are put
   back. Nothing is half restored.
 
-The secret key matters: check-in codes are HMACs of a stored nonce with it (`linli.bookings.codes`), so a
-database without its key holds codes that no longer verify. A fingerprint of the key is kept in the
-database (`KeyFingerprint`) and `secret_key_check` warns at start-up when the key no longer matches it.
+The secret key matters: check-in codes are HMACs of a stored nonce with it (`linli.bookings.codes`); only
+their hashes are stored, so with another key a resident's page shows a code that matches no hash. A
+fingerprint of the key is kept in the database (`KeyFingerprint`) and `secret_key_check` warns at start-up
+when the key no longer matches it while codes exist.
 """
 
 from __future__ import annotations
@@ -108,12 +109,12 @@ def secret_key_check(app_configs: Any = None, **kwargs: Any) -> list[checks.Chec
     return [
         checks.Warning(
             _(
-                "The secret key is not the one this database's check-in codes were made with: every issued "
-                "check-in code (and its 6-digit short code) will be refused as invalid."
+                "The secret key is not the one this database's check-in codes were made with: residents' pages "
+                "now show check-in codes that match no stored hash, and staff and kiosks refuse them."
             ),
             hint=_(
-                "Restore the key from the backup this database came from (`linli restore` restores both), "
-                "or set LINLI_SECRET_KEY to it. Codes are HMACs of the key and cannot be recovered without it."
+                "Restore the key from the backup this database came from (`linli restore` restores both), or "
+                "set LINLI_SECRET_KEY to it. The codes are HMACs of the key and cannot be shown again without it."
             ),
             id="linli.W001",
         )
@@ -139,7 +140,9 @@ def main_tables() -> dict[str, str]:
     tables: dict[str, str] = {}
     for model in apps.get_models():
         meta = model._meta
-        if meta.proxy or not meta.managed or not model.__module__.startswith("linli.") or meta.label == "core.KeyFingerprint":
+        if meta.proxy or not meta.managed or not model.__module__.startswith("linli."):
+            continue
+        if meta.label == "core.KeyFingerprint":
             continue
         tables[meta.label_lower] = meta.db_table
     return dict(sorted(tables.items()))
@@ -169,7 +172,7 @@ def _state(cursor: Any, existing: set[str], quote: Callable[[str], str]) -> Data
     counts: dict[str, int] = {}
     for label, table in main_tables().items():
         if table in existing:
-            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")  # noqa: S608 (table names from models)
+            cursor.execute(f"SELECT COUNT(*) FROM {quote(table)}")
             counts[label] = int(cursor.fetchone()[0])
         else:
             counts[label] = 0  # not migrated that far
@@ -181,7 +184,7 @@ def _state(cursor: Any, existing: set[str], quote: Callable[[str], str]) -> Data
     fingerprint = ""
     table = _fingerprint_model()._meta.db_table
     if table in existing:
-        cursor.execute(f"SELECT fingerprint FROM {quote(table)} WHERE id = 1")  # noqa: S608
+        cursor.execute(f"SELECT fingerprint FROM {quote(table)} WHERE id = 1")
         row = cursor.fetchone()
         fingerprint = str(row[0]) if row else ""
     return DatabaseState(counts, migrations, fingerprint)
@@ -248,7 +251,7 @@ def _pg_env(dbname: str | None = None) -> dict[str, str]:
 def _run(command: list[str], env: dict[str, str]) -> None:
     if shutil.which(command[0]) is None:
         raise BackupError(_("%(tool)s is not installed (PostgreSQL's client tools).") % {"tool": command[0]})
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupError(f"{command[0]}: {done.stderr.strip() or done.stdout.strip()}")
 
@@ -438,7 +441,9 @@ def _read_archive(archive: Path, into: Path) -> dict[str, Any]:
         raise BackupError(_("The archive's parts do not match its manifest: refused."))
     for name, part in parts.items():
         if _sha256(into / name) != part.get("sha256"):
-            raise BackupError(_("%(part)s does not match its checksum: the archive is damaged, refused.") % {"part": name})
+            raise BackupError(
+                _("%(part)s does not match its checksum: the archive is damaged, refused.") % {"part": name}
+            )
     return dict(manifest)
 
 
@@ -624,4 +629,3 @@ def _pg_swap(staged: Staged) -> None:
         staged.temp_database = ""
         if exists:
             con.execute(f"DROP DATABASE IF EXISTS {_quote(retired)} WITH (FORCE)")
-
