@@ -229,7 +229,15 @@ def test_damaged_or_foreign_archives_are_refused_and_nothing_changes(instance, t
     counts = {**original["counts"], "bookings.registration": 7}
     _repack(archive, wrong_counts, manifest_change(counts=counts))
 
+    # Valid checksums do not make an archive trusted: a part outside the data folders is refused.
+    escape = tmp_path / "escape.tar.gz"
+    payload = b"replaced database"
+    outside = {**original["parts"], "files/linli.sqlite3": {"sha256": hashlib.sha256(payload).hexdigest()}}
+    _repack(archive, escape, manifest_change(parts=outside))
+    _append(escape, "files/linli.sqlite3", payload)
+
     cases = {
+        escape: "unexpected",
         flipped: "",
         other_key: "checksum",
         from_postgres: "postgresql",

@@ -299,7 +299,7 @@ def _referenced_files() -> set[str]:
 
 
 def _data_files(data_dir: Path) -> dict[str, Path]:
-    """Archive name -> file: everything under FILE_DIRS, and referenced files outside them."""
+    """Archive name -> file, for everything under FILE_DIRS."""
     files: dict[str, Path] = {}
     for folder in FILE_DIRS:
         root = data_dir / folder
@@ -307,11 +307,12 @@ def _data_files(data_dir: Path) -> dict[str, Path]:
             for path in sorted(root.rglob("*")):
                 if path.is_file() and not path.is_symlink():
                     files[f"files/{path.relative_to(data_dir).as_posix()}"] = path
-    for relative in sorted(_referenced_files()):
-        path = (data_dir / relative).resolve()
-        if path.is_file() and path.is_relative_to(data_dir):
-            files.setdefault(f"files/{path.relative_to(data_dir).as_posix()}", path)
     return files
+
+
+def _missing_files(files: dict[str, Path]) -> list[str]:
+    """Files rows refer to that are not in the backup (lost already, or outside FILE_DIRS)."""
+    return sorted(relative for relative in _referenced_files() if f"files/{relative}" not in files)
 
 
 def backup_create(*, out: Path) -> Backup:
@@ -341,7 +342,8 @@ def backup_create(*, out: Path) -> Backup:
             state = _pg_dump(db_file)
         key_file = work / KEY_MEMBER
         key_file.write_text(settings.SECRET_KEY)
-        parts: dict[str, Path] = {DB_MEMBER[kind]: db_file, KEY_MEMBER: key_file, **_data_files(data_dir)}
+        files = _data_files(data_dir)
+        parts: dict[str, Path] = {DB_MEMBER[kind]: db_file, KEY_MEMBER: key_file, **files}
         manifest = {
             "format": FORMAT,
             "linli_version": linli_version(),
@@ -352,6 +354,7 @@ def backup_create(*, out: Path) -> Backup:
             "counts": state.counts,
             "key_fingerprint": state.fingerprint or key_fingerprint(),
             "dirs": list(FILE_DIRS),
+            "missing_files": _missing_files(files),
             "parts": {name: {"sha256": _sha256(path), "size": path.stat().st_size} for name, path in parts.items()},
         }
         partial = work / "archive.tar.gz"
@@ -439,6 +442,10 @@ def _read_archive(archive: Path, into: Path) -> dict[str, Any]:
         raise BackupError(_("The archive's manifest is not one this version of linli restores: refused."))
     if set(parts) != set(names) - {MANIFEST}:
         raise BackupError(_("The archive's parts do not match its manifest: refused."))
+    for name in set(parts) - {db_member, KEY_MEMBER}:
+        top = PurePosixPath(name).parts
+        if len(top) < 3 or top[0] != "files" or top[1] not in FILE_DIRS:
+            raise BackupError(_("The archive holds unexpected entries: refused."))
     for name, part in parts.items():
         if _sha256(into / name) != part.get("sha256"):
             raise BackupError(
@@ -447,7 +454,7 @@ def _read_archive(archive: Path, into: Path) -> dict[str, Any]:
     return dict(manifest)
 
 
-def restore_stage(*, archive: Path, allow_vendor_change: bool = False) -> Staged:
+def restore_stage(*, archive: Path) -> Staged:
     """Check the archive and load it beside the instance without touching the instance. Raises BackupError;
     call `restore_discard` when the staged restore is not applied."""
     data_dir = Path(settings.DATA_DIR).resolve()
@@ -550,10 +557,7 @@ def _swapped_files(staged: Staged, data_dir: Path) -> Iterator[None]:
 
     try:
         incoming = staged.folder / "files"
-        names = set(staged.manifest.get("dirs", FILE_DIRS))
-        if incoming.is_dir():
-            names |= {p.name for p in incoming.iterdir()}
-        for name in sorted(names):
+        for name in FILE_DIRS:
             if (data_dir / name).exists():
                 move(data_dir / name, old / name)
             if (incoming / name).exists():

@@ -32,4 +32,6 @@ class Command(BaseCommand):
             f"{made.path}: {manifest['vendor']} database ({rows} rows), {files} data files, the secret key; "
             f"{made.path.stat().st_size} bytes"
         )
+        for missing in manifest["missing_files"]:
+            self.stderr.write(self.style.WARNING(f"{missing}: the database refers to it, but it is not there"))
         self.stdout.write("The archive holds the secret key: keep it as safe as the database itself.")
