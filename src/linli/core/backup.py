@@ -225,9 +225,15 @@ def _django_state() -> DatabaseState:
 def current_state() -> DatabaseState:
     """Row counts, migrations and key fingerprint of the database the settings point at (all zero when it
     does not exist yet)."""
+    empty = DatabaseState({label: 0 for label in main_tables()}, {}, "")
     if vendor() == "sqlite" and not Path(connection.settings_dict["NAME"]).exists():
-        return DatabaseState({label: 0 for label in main_tables()}, {}, "")
-    return _django_state()
+        return empty
+    try:
+        return _django_state()
+    except DatabaseError:
+        if vendor() == "postgresql" and not _pg_exists(connection.settings_dict["NAME"]):
+            return empty  # restoring onto a new server: the database is made by the restore
+        raise
 
 
 # --- PostgreSQL through its own tools -----------------------------------------------------------------
@@ -268,6 +274,11 @@ def _pg_connect(dbname: str) -> Any:
         password=db.get("PASSWORD") or None,
         autocommit=True,
     )
+
+
+def _pg_exists(dbname: str) -> bool:
+    with _pg_connect("postgres") as con:
+        return con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone() is not None
 
 
 def _pg_state(dbname: str) -> DatabaseState:
@@ -321,7 +332,11 @@ def backup_create(*, out: Path) -> Backup:
     kind = vendor()
     if kind not in DB_MEMBER:
         raise BackupError(_("Backups support SQLite and PostgreSQL, not %(vendor)s.") % {"vendor": kind})
-    key_fingerprint_record()  # the archive carries the fingerprint of the key it carries
+    try:
+        key_fingerprint_record()  # the archive carries the fingerprint of the key it carries
+    except DatabaseError as exc:
+        message = _("The database cannot be read (%(error)s): run `linli migrate` first.")
+        raise BackupError(message % {"error": exc}) from exc
     data_dir = Path(settings.DATA_DIR).resolve()
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -613,7 +628,7 @@ def _pg_swap(staged: Staged) -> None:
     connections.close_all()
     retired = f"{name}_replaced_{secrets.token_hex(4)}"
     with _pg_connect("postgres") as con:
-        exists = con.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is not None
+        exists = _pg_exists(name)
         last: Exception | None = None
         for _attempt in range(5):
             con.execute(
