@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "linli.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from linli.core.backup import secret_key_check
+
+        checks.register(secret_key_check)

@@ -250,3 +250,18 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind} {self.name}"
+
+
+class KeyFingerprint(models.Model):
+    """A fingerprint of the secret key this database's check-in codes are made with (one row). A database
+    restored without its key is recognised by it: see `linli.core.backup.secret_key_check`."""
+
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("secret key fingerprint")
+        verbose_name_plural = _("secret key fingerprint")
+
+    def __str__(self) -> str:
+        return self.fingerprint[:12]
