@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0002_calendarday"),
+        ("core", "0006_audit_actions"),
     ]
 
     operations = [
