@@ -4,14 +4,14 @@ staff who serve the residents read it as before."""
 
 from __future__ import annotations
 
-from linli.bookings import services
+from linli.bookings import registrations
 from linli.core.models import AuditLog
 from tests.conftest import login
 
 
 def test_evaluators_do_not_read_rosters_and_auditors_reads_are_logged(client, make_session, users, token_for):
     session = make_session()
-    services.registration_create(actor=users["resident"], session_id=session.pk)
+    registrations.registration_create(actor=users["resident"], session_id=session.pk)
     url = f"/api/bookings/sessions/{session.pk}/roster"
 
     assert client.get(url, **token_for(users["evaluator"])).status_code == 403

@@ -24,7 +24,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 import linli
-from linli.bookings import codes, services
+from linli.bookings import codes, registrations
 from linli.core import backup
 from linli.core.models import KeyFingerprint
 from tests.bookings.conftest import centre, make_resident, make_session  # noqa: F401  (fixtures)
@@ -62,8 +62,8 @@ def shell(data_dir: Path, code: str, database_url: str = "") -> str:
 
 
 CHECK_IN = (
-    "from linli.bookings import services; from linli.facilities.models import Facility; "
-    f"print(services.kiosk_checkin_record(facility=Facility.objects.get(code='{FACILITY}'), code='%s').status)"
+    "from linli.bookings import checkin; from linli.facilities.models import Facility; "
+    f"print(checkin.kiosk_checkin_record(facility=Facility.objects.get(code='{FACILITY}'), code='%s').status)"
 )
 SHOWN = (  # the code the resident's page shows: an HMAC of the stored nonce with the key
     "from linli.bookings import codes; from linli.bookings.models import Registration; "
@@ -91,7 +91,7 @@ def confirmed(make_session, make_resident):  # noqa: F811
     session = make_session(
         starts_in=-dt.timedelta(minutes=10), opens_at=now - dt.timedelta(days=1), closes_at=now + dt.timedelta(hours=1)
     )
-    return services.registration_create(actor=make_resident(), session_id=session.pk)
+    return registrations.registration_create(actor=make_resident(), session_id=session.pk)
 
 
 @pytest.fixture

@@ -304,8 +304,7 @@ def activity_create(*, actor: AnyUser, facility: Facility, data: ActivityIn) -> 
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="bookings.activity",
-        object_id=str(activity.pk),
+        on=activity,
         detail={"facility": facility.code, "sessions": len(sessions)},
     )
     return activity
@@ -361,8 +360,7 @@ def session_update(*, actor: AnyUser, session: Session, data: SessionChangeIn) -
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
-            object_type="bookings.session",
-            object_id=str(locked.pk),
+            on=locked,
             fields=sorted(changed),
             detail={k: str(v) for k, v in changed.items()},
         )
@@ -430,8 +428,7 @@ def session_add(*, actor: AnyUser, activity: Activity, data: SessionTimesIn) -> 
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="bookings.session",
-        object_id=str(session.pk),
+        on=session,
         detail={"activity": activity.pk, "starts_at": start_at.isoformat(), "ends_at": end_at.isoformat()},
     )
     return session
@@ -478,8 +475,7 @@ def session_move(*, actor: AnyUser, session: Session, data: SessionMoveIn) -> Se
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
-        object_type="bookings.session",
-        object_id=str(locked.pk),
+        on=locked,
         fields=["starts_at", "ends_at"],
         detail={
             "starts_at": [before[0].isoformat(), start_at.isoformat()],

@@ -77,8 +77,7 @@ def kiosk_token_create(
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="bookings.kiosktoken",
-        object_id=str(token.pk),
+        on=token,
         detail={"facility": facility.code, "name": label, "expires_at": str(token.expires_at or "")},
     )
     return token, key
@@ -98,8 +97,7 @@ def kiosk_token_revoke(*, actor: AnyUser, token: KioskToken) -> KioskToken:
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
-        object_type="bookings.kiosktoken",
-        object_id=str(current.pk),
+        on=current,
         fields=["revoked_at"],
         detail={"facility": current.facility.code, "name": current.name},
     )

@@ -197,7 +197,9 @@ def registration_cancel(*, actor: AnyUser, registration_id: int) -> Registration
     waitlist_promote(session)
     if not is_owner:
         audit_record(
-            actor=actor, action=AuditAction.UPDATE, object_type="bookings.registration", object_id=str(registration.pk)
+            actor=actor,
+            action=AuditAction.UPDATE,
+            on=registration,
         )
     return registration
 

@@ -91,8 +91,7 @@ def roster(*, viewer: AnyUser, session: Session, request: HttpRequest | None = N
         audit_record(
             actor=viewer,
             action=AuditAction.READ,
-            object_type="bookings.session",
-            object_id=str(session.pk),
+            on=session,
             fields=["roster"],
             request=request,
         )

@@ -327,8 +327,7 @@ def venue_booking_cancel(*, actor: AnyUser, booking: VenueBooking, whole_series:
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
-            object_type="bookings.venuebooking",
-            object_id=str(current.pk),
+            on=current,
             detail={"cancelled": len(rows), "series": str(current.series_id or "")},
         )
         Notification.objects.create(
@@ -364,8 +363,7 @@ def venue_booking_decide(
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
-        object_type="bookings.venuebooking",
-        object_id=str(current.pk),
+        on=current,
         detail={"status": str(status), "bookings": len(rows)},
     )
     text = (
@@ -497,8 +495,7 @@ def _audit_venue(actor: AnyUser, venue: Venue, action: AuditAction, changed: Map
     audit_record(
         actor=actor,
         action=action,
-        object_type="bookings.venue",
-        object_id=str(venue.pk),
+        on=venue,
         fields=sorted(changed),
         detail={"facility": venue.facility.code} | {field: [str(a), str(b)] for field, (a, b) in changed.items()},
     )

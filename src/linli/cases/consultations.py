@@ -119,8 +119,7 @@ def consultation_publish(
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
-        object_type="cases.consultation",
-        object_id=str(consultation.pk),
+        on=consultation,
         fields=["is_faq"],
         detail={"is_faq": public},
     )

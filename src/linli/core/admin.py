@@ -44,8 +44,7 @@ class UserAdmin(BaseUserAdmin):
             audit_record(
                 actor=request.user,
                 action=AuditAction.UPDATE if change else AuditAction.CREATE,
-                object_type="core.user",
-                object_id=str(obj.pk),
+                on=obj,
                 fields=changed,
                 detail={"via": "admin"},
                 request=request,

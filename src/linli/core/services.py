@@ -6,7 +6,7 @@ import datetime as dt
 import secrets
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,12 +31,17 @@ def audit_record(
     *,
     actor: AnyUser | None,
     action: AuditAction,
-    object_type: str,
+    on: models.Model | None = None,
+    object_type: str = "",
     object_id: str = "",
     fields: list[str] | None = None,
     detail: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
 ) -> AuditLog:
+    """Append an entry to the audit log. A record is named by `on` (its model's label and primary key: the
+    one way records are named in the log); anything else by `object_type` and `object_id`."""
+    if on is not None:
+        object_type, object_id = on._meta.label_lower, str(on.pk)
     return AuditLog.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
@@ -67,8 +72,7 @@ def person_contact(
         audit_record(
             actor=viewer,
             action=AuditAction.READ,
-            object_type="core.user",
-            object_id=str(subject.pk),
+            on=subject,
             fields=shown,
             request=request,
         )
@@ -122,10 +126,8 @@ def api_token_create(*, user: User, name: str, days: int = TOKEN_DAYS) -> tuple[
         prefix=key[:8],
         expires_at=timezone.now() + dt.timedelta(days=days),
     )
-    audit_record(
-        actor=None, action=AuditAction.CREATE, object_type="core.apitoken", object_id=str(token.pk),
-        detail={"user": user.username, "prefix": token.prefix, "days": days},
-    )  # fmt: skip
+    detail = {"user": user.username, "prefix": token.prefix, "days": days}
+    audit_record(actor=None, action=AuditAction.CREATE, on=token, detail=detail)
     return token, key
 
 

@@ -531,8 +531,7 @@ def operator_create(*, actor: AnyUser | None, operator: OperatorIn) -> Operator:
     audit_record(
         actor=actor,
         action=AuditAction.CREATE,
-        object_type="facilities.operator",
-        object_id=str(created.pk),
+        on=created,
         fields=sorted(values),
     )
     return created
@@ -555,8 +554,7 @@ def operator_update(*, actor: AnyUser | None, operator: Operator, changes: Opera
         audit_record(
             actor=actor,
             action=AuditAction.UPDATE,
-            object_type="facilities.operator",
-            object_id=str(operator.pk),
+            on=operator,
             fields=changed,
         )
     return operator

@@ -137,8 +137,7 @@ def need_status_set(*, actor: User, need: Need, status: str, reply: str) -> Need
     audit_record(
         actor=actor,
         action=AuditAction.UPDATE,
-        object_type="feedback.need",
-        object_id=str(need.pk),
+        on=need,
         fields=["status", "reply"],
         detail={"from": before, "to": new_status},
     )
@@ -310,7 +309,11 @@ def survey_create(
         )
         for position, q in enumerate([*base, *checked], start=1)
     )
-    audit_record(actor=actor, action=AuditAction.CREATE, object_type="feedback.survey", object_id=str(survey.pk))
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        on=survey,
+    )
     return survey
 
 

@@ -63,7 +63,5 @@ def network_load_pbf(*, actor: AnyUser | None, area_code: str, path: str | Path,
         defaults={"source": source.name, "nodes": network.n_nodes, "edges": network.n_edges, "file": relative},
     )
     detail: dict[str, Any] = {"file": source.name, "nodes": network.n_nodes, "edges": network.n_edges}
-    audit_record(
-        actor=actor, action=AuditAction.IMPORT, object_type="planning.network", object_id=str(record.pk), detail=detail
-    )
+    audit_record(actor=actor, action=AuditAction.IMPORT, on=record, detail=detail)
     return record

@@ -332,8 +332,7 @@ def siting_accept(
             audit_record(
                 actor=actor,
                 action=AuditAction.UPDATE,
-                object_type="planning.idlespace",
-                object_id=str(space.pk),
+                on=space,
                 fields=["status"],
                 detail={"status": [IdleSpace.Status.AVAILABLE, IdleSpace.Status.RESERVED], "facility": facility.code},
             )
