@@ -6,7 +6,6 @@ together (duplicates, parents, scope) before writing anything.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from django.utils.translation import gettext as _
 from linli.areas.codes import CodeError, check_code
 from linli.areas.enums import AgeGroup, AreaKind
 from linli.core import tabular
-from linli.core.errors import ApplicationError, RowErrors
+from linli.core.errors import RowErrors
 from linli.core.tabular import CHOICE, NUMBER, Column, Sheet, TableErrors
 
 AGE_GROUPS = [g.value for g in AgeGroup]
@@ -199,16 +198,7 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
     from shapely.geometry import shape
 
     content = stream.read()
-    tabular.check_size(len(content))
-    try:
-        document = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApplicationError(
-            "bad_file", _("This is not a GeoJSON file."), {"field": "file", "why": str(exc)}
-        ) from exc
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise ApplicationError("bad_file", _("A GeoJSON FeatureCollection is expected."), {"field": "file"})
-    features = document.get("features") or []
+    features = tabular.read_feature_collection(content)
     errors = TableErrors()
     rows: list[AreaRow] = []
     for index, feature in enumerate(features, start=1):

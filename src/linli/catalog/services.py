@@ -199,6 +199,14 @@ def offering_check(
     return values
 
 
+def offerings_audit(*, actor: AnyUser | None, facility: Facility, action: AuditAction, **detail: Any) -> None:
+    """A change of a facility's offerings in the audit log: on the facility (by its code), field "offerings"."""
+    audit_record(
+        actor=actor, action=action, object_type="facilities.facility", object_id=facility.code,
+        fields=["offerings"], detail=detail,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def offering_set(
     *,
@@ -224,14 +232,7 @@ def offering_set(
     saved, _created = Offering.objects.update_or_create(
         facility=facility, item=item, defaults={"area_code": facility.area_code, **values}
     )
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type="facilities.facility",
-        object_id=facility.code,
-        fields=["offerings"],
-        detail={"item": item.code, "active": saved.active},
-    )
+    offerings_audit(actor=actor, facility=facility, action=AuditAction.UPDATE, item=item.code, active=saved.active)
     return saved
 
 
@@ -240,11 +241,4 @@ def offering_remove(*, actor: AnyUser | None, facility: Facility, item: ServiceI
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE, facility.area_code)
     Offering.objects.filter(facility=facility, item=item).delete()
-    audit_record(
-        actor=actor,
-        action=AuditAction.DELETE,
-        object_type="facilities.facility",
-        object_id=facility.code,
-        fields=["offerings"],
-        detail={"item": item.code},
-    )
+    offerings_audit(actor=actor, facility=facility, action=AuditAction.DELETE, item=item.code)

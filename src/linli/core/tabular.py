@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -285,6 +286,21 @@ def csv_rows(content: bytes) -> Iterator[tuple[Any, ...]]:
             ) from exc
     for row in csv.reader(io.StringIO(decoded, newline="")):
         yield tuple(None if v == "" else v for v in row)
+
+
+def read_feature_collection(content: bytes) -> list[Any]:
+    """The features of an uploaded GeoJSON FeatureCollection (size checked like every upload); refuses a
+    file that is not one, naming the file."""
+    check_size(len(content))
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ApplicationError(
+            "bad_file", _("This is not a GeoJSON file."), {"field": "file", "why": str(exc)}
+        ) from exc
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise ApplicationError("bad_file", _("A GeoJSON FeatureCollection is expected."), {"field": "file"})
+    return list(document.get("features") or [])
 
 
 def read_sheet(worksheet: Any, sheet: Sheet, progress: Progress | None = None) -> Table:

@@ -400,16 +400,7 @@ def facilities_geojson(facilities: Iterable[Facility]) -> bytes:
 def read_geojson(content: bytes, progress: Progress | None = None) -> RegistryData:
     """Facilities from a FeatureCollection of Points; properties named as the Excel columns (key or
     Chinese label). Features are numbered from 1."""
-    tabular.check_size(len(content))
-    try:
-        document = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ApplicationError(
-            "bad_file", _("This is not a GeoJSON file."), {"field": "file", "why": str(exc)}
-        ) from exc
-    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
-        raise ApplicationError("bad_file", _("A GeoJSON FeatureCollection is expected."), {"field": "file"})
-    features = document.get("features") or []
+    features = tabular.read_feature_collection(content)
     data = RegistryData(FACILITIES, {FACILITY_SHEET.key: []})
     for number, feature in enumerate(features, start=1):
         feature = feature if isinstance(feature, dict) else {}

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from linli.catalog.hosting import Hosting, host_removal_problem
 from linli.catalog.inputs import OfferingIn, ServiceItemIn
 from linli.catalog.models import Offering, ServiceItem
-from linli.catalog.services import offering_check, service_item_check
+from linli.catalog.services import offering_check, offerings_audit, service_item_check
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, mask_phone, operator_contact
@@ -393,14 +393,7 @@ def _offering_write(actor: AnyUser | None, facility: Facility, entry: OfferingEn
             setattr(offering, field, entry.values[field])
         offering.save()
         counts["offerings_updated"] += 1
-    audit_record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        object_type="facilities.facility",
-        object_id=facility.code,
-        fields=["offerings"],
-        detail={"item": entry.item.code, "fields": changed},
-    )
+    offerings_audit(actor=actor, facility=facility, action=AuditAction.UPDATE, item=entry.item.code, fields=changed)
 
 
 def _items_check(rows: list[Row], errors: RowErrors) -> list[ItemEntry]:
