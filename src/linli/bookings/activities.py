@@ -278,7 +278,6 @@ def activity_create(*, actor: AnyUser, facility: Facility, data: ActivityIn) -> 
     errors.raise_if_any("outside_opening_hours", _("The activity was not published."), dates=outside)
     activity = Activity.objects.create(
         facility=facility,
-        area_code=facility.area_code,
         title=title,
         description=description,
         domain=domain,
@@ -418,7 +417,6 @@ def session_add(*, actor: AnyUser, activity: Activity, data: SessionTimesIn) -> 
         closes_at = start_at
     session = Session.objects.create(
         activity=activity,
-        area_code=activity.area_code,
         starts_at=start_at,
         ends_at=end_at,
         opens_at=opens_at,

@@ -67,7 +67,6 @@ def kiosk_token_create(
     key = PREFIX + secrets.token_urlsafe(32)
     token = KioskToken.objects.create(
         facility=facility,
-        area_code=facility.area_code,
         name=label,
         key_hash=hash_key(key),
         prefix=key[len(PREFIX) : len(PREFIX) + 8],

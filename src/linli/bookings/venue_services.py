@@ -509,7 +509,7 @@ def venue_create(*, actor: AnyUser, facility: Facility, data: VenueIn) -> Venue:
     errors = RowErrors()
     values = venue_check(data=data, errors=errors, facility=facility)
     errors.raise_if_any("invalid", _("The venue was not saved."))
-    venue = Venue.objects.create(facility=facility, area_code=facility.area_code, **values)
+    venue = Venue.objects.create(facility=facility, **values)
     _audit_venue(actor, venue, AuditAction.CREATE, {k: (None, v) for k, v in values.items()})
     return venue
 

@@ -86,7 +86,6 @@ def need_propose(*, actor: User, title: str, description: str = "", domain: str)
         description=text(description),
         domain=domain_value,
         area=area,
-        area_code=area.code,
         proposer=actor,
     )
     NeedSupport.objects.create(need=need, user=actor)
@@ -290,7 +289,6 @@ def survey_create(
         description=text(description),
         kind=survey_kind,
         area=area,
-        area_code=area.code,
         opens_on=start,
         closes_on=end,
         facility=facility,

@@ -382,7 +382,7 @@ def _facilities_write(
 def _offering_write(actor: AnyUser | None, facility: Facility, entry: OfferingEntry, counts: dict[str, int]) -> None:
     offering = entry.instance
     if offering is None:
-        Offering.objects.create(facility=facility, item=entry.item, area_code=facility.area_code, **entry.values)
+        Offering.objects.create(facility=facility, item=entry.item, **entry.values)
         changed = sorted(entry.values)
         counts["offerings_created"] += 1
     else:

@@ -168,7 +168,6 @@ def scenario_create(
     scenario = Scenario.objects.create(
         name=name,
         area=area,
-        area_code=area.code,
         network=network,
         walking_speed_mps=speed,
         description=description or "",

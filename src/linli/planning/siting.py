@@ -211,9 +211,7 @@ def siting_run_start(
         name = _("Siting: %(area)s") % {"area": area.name}
         scenario = Scenario.objects.filter(area=area, network=network, name=name).first()
         if scenario is None:
-            scenario = Scenario.objects.create(
-                name=name, area=area, area_code=area.code, network=network, created_by_id=actor.pk
-            )
+            scenario = Scenario.objects.create(name=name, area=area, network=network, created_by_id=actor.pk)
     params = {
         "area_code": area.code,
         "facility_type": facility_type.code,
