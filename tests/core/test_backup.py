@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import linli
 from linli.bookings import codes, registrations
@@ -130,7 +130,7 @@ def test_sqlite_round_trip_brings_back_data_files_and_key(instance, tmp_path):
             tar.getnames()
         )
     assert manifest["vendor"] == "sqlite" and manifest["counts"]["bookings.registration"] == 1
-    assert "0099_key_fingerprint" in manifest["migrations"]["core"]
+    assert "0007_key_fingerprint" in manifest["migrations"]["core"]
     assert manifest["key_fingerprint"] == backup.key_fingerprint(key)
 
     # What goes wrong: data changed, a network file lost, the data directory given a new key.
@@ -237,15 +237,16 @@ def test_damaged_or_foreign_archives_are_refused_and_nothing_changes(instance, t
     _append(escape, "files/linli.sqlite3", payload)
 
     cases = {
-        escape: "unexpected",
+        # the commands speak the site's language (Chinese): each reason as the message says it
+        escape: "不应有的条目",
         flipped: "",
-        other_key: "checksum",
+        other_key: "校验和",
         from_postgres: "postgresql",
-        wrong_counts: "rows",
+        wrong_counts: "行数",
     }
     for bad, reason in cases.items():
         done = run(data, "restore", str(bad), "--yes")
-        assert done.returncode != 0 and "refused" in done.stderr, (bad.name, done.stdout, done.stderr)
+        assert done.returncode != 0 and "已拒绝" in done.stderr, (bad.name, done.stdout, done.stderr)
         assert reason in done.stderr
         assert {p: sha(p) for p in snapshot} == snapshot, bad.name
         assert not list(data.glob(".restore-*")) and not (data / "backups").exists()
@@ -279,7 +280,8 @@ def test_a_changed_key_warns_while_codes_exist(confirmed):
     code = codes.full_code(confirmed.code_nonce)
     assert backup.secret_key_check() == []
     with override_settings(SECRET_KEY="a key from a fresh install"):
-        (warning,) = backup.secret_key_check()
+        with translation.override("en"):
+            (warning,) = backup.secret_key_check()
         assert warning.id == "linli.W001" and "check-in code" in warning.msg
         assert codes.full_code(confirmed.code_nonce) != code  # what the warning is about
         assert backup.secret_key_check() != []  # it is not silenced by having warned once
