@@ -54,6 +54,8 @@ class FacilityIn(ServiceInput):
     """A facility as given: type and operator by code (the operator by its credit code), area by 12-digit
     code, coordinates in WGS-84 or, with `crs` "gcj02", in GCJ-02."""
 
+    refusal: ClassVar[str] = gettext_noop("The facility was not saved.")
+
     code: Text = Field(None, description="facility code, at most 32 characters")
     name: Text = None
     type: Text = Field(None, description="facility type code")
