@@ -107,3 +107,21 @@ def test_an_offering_body_of_the_wrong_type_is_refused_before_the_facility_is_lo
         ("active", "must be yes/是 or no/否"),
         ("fee_amount", "not a valid value"),
     ]
+
+
+def test_a_blank_coordinate_is_shown_blank_in_the_problem_not_as_none(area_tree):
+    """Blank text is None for every input now; the location check shows what was given, not "None"."""
+    from linli.facilities.services import Lookups, facility_check
+
+    errors = RowErrors()
+    facility = FacilityIn.parse_row({"lon": "", "lat": "30.0"}, 5, errors)
+    assert facility is not None and facility.lon is None
+    with translation.override("en"):
+        facility_check(actor=None, facility=facility, row=5, errors=errors, lookups=Lookups.for_rows([facility]))
+    [problem] = [e for e in errors.errors if e["field"] == "lon"]
+    assert problem == {
+        "row": 5,
+        "field": "lon",
+        "message": "longitude and latitude must both be numbers",
+        "value": ", 30.0",
+    }
