@@ -4,10 +4,11 @@ offerings; the public search "services near me". It lives in catalog because a f
 standard are catalogue records (facilities, below catalog, knows nothing of them)."""
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
@@ -17,6 +18,7 @@ from linli.catalog.models import ServiceItem
 from linli.catalog.services import offering_remove, offering_set
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
+from linli.core.inputs import Input
 from linli.facilities import selectors, services
 from linli.facilities.api import FacilityFilters, FacilityOut, HoursIn, OpeningExceptionIO, OpeningRuleIO
 from linli.facilities.inputs import FacilityIn
@@ -53,7 +55,11 @@ class FacilityDetailOut(FacilityOut):
     compliance: list[CheckOut]
 
 
-class OfferingIn(Schema):
+class OfferingIn(Input):
+    """A service item the facility offers, by code, with how it offers it."""
+
+    refusal: ClassVar[str] = gettext_noop("The offering was not saved.")
+
     item: str
     schedule: str = ""
     fee_type: str = ""

@@ -74,8 +74,8 @@ class ServiceItemForm(RegistryForm):
     def service_input(self) -> ServiceItemIn:
         """What was typed, for `service_item_create` (every field) or `service_item_update` (the changes)."""
         if self.instance is None:
-            return ServiceItemIn.model_validate({name: self.cleaned_data.get(name) for name in self.fields})
-        return ServiceItemIn.model_validate(self.changed_values())
+            return ServiceItemIn.parse({name: self.cleaned_data.get(name) for name in self.fields})
+        return ServiceItemIn.parse(self.changed_values())
 
 
 class FacilityTypeForm(RegistryForm):
@@ -130,13 +130,13 @@ class FacilityTypeForm(RegistryForm):
         self.fields["required_items"].help_text = _("Only items this type can host are listed.")
 
     def type_changes(self) -> FacilityTypeIn:
-        return FacilityTypeIn.model_validate({k: v for k, v in self.changed_values().items() if k in self.type_fields})
+        return FacilityTypeIn.parse({k: v for k, v in self.changed_values().items() if k in self.type_fields})
 
     def standard_changes(self) -> TierStandardIn:
         """The standard's changed fields; all of them when the type has no standard yet."""
         if self.standard is None:
-            return TierStandardIn.model_validate({name: self.cleaned_data.get(name) for name in self.standard_fields})
-        return TierStandardIn.model_validate(
+            return TierStandardIn.parse({name: self.cleaned_data.get(name) for name in self.standard_fields})
+        return TierStandardIn.parse(
             {k: v for k, v in self.changed_values().items() if k in self.standard_fields}
         )
 

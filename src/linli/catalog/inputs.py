@@ -4,7 +4,9 @@ API body and a row of an imported file; lists may come as lists or as text separ
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
+from django.utils.translation import gettext_noop
 from pydantic import Field
 
 from linli.facilities.inputs import Count, ServiceInput, Text
@@ -14,6 +16,8 @@ Codes = list[str] | str | None
 
 class ServiceItemIn(ServiceInput):
     """A service item of the catalogue; `host_types` are facility type codes."""
+
+    refusal: ClassVar[str] = gettext_noop("The service item was not saved.")
 
     code: Text = Field(None, description="at most 64 letters, digits, - and _")
     name: Text = None
@@ -37,6 +41,8 @@ class ServiceItemIn(ServiceInput):
 class FacilityTypeIn(ServiceInput):
     """The editable fields of a facility type (its code stays: facilities and files refer to it)."""
 
+    refusal: ClassVar[str] = gettext_noop("The facility type was not saved.")
+
     name: Text = None
     name_en: Text = None
     family: Text = None
@@ -54,6 +60,8 @@ class FacilityTypeIn(ServiceInput):
 class TierStandardIn(ServiceInput):
     """What a facility of a type and tier must offer and have; `required_items` are service item codes."""
 
+    refusal: ClassVar[str] = gettext_noop("The standard was not saved.")
+
     required_domains: Codes = None
     min_domains: Count = None
     required_items: Codes = None
@@ -66,6 +74,8 @@ class TierStandardIn(ServiceInput):
 class OfferingIn(ServiceInput):
     """How a facility offers an item. Creating or replacing one, a field not given takes its default (no
     schedule, the item's fee, active); updating one from a file, it keeps its value."""
+
+    refusal: ClassVar[str] = gettext_noop("The offering was not saved.")
 
     schedule: Text = Field(None, description="when, in words; at most 200 characters")
     fee_type: Text = Field(None, description="blank: the item's fee type")

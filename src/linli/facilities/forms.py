@@ -182,8 +182,8 @@ class FacilityForm(RegistryForm):
     def service_input(self) -> FacilityIn:
         """What was typed, for `facility_create` (every field) or `facility_update` (the fields changed)."""
         if self.instance is None:
-            return FacilityIn.model_validate({name: self.cleaned_data.get(name) for name in self.fields})
-        return FacilityIn.model_validate(self.changed_values(LOCATION_FIELDS))
+            return FacilityIn.parse({name: self.cleaned_data.get(name) for name in self.fields})
+        return FacilityIn.parse(self.changed_values(LOCATION_FIELDS))
 
 
 def _blank(value: Any) -> str:
@@ -349,5 +349,5 @@ class OperatorForm(RegistryForm):
     def service_input(self) -> OperatorIn:
         """What was typed, for `operator_create` (every field) or `operator_update` (the fields changed)."""
         if self.instance is None:
-            return OperatorIn.model_validate({name: self.cleaned_data.get(name) for name in self.fields})
-        return OperatorIn.model_validate(self.changed_values())
+            return OperatorIn.parse({name: self.cleaned_data.get(name) for name in self.fields})
+        return OperatorIn.parse(self.changed_values())

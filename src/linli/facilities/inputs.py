@@ -3,19 +3,20 @@ body and a row of an imported file, and checked by one service (`facility_check`
 
 The fields take the values people and files really give (a number typed as text, a date as a cell, a
 list as "a,b") so that every check, and its message naming the field, stays in the service. For an
-update only the fields set when the object was built are changed (`given`), as with a JSON merge patch."""
+update only the fields set when the object was built are changed (`given`), as with a JSON merge patch.
+The base, `linli.core.inputs.Input`, is every app's: blank text is None, a file's row is parsed with
+`parse_row`, a value of no kind the field takes is refused naming the field."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar
 
-from django.utils.translation import gettext as _
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from django.utils.translation import gettext_noop
+from pydantic import BeforeValidator, ConfigDict, Field
 
-from linli.core.errors import RowErrors
+from linli.core.inputs import Input
 from linli.core.parsing import text
 
 
@@ -40,35 +41,20 @@ Text = Annotated[str | None, BeforeValidator(_number_as_text)]
 Count = Annotated[int | str | None, BeforeValidator(_whole_number)]
 Day = dt.datetime | dt.date | str | None
 
-InputT = TypeVar("InputT", bound="ServiceInput")
 
-
-class ServiceInput(BaseModel):
-    """Base of the typed inputs: numbers given for text are taken as text, unknown fields are ignored."""
+class ServiceInput(Input):
+    """Base of the registry's inputs: numbers given for text are taken as text, unknown fields are ignored;
+    a value of no kind the field takes (a list where text belongs …) is refused by name as "not a valid
+    value" (see `Input`)."""
 
     model_config = ConfigDict(coerce_numbers_to_str=True, extra="ignore")
-
-    def given(self, *, update: bool) -> dict[str, Any]:
-        """The raw values to check: those set for an update, every field (unset ones as None) otherwise."""
-        return self.model_dump(exclude_unset=update)
-
-
-def parse_input(
-    model: type[InputT], raw: Mapping[str, Any], row: int, errors: RowErrors, *, prefix: str = ""
-) -> InputT | None:
-    """`raw` values (a file's row) as `model`, or None with a problem per field that has a value of the
-    wrong kind (a list where a text belongs …) added to `errors`, named `prefix` + the field."""
-    try:
-        return model.model_validate(dict(raw))
-    except ValidationError as exc:
-        for field in dict.fromkeys(str(e["loc"][0]) if e["loc"] else "" for e in exc.errors()):
-            errors.add(row, prefix + field, _("not a valid value"), raw.get(field))
-        return None
 
 
 class FacilityIn(ServiceInput):
     """A facility as given: type and operator by code (the operator by its credit code), area by 12-digit
     code, coordinates in WGS-84 or, with `crs` "gcj02", in GCJ-02."""
+
+    refusal: ClassVar[str] = gettext_noop("The facility was not saved.")
 
     code: Text = Field(None, description="facility code, at most 32 characters")
     name: Text = None
@@ -99,6 +85,8 @@ class FacilityIn(ServiceInput):
 
 class OperatorIn(ServiceInput):
     """An operator (a company or social organisation that runs facilities)."""
+
+    refusal: ClassVar[str] = gettext_noop("The operator was not saved.")
 
     name: Text = None
     kind: Text = None

@@ -242,7 +242,10 @@ def _check_location(
         lon, lat = float(given.get("lon")), float(given.get("lat"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         errors.add(
-            row, "lon", _("longitude and latitude must both be numbers"), f"{given.get('lon')}, {given.get('lat')}"
+            row,
+            "lon",
+            _("longitude and latitude must both be numbers"),
+            f"{text(given.get('lon'))}, {text(given.get('lat'))}",
         )
         return
     crs = text(given.get("crs")).lower() or "wgs84"

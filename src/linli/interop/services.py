@@ -32,7 +32,7 @@ from linli.core.models import User
 from linli.core.parsing import text
 from linli.core.permissions import Perm, has_perm, in_scope, require
 from linli.core.services import audit_record
-from linli.facilities.inputs import FacilityIn, OperatorIn, parse_input
+from linli.facilities.inputs import FacilityIn, OperatorIn
 from linli.facilities.models import Facility, FacilityType, OpeningRule, Operator
 from linli.facilities.selectors import facilities_visible, operators_visible
 from linli.facilities.services import Lookups, facility_check, opening_hours_check, operator_check
@@ -224,7 +224,7 @@ def _facilities_check(
         .select_related("facility_type", "operator", "area")
         .prefetch_related("opening_rules")
     }
-    given = {row: parse_input(FacilityIn, data, row, errors) for row, data in rows}
+    given = {row: FacilityIn.parse_row(data, row, errors) for row, data in rows}
     lookups = Lookups.for_rows(facility for facility in given.values() if facility is not None)
     entries: dict[str, FacilityEntry] = {}
     for done, (row, data) in enumerate(rows, start=1):
@@ -317,7 +317,7 @@ def _offerings_check(
             problem = hosting.problem(facility_type, item)
             if problem:
                 errors.add(row, "offerings.item", problem, item_code)
-        offering = parse_input(OfferingIn, data, row, errors, prefix="offerings.")
+        offering = OfferingIn.parse_row(data, row, errors, prefix="offerings.")
         values = (
             offering_check(offering=offering, row=row, errors=errors, update=True, prefix="offerings.")
             if offering is not None
@@ -410,7 +410,7 @@ def _items_check(rows: list[Row], errors: RowErrors) -> list[ItemEntry]:
     entries = []
     for row, data in rows:
         instance = existing.get(text(data.get("code")))
-        item = parse_input(ServiceItemIn, data, row, errors)
+        item = ServiceItemIn.parse_row(data, row, errors)
         values = service_item_check(item=item, row=row, errors=errors, types=types, instance=instance) if item else None
         if values is None or row in repeated:
             continue
@@ -460,7 +460,7 @@ def _operators_check(rows: list[Row], errors: RowErrors) -> list[OperatorEntry]:
                 del data[field]
             else:
                 found.add(row, field, _("a masked value cannot be stored; give the full value"), value)
-        operator = parse_input(OperatorIn, data, row, found)
+        operator = OperatorIn.parse_row(data, row, found)
         values = operator_check(operator=operator, row=row, errors=found, instance=instance) if operator else None
         if values is not None and row not in repeated:
             entries.append(OperatorEntry(row, instance, values))
