@@ -26,6 +26,9 @@ COMMUNITY, TOWN = "990102001001", "990102001"
 
 @dataclass
 class HistoryContext:
+    """What the parts share: one random stream, one "now", the demo staff by username, the villages, and the
+    residents (`people`, and their indices by town prefix) once `residents_load` has made them."""
+
     rng: np.random.Generator
     now: dt.datetime
     staff: dict[str, User]
