@@ -10,10 +10,8 @@ construction targets not met."""
 from __future__ import annotations
 
 import datetime
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -22,12 +20,43 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.areas.models import Area
-from linli.catalog.models import Offering, ServiceItem, TierStandard
+from linli.catalog.models import Offering
 from linli.catalog.seed import registry_seed
 from linli.core.calendar import calendar_load
+from linli.demo.registry_data import (
+    CENTRAL,
+    COMPANIES,
+    CREDIT_PREFIX,
+    CROWDED,
+    DEPARTMENTS,
+    ENROLLED,
+    ESTATE_SUFFIXES,
+    FIELD_OF_FAMILY,
+    GIVEN,
+    GRADE_WEIGHTS,
+    GRADES,
+    HOLIDAY_CLOSED,
+    INSTITUTIONS,
+    MIXES,
+    NAMES,
+    PIPELINE,
+    PLAN,
+    ROAD_KINDS,
+    ROADS,
+    SIZES,
+    SOCIAL_ORGS,
+    SURNAMES,
+    TYPE_HOURS,
+    VILLAGE_PARTS,
+    Model,
+    Status,
+    name_stem,
+    rng_range,
+)
+from linli.demo.registry_offerings import construction_targets, offerings, opening_exceptions, opening_rules
 from linli.demo.users import DISTRICT
 from linli.engine.synth import SynthArea, SynthDistrict
-from linli.facilities.enums import Accessibility, ConstructionStatus, OperationModel, OperatorKind
+from linli.facilities.enums import Accessibility, OperatorKind
 from linli.facilities.models import (
     ConstructionTarget,
     Facility,
@@ -37,451 +66,6 @@ from linli.facilities.models import (
     Operator,
 )
 from linli.facilities.validators import credit_code_check_char
-
-Status = ConstructionStatus
-Model = OperationModel
-
-# Where each type is placed and how many per area on average: "sub" sub-district (街道), "town" rural town
-# (镇), "community" (社区), "village" (村). A fraction is a chance: 0.8 means four areas in five have one.
-_PLAN: tuple[tuple[str, str, float], ...] = (
-    ("chc", "sub", 1.0),
-    ("party-mass-subdistrict", "sub", 1.0),
-    ("subdistrict-office", "sub", 1.0),
-    ("judicial-office", "sub", 1.0),
-    ("police-station", "sub", 1.0),
-    ("subdistrict-service-centre", "sub", 0.75),
-    ("nc-district", "sub", 0.85),
-    ("culture-centre", "sub", 0.9),
-    ("junior-middle-school", "sub", 1.5),
-    ("nursing-home", "sub", 0.75),
-    ("care-home", "sub", 0.4),
-    ("outpatient", "sub", 1.2),
-    ("multi-sport-large", "sub", 0.6),
-    ("gymnasium", "sub", 0.25),
-    ("sports-park-a", "sub", 0.6),
-    ("township-health-centre", "town", 1.0),
-    ("party-mass-subdistrict", "town", 1.0),
-    ("judicial-office", "town", 1.0),
-    ("police-station", "town", 1.0),
-    ("culture-centre", "town", 1.0),
-    ("junior-middle-school", "town", 1.0),
-    ("primary-school", "town", 1.5),
-    ("kindergarten", "town", 1.5),
-    ("nursing-home", "town", 1.0),
-    ("fresh-market", "town", 1.0),
-    ("refuse-station", "town", 1.0),
-    ("public-toilet", "town", 1.0),
-    ("party-mass-community", "community", 1.0),
-    ("nc-community", "community", 0.8),
-    ("community-service-station", "community", 0.35),
-    ("elderly-centre", "community", 0.5),
-    ("elderly-station", "community", 1.3),
-    ("day-care", "community", 0.35),
-    ("family-care-bed", "community", 0.5),
-    ("chs", "community", 0.6),
-    ("culture-station", "community", 0.7),
-    ("childcare", "community", 0.4),
-    ("kindergarten", "community", 0.9),
-    ("primary-school", "community", 0.45),
-    ("nc-estate", "community", 0.3),
-    ("sports-park-b", "community", 0.2),
-    ("sports-park-c", "community", 0.35),
-    ("multi-sport-medium", "community", 0.25),
-    ("multi-sport-small", "community", 0.35),
-    ("outdoor-fitness", "community", 0.6),
-    ("fresh-market", "community", 0.4),
-    ("shops", "community", 0.2),
-    ("recycling-point", "community", 0.2),
-    ("refuse-station", "community", 0.25),
-    ("public-toilet", "community", 0.25),
-    ("party-mass-community", "village", 1.0),
-    ("rural-centre", "village", 0.85),
-    ("village-clinic", "village", 0.88),
-    ("rural-home-help", "village", 0.6),
-    ("rural-mutual-aid", "village", 0.2),
-    ("rural-small-care", "village", 0.1),
-    ("culture-station", "village", 0.45),
-    ("outdoor-fitness", "village", 0.45),
-)
-_CENTRAL = {
-    "nc-district",
-    "nc-community",
-    "rural-centre",
-    "party-mass-subdistrict",
-    "party-mass-community",
-    "subdistrict-office",
-    "subdistrict-service-centre",
-    "chc",
-    "chs",
-    "township-health-centre",
-    "village-clinic",
-    "elderly-centre",
-    "culture-centre",
-}
-# Types whose construction is under way in many places: more of them are planned or being built.
-_PIPELINE = {
-    "nc-district",
-    "nc-community",
-    "nc-estate",
-    "rural-centre",
-    "sports-park-a",
-    "sports-park-b",
-    "sports-park-c",
-    "elderly-centre",
-    "elderly-station",
-    "day-care",
-    "family-care-bed",
-    "rural-mutual-aid",
-    "rural-small-care",
-    "rural-home-help",
-    "care-home",
-    "childcare",
-    "chs",
-    "village-clinic",
-}
-# Registered users are compared with capacity for these: many run over.
-_CROWDED = {
-    "elderly-centre",
-    "elderly-station",
-    "day-care",
-    "rural-mutual-aid",
-    "rural-small-care",
-    "rural-home-help",
-    "childcare",
-    "kindergarten",
-}
-_ENROLLED = {"primary-school", "junior-middle-school", "nursing-home", "care-home"}
-
-# floor area m² (site area for open grounds), capacity, beds, staff: (low, high) or None.
-Range = tuple[int, int] | None
-_SIZES: dict[str, tuple[Range, Range, Range, Range]] = {
-    "nc-district": ((1200, 4000), (150, 500), None, (6, 20)),
-    "nc-community": ((450, 1200), (60, 200), None, (3, 10)),
-    "nc-estate": ((120, 400), (30, 80), None, (1, 4)),
-    "rural-centre": ((220, 800), (50, 150), None, (2, 6)),
-    "sports-park-a": ((8000, 20000), (300, 800), None, (4, 12)),
-    "sports-park-b": ((3000, 8000), (150, 300), None, (2, 6)),
-    "sports-park-c": ((800, 3000), (50, 150), None, (1, 3)),
-    "elderly-centre": ((600, 1500), (40, 120), (10, 40), (6, 20)),
-    "elderly-station": ((150, 400), (15, 40), None, (1, 4)),
-    "family-care-bed": (None, None, (10, 60), (2, 8)),
-    "rural-mutual-aid": ((180, 600), (15, 40), (8, 30), (2, 5)),
-    "rural-small-care": ((150, 400), (10, 25), (6, 20), (2, 5)),
-    "rural-home-help": ((30, 120), (10, 30), None, (1, 2)),
-    "nursing-home": ((3000, 12000), (100, 400), (100, 400), (30, 120)),
-    "care-home": ((4000, 15000), (150, 500), (150, 500), (50, 180)),
-    "day-care": ((300, 900), (20, 60), None, (3, 8)),
-    "chc": ((900, 4000), (200, 600), (10, 40), (30, 90)),
-    "chs": ((120, 400), (20, 60), None, (3, 10)),
-    "township-health-centre": ((1500, 5000), (150, 400), (20, 60), (25, 70)),
-    "village-clinic": ((50, 150), (5, 15), None, (1, 3)),
-    "outpatient": ((300, 1500), (30, 120), None, (8, 30)),
-    "culture-centre": ((2000, 6000), (200, 800), None, (5, 15)),
-    "culture-station": ((100, 400), (30, 100), None, (1, 3)),
-    "childcare": ((300, 1000), (40, 120), None, (8, 25)),
-    "kindergarten": ((2000, 6000), (180, 540), None, (20, 60)),
-    "primary-school": ((8000, 25000), (900, 2400), None, (60, 160)),
-    "junior-middle-school": ((12000, 30000), (1000, 2000), None, (80, 180)),
-    "party-mass-subdistrict": ((1000, 3000), (100, 300), None, (15, 40)),
-    "party-mass-community": ((250, 1000), (30, 100), None, (3, 10)),
-    "subdistrict-service-centre": ((1500, 4000), (150, 400), None, (8, 20)),
-    "community-service-station": ((100, 300), (20, 60), None, (2, 5)),
-    "subdistrict-office": ((3000, 8000), None, None, (60, 150)),
-    "judicial-office": ((200, 600), None, None, (3, 8)),
-    "police-station": ((1500, 4000), None, None, (30, 80)),
-    "multi-sport-large": ((10000, 20000), (300, 800), None, (3, 8)),
-    "multi-sport-medium": ((3000, 6000), (100, 300), None, (1, 4)),
-    "multi-sport-small": ((800, 1500), (40, 100), None, (0, 2)),
-    "outdoor-fitness": ((200, 800), (20, 60), None, (0, 1)),
-    "gymnasium": ((8000, 20000), (1000, 4000), None, (20, 60)),
-    "fresh-market": ((1500, 4000), None, None, (10, 40)),
-    "shops": ((300, 2000), None, None, (3, 15)),
-    "recycling-point": ((20, 80), None, None, (1, 2)),
-    "refuse-station": ((80, 300), None, None, (2, 6)),
-    "public-toilet": ((40, 120), None, None, (1, 2)),
-}
-
-# Facility names: {town} the sub-district or town, {tstem} its name without 街道/镇, {leaf} the community
-# or village, {stem} its name without 社区/村, {estate} a residential estate of it.
-_NAMES = {
-    "nc-district": "{tstem}片区邻里中心",
-    "nc-community": "{leaf}邻里中心",
-    "nc-estate": "{estate}邻里中心",
-    "rural-centre": "{leaf}乡里中心",
-    "sports-park-a": "{tstem}体育公园",
-    "sports-park-b": "{stem}社区体育公园",
-    "sports-park-c": "{estate}口袋体育公园",
-    "elderly-centre": "{leaf}养老服务中心",
-    "elderly-station": "{estate}养老服务站",
-    "family-care-bed": "{leaf}家庭养老床位服务点",
-    "rural-mutual-aid": "{leaf}集中互助养老服务站",
-    "rural-small-care": "{leaf}小型集中养老服务点",
-    "rural-home-help": "{leaf}居家助老服务点",
-    "nursing-home": "{town}养老院",
-    "care-home": "{tstem}老年养护院",
-    "day-care": "{leaf}老年人日间照料中心",
-    "chc": "{town}社区卫生服务中心",
-    "chs": "{stem}社区卫生服务站",
-    "township-health-centre": "{town}卫生院",
-    "village-clinic": "{leaf}卫生室",
-    "outpatient": "{stem}康宁门诊部",
-    "culture-centre": "{town}文化活动中心",
-    "culture-station": "{leaf}文化活动站",
-    "childcare": "{stem}童心托育园",
-    "kindergarten": "{stem}幼儿园",
-    "primary-school": "{stem}小学",
-    "junior-middle-school": "{stem}中学",
-    "party-mass-subdistrict": "{town}党群服务中心",
-    "party-mass-community": "{leaf}党群服务中心",
-    "subdistrict-service-centre": "{town}社区服务中心",
-    "community-service-station": "{stem}社区服务站",
-    "subdistrict-office": "{town}办事处",
-    "judicial-office": "{tstem}司法所",
-    "police-station": "{tstem}派出所",
-    "multi-sport-large": "{tstem}体育场",
-    "multi-sport-medium": "{stem}多功能运动场",
-    "multi-sport-small": "{estate}多功能运动场",
-    "outdoor-fitness": "{stem}全民健身广场",
-    "gymnasium": "{tstem}体育馆",
-    "fresh-market": "{stem}农贸市场",
-    "shops": "{stem}邻里商业街",
-    "recycling-point": "{stem}再生资源回收点",
-    "refuse-station": "{stem}垃圾收集站",
-    "public-toilet": "{stem}公厕",
-}
-_ESTATE_SUFFIXES = ("花园", "家园", "东苑", "西苑", "南苑", "北苑", "公寓", "名邸", "雅苑", "一区", "二区", "三区")
-_VILLAGE_PARTS = ("东片", "西片", "南片", "北片", "上组", "下组", "新村")
-_ROADS = (
-    "春晖 望湖 文澜 学士 建设 人民 和平 新华 复兴 振兴 育才 康宁 长青 锦绣 兴业 迎宾 光明 同心 朝阳 明德 致远 安居 丰乐"
-)
-_ROAD_KINDS = ("路", "路", "街", "大道", "巷")
-
-# Opening hours: profile -> ((weekdays, ((opens, closes), ...)), ...); 0 is Monday.
-_WEEK = (0, 1, 2, 3, 4, 5, 6)
-_MON_FRI = (0, 1, 2, 3, 4)
-_HOURS: dict[str, tuple[tuple[tuple[int, ...], tuple[tuple[str, str], ...]], ...]] = {
-    "centre": (((1, 2, 3, 4, 5, 6), (("08:30", "11:30"), ("14:00", "20:30"))),),
-    "office": ((_MON_FRI, (("08:30", "12:00"), ("13:30", "17:30"))),),
-    "clinic": ((_MON_FRI, (("08:00", "11:30"), ("13:30", "17:00"))), ((5, 6), (("08:00", "11:30"),))),
-    "station": (((0, 1, 2, 3, 4, 5), (("08:00", "11:30"), ("14:00", "17:00"))),),
-    "elderly": ((_WEEK, (("07:30", "18:00"),)),),
-    "daycare": ((_MON_FRI, (("07:30", "17:30"),)),),
-    "residential": ((_WEEK, (("00:00", "23:59"),)),),
-    "school": ((_MON_FRI, (("07:30", "17:00"),)),),
-    "outdoor": ((_WEEK, (("06:00", "22:00"),)),),
-    "culture": (((1, 2, 3, 4, 5, 6), (("09:00", "11:30"), ("14:00", "17:00"), ("19:00", "21:00"))),),
-    "market": ((_WEEK, (("06:00", "19:00"),)),),
-    "shop": ((_WEEK, (("08:00", "21:00"),)),),
-    "toilet": ((_WEEK, (("05:00", "23:00"),)),),
-    "service": ((_WEEK, (("08:00", "18:00"),)),),
-    "gym": ((_WEEK, (("09:00", "21:30"),)),),
-}
-_TYPE_HOURS = {
-    "nc-district": "centre",
-    "nc-community": "centre",
-    "nc-estate": "centre",
-    "rural-centre": "centre",
-    "sports-park-a": "gym",
-    "sports-park-b": "outdoor",
-    "sports-park-c": "outdoor",
-    "elderly-centre": "elderly",
-    "elderly-station": "elderly",
-    "family-care-bed": "service",
-    "rural-mutual-aid": "elderly",
-    "rural-small-care": "residential",
-    "rural-home-help": "service",
-    "nursing-home": "residential",
-    "care-home": "residential",
-    "day-care": "daycare",
-    "chc": "clinic",
-    "chs": "station",
-    "township-health-centre": "clinic",
-    "village-clinic": "station",
-    "outpatient": "clinic",
-    "culture-centre": "culture",
-    "culture-station": "culture",
-    "childcare": "daycare",
-    "kindergarten": "school",
-    "primary-school": "school",
-    "junior-middle-school": "school",
-    "party-mass-subdistrict": "office",
-    "party-mass-community": "office",
-    "subdistrict-service-centre": "office",
-    "community-service-station": "office",
-    "subdistrict-office": "office",
-    "judicial-office": "office",
-    "police-station": "residential",
-    "multi-sport-large": "outdoor",
-    "multi-sport-medium": "outdoor",
-    "multi-sport-small": "outdoor",
-    "outdoor-fitness": "outdoor",
-    "gymnasium": "gym",
-    "fresh-market": "market",
-    "shops": "shop",
-    "recycling-point": "station",
-    "refuse-station": "toilet",
-    "public-toilet": "toilet",
-}
-_HOLIDAY_CLOSED = {"office", "school", "daycare"}
-
-# Operators. Companies (企业) and social organisations (社会组织: 1 社会团体, 2 民办非企业单位) by the
-# field they work in; public institutions (事业单位) and government departments by field.
-_COMPANIES = (
-    ("示范市邻安养老服务有限公司", "elderly"),
-    ("示范市福寿康护理服务有限公司", "elderly"),
-    ("示范市禾润餐饮管理有限公司", "elderly"),
-    ("示范市康颐健康管理有限公司", "health"),
-    ("示范市仁和医疗管理有限公司", "health"),
-    ("示范市乐活体育发展有限公司", "sports"),
-    ("示范市悦动体育场馆运营有限公司", "sports"),
-    ("示范市童心托育服务有限公司", "education"),
-    ("示范市博雅教育科技有限公司", "education"),
-    ("示范市智联社区服务有限公司", "centre"),
-    ("示范市邻里汇商业管理有限公司", "centre"),
-    ("示范市鲜丰农贸市场管理有限公司", "commerce"),
-    ("示范市绿源环境服务有限公司", "municipal"),
-    ("示范市乡悦文旅发展有限公司", "rural"),
-)
-_SOCIAL_ORGS = (
-    ("邻里区乐龄社会工作服务中心", "elderly", "2"),
-    ("邻里区康馨居家养老服务中心", "elderly", "2"),
-    ("邻里区夕阳红志愿服务协会", "elderly", "1"),
-    ("邻里区阳光助残服务社", "elderly", "2"),
-    ("邻里区心桥心理健康服务中心", "health", "2"),
-    ("邻里区邻里文化促进会", "culture", "1"),
-    ("邻里区书画艺术协会", "culture", "1"),
-    ("邻里区老年体育协会", "sports", "1"),
-    ("邻里区春苗青少年服务中心", "education", "2"),
-    ("邻里区天使托育服务中心", "education", "2"),
-    ("邻里区益家社区发展中心", "centre", "2"),
-    ("邻里区和美邻里服务中心", "centre", "2"),
-    ("邻里区乡村振兴服务中心", "rural", "2"),
-    ("邻里区法律服务志愿者协会", "government", "1"),
-)
-_GRADES = ("5A", "4A", "3A", "2A", "1A")
-_GRADE_WEIGHTS = (0.1, 0.25, 0.35, 0.15, 0.05)  # the remaining 0.1 are not graded
-_INSTITUTIONS = (
-    ("邻里区社会福利院", "elderly"),
-    ("邻里区文化馆", "culture"),
-    ("邻里区图书馆", "library"),
-    ("邻里区体育发展中心", "sports"),
-    ("邻里区人民医院", "health"),
-)
-_DEPARTMENTS = (
-    ("邻里区民政局", "elderly"),
-    ("邻里区卫生健康局", "health"),
-    ("邻里区教育局", "education"),
-    ("邻里区文化和广电旅游体育局", "culture"),
-    ("邻里区司法局", "justice"),
-    ("示范市公安局邻里分局", "police"),
-    ("邻里区综合行政执法局", "municipal"),
-)
-# Credit code: registration authority and category (GB 32100-2015).
-_CREDIT_PREFIX = {
-    OperatorKind.COMPANY: "91",
-    OperatorKind.PUBLIC_INSTITUTION: "12",
-    OperatorKind.GOVERNMENT: "11",
-    OperatorKind.COMMUNITY: "54",
-}
-_FIELD_OF_FAMILY = {
-    "neighbourhood_centre": "centre",
-    "rural_centre": "rural",
-    "sports_park": "sports",
-    "sports": "sports",
-    "elderly_care": "elderly",
-    "health": "health",
-    "culture": "culture",
-    "education": "education",
-    "government": "government",
-    "commerce": "commerce",
-    "municipal": "municipal",
-}
-# Operation model mixes: urban and rural facilities of a family, and some types of their own.
-_MIXES: dict[str, tuple[tuple[str, float], ...]] = {
-    "neighbourhood_centre": (
-        (Model.GOVERNMENT, 0.45),
-        (Model.PURCHASE, 0.25),
-        (Model.PUBLIC_PRIVATE, 0.2),
-        (Model.MARKET, 0.1),
-    ),
-    "rural_centre": ((Model.GOVERNMENT, 0.8), (Model.PURCHASE, 0.15), (Model.PUBLIC_PRIVATE, 0.05)),
-    "elderly_care": (
-        (Model.GOVERNMENT, 0.2),
-        (Model.PUBLIC_PRIVATE, 0.35),
-        (Model.PURCHASE, 0.35),
-        (Model.MARKET, 0.1),
-    ),
-    "elderly_care/rural": ((Model.GOVERNMENT, 0.7), (Model.PURCHASE, 0.25), (Model.PUBLIC_PRIVATE, 0.05)),
-    "family-care-bed": ((Model.PURCHASE, 0.6), (Model.PUBLIC_PRIVATE, 0.4)),
-    "sports_park": ((Model.GOVERNMENT, 0.4), (Model.PUBLIC_PRIVATE, 0.4), (Model.MARKET, 0.2)),
-    "sports": ((Model.GOVERNMENT, 0.6), (Model.PUBLIC_PRIVATE, 0.3), (Model.MARKET, 0.1)),
-    "culture": ((Model.GOVERNMENT, 0.6), (Model.PURCHASE, 0.4)),
-    "kindergarten": ((Model.GOVERNMENT, 0.6), (Model.MARKET, 0.25), (Model.PUBLIC_PRIVATE, 0.15)),
-    "childcare": ((Model.MARKET, 0.5), (Model.PURCHASE, 0.3), (Model.PUBLIC_PRIVATE, 0.2)),
-    "outpatient": ((Model.MARKET, 1.0),),
-    "commerce": ((Model.MARKET, 1.0),),
-    "municipal": ((Model.GOVERNMENT, 0.6), (Model.PURCHASE, 0.4)),
-}
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗沈俞钱楼"
-_GIVEN = (
-    "建国",
-    "秀英",
-    "丽华",
-    "志强",
-    "海燕",
-    "伟",
-    "敏",
-    "静",
-    "磊",
-    "婷",
-    "晓东",
-    "红梅",
-    "国庆",
-    "春燕",
-    "俊杰",
-    "雪梅",
-)
-_CLOSURE_REASONS = ("设备检修", "内部培训", "消防演练", "场地消杀", "电力线路改造")
-_OPTIONAL_SHARE = {
-    "neighbourhood_centre": 0.5,
-    "rural_centre": 0.45,
-    "elderly_care": 0.7,
-    "health": 0.85,
-    "education": 0.85,
-    "government": 0.5,
-}
-_DAY_NAMES = "一二三四五六日"
-_ORDINALS = "一二三四"
-
-
-def _rng_range(rng: np.random.Generator, bounds: Range, step: int = 1) -> int | None:
-    if bounds is None:
-        return None
-    low, high = bounds
-    return int(rng.integers(low // step, high // step + 1)) * step
-
-
-def _stem(name: str) -> str:
-    for suffix in ("街道", "社区", "镇", "村"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
-
-
-def _fmt(minutes: int) -> str:
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def _minutes(clock: str) -> int:
-    hours, minutes = clock.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-_OPEN_DAYS = {profile: sorted({day for days, _spans in rules for day in days}) for profile, rules in _HOURS.items()}
-_SPANS = {
-    profile: sorted({(_minutes(opens), _minutes(closes)) for _days, spans in rules for opens, closes in spans})
-    for profile, rules in _HOURS.items()
-}
 
 
 @dataclass
@@ -560,18 +144,18 @@ class _Builder:
 
     def _estate(self, leaf: SynthArea) -> str:
         if leaf.code not in self._estates:
-            parts = _ESTATE_SUFFIXES if leaf.kind == "urban" else _VILLAGE_PARTS
-            self._estates[leaf.code] = [_stem(leaf.name) + p for p in self.rng.permutation(parts).tolist()]
+            parts = ESTATE_SUFFIXES if leaf.kind == "urban" else VILLAGE_PARTS
+            self._estates[leaf.code] = [name_stem(leaf.name) + p for p in self.rng.permutation(parts).tolist()]
         estates = self._estates[leaf.code]
-        return estates.pop() if estates else _stem(leaf.name) + str(int(self.rng.integers(2, 99)))
+        return estates.pop() if estates else name_stem(leaf.name) + str(int(self.rng.integers(2, 99)))
 
     def _name(self, type_code: str, place: _Place) -> str:
-        template = _NAMES[type_code]
-        stem = _stem(place.leaf.name)
+        template = NAMES[type_code]
+        stem = name_stem(place.leaf.name)
         for _attempt in range(6):
             name = template.format(
                 town=place.town.name,
-                tstem=_stem(place.town.name),
+                tstem=name_stem(place.town.name),
                 leaf=place.leaf.name,
                 stem=stem,
                 estate=self._estate(place.leaf),
@@ -591,13 +175,13 @@ class _Builder:
         if leaf.kind == "rural":
             return f"{self.district_name}{town.name}{leaf.name}{self.rng.integers(1, 13)}组{self.rng.integers(1, 80)}号"
         if leaf.code not in self._roads:
-            stems = self.rng.choice(_ROADS.split(), size=3, replace=False).tolist()
-            self._roads[leaf.code] = [s + str(self.rng.choice(_ROAD_KINDS)) for s in stems]
+            stems = self.rng.choice(ROADS.split(), size=3, replace=False).tolist()
+            self._roads[leaf.code] = [s + str(self.rng.choice(ROAD_KINDS)) for s in stems]
         road = self._roads[leaf.code][int(self.rng.integers(3))]
         return f"{self.district_name}{town.name}{road}{self.rng.integers(1, 400)}号"
 
     def _person(self) -> str:
-        return str(self.rng.choice(list(_SURNAMES))) + str(self.rng.choice(_GIVEN))
+        return str(self.rng.choice(list(SURNAMES))) + str(self.rng.choice(GIVEN))
 
     def _mobile(self) -> str:
         return f"1{self.rng.choice([3, 5, 8])}{self.rng.integers(0, 10**9):09d}"
@@ -639,23 +223,23 @@ class _Builder:
         def office() -> SynthArea:
             return urban[int(self.rng.integers(len(urban)))]
 
-        for name, field in _COMPANIES:
-            operator = self._operator(name, OperatorKind.COMPANY, office(), _CREDIT_PREFIX[OperatorKind.COMPANY])
+        for name, field in COMPANIES:
+            operator = self._operator(name, OperatorKind.COMPANY, office(), CREDIT_PREFIX[OperatorKind.COMPANY])
             self.companies[field].append(operator)
-        for index, (name, field, category) in enumerate(_SOCIAL_ORGS):
-            if index < len(_GRADES):
-                grade = _GRADES[index]
+        for index, (name, field, category) in enumerate(SOCIAL_ORGS):
+            if index < len(GRADES):
+                grade = GRADES[index]
             else:
                 r = self.rng.random()
-                grade = next((g for g, edge in zip(_GRADES, np.cumsum(_GRADE_WEIGHTS), strict=True) if r < edge), "")
+                grade = next((g for g, edge in zip(GRADES, np.cumsum(GRADE_WEIGHTS), strict=True) if r < edge), "")
             self.social_orgs[field].append(
                 self._operator(name, OperatorKind.SOCIAL_ORG, office(), "5" + category, grade)
             )
         institution, government = OperatorKind.PUBLIC_INSTITUTION, OperatorKind.GOVERNMENT
-        for name, field in _INSTITUTIONS:
-            self.public[field] = self._operator(name, institution, office(), _CREDIT_PREFIX[institution])
-        for name, field in _DEPARTMENTS:
-            self.public["dept:" + field] = self._operator(name, government, office(), _CREDIT_PREFIX[government])
+        for name, field in INSTITUTIONS:
+            self.public[field] = self._operator(name, institution, office(), CREDIT_PREFIX[institution])
+        for name, field in DEPARTMENTS:
+            self.public["dept:" + field] = self._operator(name, government, office(), CREDIT_PREFIX[government])
         for town in self.towns:
             seat = self.children[town.code][0]
             is_urban = town.kind == "urban"
@@ -663,14 +247,12 @@ class _Builder:
             health = f"{town.name}社区卫生服务中心" if is_urban else f"{town.name}卫生院"
             for key, name, kind in (("town:", town_government, government), ("health:", health, institution)):
                 self.public[key + town.code] = self._operator(
-                    name, kind, seat, _CREDIT_PREFIX[kind], area_code=town.code
+                    name, kind, seat, CREDIT_PREFIX[kind], area_code=town.code
                 )
         for leaf in self.leaves:
             committee = leaf.name + ("居民委员会" if leaf.kind == "urban" else "村民委员会")
             kind = OperatorKind.COMMUNITY
-            self.committees[leaf.code] = self._operator(
-                committee, kind, leaf, _CREDIT_PREFIX[kind], area_code=leaf.code
-            )
+            self.committees[leaf.code] = self._operator(committee, kind, leaf, CREDIT_PREFIX[kind], area_code=leaf.code)
 
     def _owner(self, type_code: str, field: str, place: _Place) -> Operator:
         """Who runs a government-operated facility."""
@@ -695,12 +277,12 @@ class _Builder:
         return choices[int(self.rng.integers(len(choices)))]
 
     def _operation(self, facility_type: FacilityType, place: _Place) -> tuple[str, Operator]:
-        field = _FIELD_OF_FAMILY.get(facility_type.family, "centre")
+        field = FIELD_OF_FAMILY.get(facility_type.family, "centre")
         code = facility_type.code
-        mix_key = code if code in _MIXES else facility_type.family
+        mix_key = code if code in MIXES else facility_type.family
         if facility_type.family == "elderly_care" and place.leaf.kind == "rural":
             mix_key = "elderly_care/rural"
-        mix = _MIXES.get(mix_key, ((Model.GOVERNMENT, 1.0),))
+        mix = MIXES.get(mix_key, ((Model.GOVERNMENT, 1.0),))
         r, model = self.rng.random(), mix[-1][0]
         for candidate, weight in mix:
             if r < weight:
@@ -719,7 +301,7 @@ class _Builder:
 
     def _status_and_dates(self, type_code: str) -> dict[str, Any]:
         rng, today = self.rng, self.today
-        share = 0.16 if type_code in _PIPELINE else 0.03
+        share = 0.16 if type_code in PIPELINE else 0.03
         r = rng.random()
 
         def before(date: datetime.date, low: int, high: int) -> datetime.date:
@@ -768,23 +350,23 @@ class _Builder:
 
     def add_facility(self, type_code: str, place: _Place) -> None:
         facility_type = self.types[type_code]
-        floor_range, capacity_range, beds_range, staff_range = _SIZES[type_code]
+        floor_range, capacity_range, beds_range, staff_range = SIZES[type_code]
         state = self._status_and_dates(type_code)
         running = state["status"] in (Status.BUILT, Status.SUSPENDED)
-        floor_area = _rng_range(self.rng, floor_range, 10)
-        capacity = _rng_range(self.rng, capacity_range)
-        beds = _rng_range(self.rng, beds_range)
+        floor_area = rng_range(self.rng, floor_range, 10)
+        capacity = rng_range(self.rng, capacity_range)
+        beds = rng_range(self.rng, beds_range)
         served = None
-        if running and type_code in _CROWDED and capacity is not None:
+        if running and type_code in CROWDED and capacity is not None:
             served = round(capacity * self.rng.uniform(0.5, 1.35))
-        elif running and type_code in _ENROLLED and capacity is not None:
+        elif running and type_code in ENROLLED and capacity is not None:
             served = round((beds or capacity) * self.rng.uniform(0.6, 1.0))
         elif running and type_code == "family-care-bed" and beds is not None:
             served = round(beds * self.rng.uniform(0.7, 1.0))
         model, operator = self._operation(facility_type, place) if running else (Model.GOVERNMENT, None)
-        node = self._node(place.leaf, type_code in _CENTRAL)
-        profile = _TYPE_HOURS[type_code]
-        holiday_closed = profile in _HOLIDAY_CLOSED or (profile in ("centre", "culture") and self.rng.random() < 0.3)
+        node = self._node(place.leaf, type_code in CENTRAL)
+        profile = TYPE_HOURS[type_code]
+        holiday_closed = profile in HOLIDAY_CLOSED or (profile in ("centre", "culture") and self.rng.random() < 0.3)
         area = place.area
         self._seq[area.code] += 1
         facility = Facility(
@@ -800,7 +382,7 @@ class _Builder:
             capacity=capacity,
             beds=beds,
             served_persons=served,
-            staff_count=_rng_range(self.rng, staff_range) if running else None,
+            staff_count=rng_range(self.rng, staff_range) if running else None,
             operation_model=model,
             operator=operator,
             accessibility=self._accessibility(floor_area) if running else [],
@@ -812,13 +394,13 @@ class _Builder:
         self.hours[facility.code] = profile
 
     def build_facilities(self) -> None:
-        for type_code, level, per_area in _PLAN:
+        for type_code, level, per_area in PLAN:
             for area in self._areas_of(level):
                 count = int(per_area) + int(self.rng.random() < per_area - int(per_area))
                 for _ in range(count):
                     self.add_facility(type_code, self._place(area))
         present = {f.facility_type_id for f in self.facilities}
-        for type_code, level, _share in _PLAN:
+        for type_code, level, _share in PLAN:
             if self.types[type_code].pk not in present:
                 areas = self._areas_of(level)
                 self.add_facility(type_code, self._place(areas[int(self.rng.integers(len(areas)))]))
@@ -833,176 +415,6 @@ class _Builder:
         if area.level == "town":
             return _Place(area=area, town=area, leaf=self._seat(area))
         return _Place(area=area, town=self.by_code[str(area.parent_code)], leaf=area)
-
-    # --- opening hours, offerings, targets ----------------------------------------------------------
-
-    def opening_rules(self, ids: dict[str, int]) -> list[OpeningRule]:
-        rules = []
-        for facility in self.facilities:
-            if facility.status != Status.BUILT:
-                continue
-            for days, spans in _HOURS[self.hours[facility.code]]:
-                week = (0, *days) if days[0] == 1 and self.rng.random() < 0.25 else days
-                for weekday in week:
-                    for opens, closes in spans:
-                        rules.append(
-                            OpeningRule(
-                                facility_id=ids[facility.code],
-                                weekday=weekday,
-                                opens=datetime.time.fromisoformat(opens),
-                                closes=datetime.time.fromisoformat(closes),
-                            )
-                        )
-        return rules
-
-    def opening_exceptions(self, ids: dict[str, int]) -> list[OpeningException]:
-        open_ones = [f for f in self.facilities if f.status == Status.BUILT and self.hours[f.code] != "residential"]
-        chosen = self.rng.choice(len(open_ones), size=min(30, len(open_ones)), replace=False)
-        exceptions = []
-        for index in sorted(chosen.tolist()):
-            facility = open_ones[index]
-            day = self.today + datetime.timedelta(days=int(self.rng.integers(1, 90)))
-            reason = str(self.rng.choice(_CLOSURE_REASONS))
-            if self.rng.random() < 0.65:
-                exceptions.append(OpeningException(facility_id=ids[facility.code], date=day, reason=reason))
-            else:
-                exceptions.append(
-                    OpeningException(
-                        facility_id=ids[facility.code],
-                        date=day,
-                        closed=False,
-                        opens=datetime.time(9, 0),
-                        closes=datetime.time(12, 0),
-                        reason=f"下午{reason}，仅上午开放",
-                    )
-                )
-        return exceptions
-
-    def _slot(self, item: ServiceItem, spans: list[tuple[int, int]]) -> str:
-        """A time inside the facility's opening hours (minutes since midnight) for an item of fixed length;
-        walk-in and all-day services run whenever the facility is open."""
-        if item.code == "elderly-meals":
-            return "11:00-12:30"
-        if item.code == "after-school":
-            return "16:30-18:30"
-        minutes = item.duration_minutes
-        if minutes is None or minutes <= 20 or minutes >= 360:
-            return "开放时间内"
-        starts = [start for opens, closes in spans for start in range(opens, closes - minutes + 1, 30)]
-        if not starts:
-            return "开放时间内"
-        start = starts[int(self.rng.integers(len(starts)))]
-        return f"{_fmt(start)}-{_fmt(start + minutes)}"
-
-    def _schedule(self, item: ServiceItem, profile: str) -> str:
-        open_days, spans = _OPEN_DAYS[profile], _SPANS[profile]
-        frequency, slot = item.frequency, self._slot(item, spans)
-        if "24小时" in frequency:
-            return "全天24小时"
-        if frequency.startswith("暑期"):
-            return "暑期周一至周五 8:00-17:00"
-        if frequency.startswith("按需"):
-            return "预约服务（电话或线上预约）"
-        if frequency.startswith("工作日"):
-            return f"周一至周五 {slot}"
-        if frequency.startswith("每日") or frequency.startswith("每周开放") or frequency in ("常年开放", "全年"):
-            return f"每日 {slot}"
-        if "工作日" in frequency:
-            open_days = [d for d in open_days if d < 5] or open_days
-        day = _DAY_NAMES[open_days[int(self.rng.integers(len(open_days)))]]
-        weekly = re.match(r"每周(\d+)", frequency)
-        if weekly:
-            size = min(int(weekly.group(1)), len(open_days))
-            days = sorted(self.rng.choice(open_days, size=size, replace=False).tolist())
-            return "每周" + "、".join(_DAY_NAMES[d] for d in days) + f" {slot}"
-        monthly = re.match(r"每月(\d+)次", frequency)
-        if monthly:
-            which = "一、三" if monthly.group(1) == "2" else _ORDINALS[int(self.rng.integers(4))]
-            return f"每月第{which}个周{day} {slot}"
-        if frequency.startswith("每季度"):
-            return f"每季度首月第二个周{day} {slot}"
-        return f"{frequency}（具体时间另行通知）"
-
-    def offerings(self, ids: dict[str, int]) -> list[Offering]:
-        items = {item.pk: item for item in ServiceItem.objects.all()}
-        hostable: dict[int, list[int]] = defaultdict(list)
-        for type_id, item_id in ServiceItem.host_types.through.objects.values_list("facilitytype_id", "serviceitem_id"):
-            hostable[type_id].append(item_id)
-        required: dict[int, set[int]] = defaultdict(set)
-        for type_id, item_id in TierStandard.required_items.through.objects.values_list(
-            "tierstandard__facility_type_id", "serviceitem_id"
-        ):
-            required[type_id].add(item_id)
-        family = {t.pk: t.family for t in self.types.values()}
-        offerings = []
-        for facility in self.facilities:
-            if facility.status not in (Status.BUILT, Status.SUSPENDED):
-                continue
-            type_id = facility.facility_type_id
-            must = sorted(required[type_id])
-            if must and self.rng.random() < 0.3:
-                size = 1 + int(self.rng.random() < 0.3 and len(must) > 1)
-                dropped = set(self.rng.choice(must, size=size, replace=False).tolist())
-                must = [i for i in must if i not in dropped]
-            share = _OPTIONAL_SHARE.get(family[type_id], 0.6)
-            chosen = set(must) | {
-                i for i in sorted(hostable[type_id]) if i not in required[type_id] and self.rng.random() < share
-            }
-            for item_id in sorted(chosen):
-                item = items[item_id]
-                fee_type, fee_amount = "", None
-                if item.fee_amount is not None and self.rng.random() < 0.15:
-                    fee_type = item.fee_type
-                    fee_amount = (item.fee_amount * Decimal(str(round(self.rng.uniform(0.8, 1.2), 1)))).quantize(
-                        Decimal("1")
-                    )
-                offerings.append(
-                    Offering(
-                        facility_id=ids[facility.code],
-                        item_id=item_id,
-                        area_code=facility.area_code,
-                        schedule=self._schedule(item, self.hours[facility.code]),
-                        fee_type=fee_type,
-                        fee_amount=fee_amount,
-                        active=facility.status == Status.BUILT and self.rng.random() > 0.03,
-                    )
-                )
-        return offerings
-
-    def targets(self) -> list[ConstructionTarget]:
-        """This year's targets per town-level area for the types under construction, and their sum for the
-        district: the facilities completed this year plus most of those still in the pipeline (so some
-        targets are met and some are not), and now and then a target with nothing under way."""
-        year = self.today.year
-        done: Counter[tuple[str, int]] = Counter()
-        pipeline: Counter[tuple[str, int]] = Counter()
-        for facility in self.facilities:
-            key = (facility.area_code[:9], facility.facility_type_id)
-            if facility.status == Status.BUILT and facility.completed_on and facility.completed_on.year == year:
-                done[key] += 1
-            elif facility.status in (Status.PLANNED, Status.APPROVED, Status.UNDER_CONSTRUCTION):
-                pipeline[key] += 1
-        rows, district_total = [], Counter[int]()
-        for town in self.towns:
-            setting = "urban" if town.kind == "urban" else "rural"
-            for type_code in sorted(_PIPELINE):
-                facility_type = self.types[type_code]
-                if facility_type.setting not in (setting, "both"):
-                    continue
-                key = (town.code[:9], facility_type.pk)
-                target = done[key] + sum(int(self.rng.random() < 0.6) for _ in range(pipeline[key]))
-                if target == 0 and self.rng.random() < 0.15:
-                    target = 1
-                if target:
-                    rows.append(self._target(year, facility_type.pk, town.code, target))
-                    district_total[facility_type.pk] += target
-        rows += [self._target(year, type_id, DISTRICT, total) for type_id, total in sorted(district_total.items())]
-        return rows
-
-    def _target(self, year: int, type_id: int, area_code: str, target: int) -> ConstructionTarget:
-        return ConstructionTarget(
-            year=year, facility_type_id=type_id, area_id=self.area_ids[area_code], area_code=area_code, target=target
-        )
 
 
 def demo_registry_load(district: SynthDistrict, rng: np.random.Generator) -> dict[str, int]:
@@ -1030,19 +442,20 @@ def _load(district: SynthDistrict, rng: np.random.Generator) -> dict[str, int]:
     builder.build_facilities()
     Facility.objects.bulk_create(builder.facilities, batch_size=500)
     ids = dict(Facility.objects.filter(area_code__startswith=DISTRICT[:6]).values_list("code", "id"))
-    rules = builder.opening_rules(ids)
+    today, hours = builder.today, builder.hours  # builder.rng is `rng`: the parts below draw from it in turn
+    rules = opening_rules(rng, builder.facilities, hours, ids)
     OpeningRule.objects.bulk_create(rules, batch_size=2000)
-    exceptions = builder.opening_exceptions(ids)
+    exceptions = opening_exceptions(rng, today, builder.facilities, hours, ids)
     OpeningException.objects.bulk_create(exceptions)
-    offerings = builder.offerings(ids)
-    Offering.objects.bulk_create(offerings, batch_size=2000)
-    targets = builder.targets()
+    offers = offerings(rng, builder.facilities, hours, builder.types, ids)
+    Offering.objects.bulk_create(offers, batch_size=2000)
+    targets = construction_targets(rng, today, builder.facilities, builder.towns, builder.types, builder.area_ids)
     ConstructionTarget.objects.bulk_create(targets)
     return {
         "operators": len(builder.operators),
         "facilities": len(builder.facilities),
         "opening_rules": len(rules),
         "opening_exceptions": len(exceptions),
-        "offerings": len(offerings),
+        "offerings": len(offers),
         "construction_targets": len(targets),
     }
