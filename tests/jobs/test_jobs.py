@@ -95,3 +95,18 @@ def test_cli_watch_shows_the_outcome(db):
     listing = io.StringIO()
     call_command("job", stdout=listing)
     assert str(job.pk) in listing.getvalue()
+
+
+def test_system_jobs_are_seen_by_district_staff_only(client, users):
+    """A job started from the command line (the demo, a whole-file import) touches the whole district: a
+    town's or a community's staff do not see it or its result; each still sees the jobs they started."""
+    from linli.jobs.selectors import jobs_visible
+
+    system = job_create(kind="test.count", title="count", params={"n": 1}, user=None)
+    mine = job_create(kind="test.count", title="count", params={"n": 1}, user=users["town"])
+    assert set(jobs_visible(viewer=users["district"])) == {system}
+    assert set(jobs_visible(viewer=users["town"])) == {mine}
+    assert set(jobs_visible(viewer=users["community"])) == set()
+    login(client, users["town"])
+    assert client.get(f"/jobs/{system.pk}/").status_code == 404
+    assert client.get(f"/jobs/{mine.pk}/").status_code == 200

@@ -136,9 +136,7 @@ class FacilityTypeForm(RegistryForm):
         """The standard's changed fields; all of them when the type has no standard yet."""
         if self.standard is None:
             return TierStandardIn.parse({name: self.cleaned_data.get(name) for name in self.standard_fields})
-        return TierStandardIn.parse(
-            {k: v for k, v in self.changed_values().items() if k in self.standard_fields}
-        )
+        return TierStandardIn.parse({k: v for k, v in self.changed_values().items() if k in self.standard_fields})
 
 
 class OfferingForm(forms.Form):
