@@ -68,6 +68,19 @@ def shot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
     return path
 
 
+def wait_until(page, expression: str, timeout_ms: int = 20_000) -> None:  # type: ignore[no-untyped-def]
+    """Poll a JavaScript expression until it is truthy. Playwright's `wait_for_function` builds its
+    predicate with eval in the page, which linli's Content-Security-Policy refuses (script-src 'self', no
+    'unsafe-eval'); `page.evaluate` is not subject to it, so the polling is done from here."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 def log_in(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(page.base_url + "/login/")
     page.fill("input[name=username]", username)

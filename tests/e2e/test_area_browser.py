@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from linli.demo.services import demo_load
 from linli.demo.users import DEMO_PASSWORD
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, shot, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,8 +29,8 @@ def test_area_browser_map_and_charts(page, demo):
     page.wait_for_selector("[data-testid=area-code]")
     assert page.inner_text("[data-testid=area-code]") == "990102000000"
     # The map draws the children's boundaries and the walking network as vector layers (no tiles).
-    page.wait_for_function("document.getElementById('map').dataset.boundaries > 0")
-    page.wait_for_function("document.getElementById('map').dataset.networkLines > 100")
+    wait_until(page, "document.getElementById('map').dataset.boundaries > 0")
+    wait_until(page, "document.getElementById('map').dataset.networkLines > 100")
     # The district itself and its 8 sub-districts and 4 towns, drawn on the map's canvas.
     assert page.evaluate("document.getElementById('map').dataset.boundaries") == "13"
     assert page.locator("#map canvas").count() >= 1
@@ -42,7 +42,7 @@ def test_area_browser_map_and_charts(page, demo):
     shot(page, "02-district")
     # Down to a sub-district by its row in the table.
     page.locator("[data-testid=children-table] a").first.click()
-    page.wait_for_function("document.getElementById('map').dataset.boundaries > 0")
+    wait_until(page, "document.getElementById('map').dataset.boundaries > 0")
     page.wait_for_selector("#age-chart canvas")
     assert page.inner_text("[data-testid=area-code]").endswith("000")
     shot(page, "03-sub-district")
@@ -86,7 +86,7 @@ def test_english_and_phone(browser, live_server, demo):
     log_in(page, "town", DEMO_PASSWORD)
     page.goto(live_server.url + "/areas/")
     page.wait_for_selector("#age-chart canvas")
-    page.wait_for_function("document.getElementById('map').dataset.boundaries > 0")
+    wait_until(page, "document.getElementById('map').dataset.boundaries > 0")
     assert "Population by age group" in page.content()
     shot(page, "05-phone-en")
     context.close()

@@ -14,7 +14,7 @@ from linli.core.enums import Role
 from linli.feedback.models import Answer, Need, NeedSupport, Survey, SurveyResponse
 from linli.feedback.services import need_propose
 from tests.conftest import make_user
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, shot, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -187,7 +187,7 @@ def test_survey_built_answered_results_and_closed(new_page, users, area_tree):
 
     # The results: respondents, a drawn chart per choice and rating question, the counts, the texts.
     staff.goto(staff.base_url + f"/feedback/surveys/{survey.pk}/results/")
-    staff.wait_for_function("document.querySelectorAll('[data-testid=chart][data-rendered=\"1\"]').length === 3")
+    wait_until(staff, "document.querySelectorAll('[data-testid=chart][data-rendered=\"1\"]').length === 3")
     assert staff.inner_text("[data-testid=respondents]") == "3"
     for position in (1, 2, 3):
         chart = staff.locator(f"[data-testid=result-{position}] [data-testid=chart]")

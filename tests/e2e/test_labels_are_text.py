@@ -13,7 +13,7 @@ import pytest
 from linli.areas.models import Area
 from linli.facilities.models import Facility, FacilityType
 from tests.conftest import make_user
-from tests.e2e.conftest import log_in
+from tests.e2e.conftest import log_in, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,7 +56,7 @@ OPEN_ALL_TOOLTIPS = """
 
 
 def _tooltips(page) -> list[dict]:  # type: ignore[no-untyped-def]
-    page.wait_for_function("(window.__maps || []).length > 0")
+    wait_until(page, "(window.__maps || []).length > 0")
     assert page.evaluate(OPEN_ALL_TOOLTIPS) > 0
     return page.evaluate(
         "() => [...document.querySelectorAll('.leaflet-tooltip')].map(t => ({text: t.textContent,"

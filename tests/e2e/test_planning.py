@@ -9,7 +9,7 @@ import pytest
 
 from linli.demo.services import demo_load
 from linli.demo.users import DEMO_PASSWORD
-from tests.e2e.conftest import log_in, shot
+from tests.e2e.conftest import log_in, shot, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,10 +43,10 @@ def test_planner_runs_a_coverage_scenario(page, demo):
     page.reload()
     page.click("[data-testid=run-link]")
     page.wait_for_selector("[data-testid=area-table]")
-    page.wait_for_function("Number(document.getElementById('map').dataset.points) > 9000")
-    page.wait_for_function("document.getElementById('map').dataset.loading === '0'")
-    page.wait_for_function("Number(document.getElementById('map').dataset.facilities) > 0")
-    page.wait_for_function("document.getElementById('map').dataset.boundaries > 0")
+    wait_until(page, "Number(document.getElementById('map').dataset.points) > 9000")
+    wait_until(page, "document.getElementById('map').dataset.loading === '0'")
+    wait_until(page, "Number(document.getElementById('map').dataset.facilities) > 0")
+    wait_until(page, "document.getElementById('map').dataset.boundaries > 0")
     page.wait_for_selector("#coverage-chart canvas")
     assert page.locator("#map canvas").count() >= 1
     percents = page.locator("[data-testid=type-percent]").all_inner_texts()
@@ -54,5 +54,5 @@ def test_planner_runs_a_coverage_scenario(page, demo):
     assert page.locator("[data-testid=area-table] tbody tr").count() > 100
     # Another facility type redraws the points.
     page.select_option("[data-testid=type-select]", "kindergarten")
-    page.wait_for_function("document.getElementById('map').dataset.type === 'kindergarten'")
+    wait_until(page, "document.getElementById('map').dataset.type === 'kindergarten'")
     shot(page, "20-planning-run")

@@ -9,7 +9,7 @@ import pytest
 
 from linli.demo.services import demo_load
 from linli.demo.users import DEMO_PASSWORD
-from tests.e2e.conftest import SCREENSHOTS, log_in, shot
+from tests.e2e.conftest import SCREENSHOTS, log_in, shot, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,7 @@ def test_resident_searches_on_a_phone(browser, live_server, transactional_db):
         for x in page.locator("[data-testid=results] .distance").evaluate_all("els => els.map(e => e.dataset.metres)")
     ]
     assert distances == sorted(distances) and distances[-1] <= 2000
-    page.wait_for_function("document.getElementById('near-map').dataset.markers > 3")
+    wait_until(page, "document.getElementById('near-map').dataset.markers > 3")
     statuses = page.locator("[data-testid=opening-status]").all_inner_texts()
     pattern = re.compile(r"^(营业至\d\d:\d\d|\d\d:\d\d开放|今日已闭馆|今日闭馆(：.+)?)$")
     assert statuses and all(pattern.match(s) for s in statuses), statuses
