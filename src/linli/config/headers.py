@@ -48,9 +48,7 @@ PERMISSIONS_POLICY = ", ".join(
         "payment=()",
         "usb=()",
         "serial=()",
-        "bluetooth=()",
         "display-capture=()",
-        "interest-cohort=()",
     ]
 )
 
