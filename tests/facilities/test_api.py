@@ -175,3 +175,32 @@ def test_near_me_from_a_point_or_a_community(client, registry):
     assert client.get("/api/services/near?domain=education&lon=120.0&lat=30.0").json() == []
     assert client.get("/api/services/near").status_code == 400
     assert client.get("/api/services/near?lon=120&lat=30&radius_m=0").status_code == 422
+
+
+@pytest.mark.parametrize("code", ["a/b", "F 1", "x%00", "-start", "中文编码", "F" * 33])
+def test_a_facility_code_that_would_break_urls_is_refused(client, registry, users, token_for, code):
+    """A code goes into /facilities/<code>/: a slash (or a space, a NUL, a non-ASCII letter) once made the
+    facility list answer 500 for every staff user and the facility unreachable."""
+    facility = registry["facility"]
+    answer = client.patch(
+        f"/api/facilities/{facility.code}", {"code": code}, content_type="application/json",
+        **token_for(users["district"]),
+    )  # fmt: skip
+    assert answer.status_code == 400
+    assert [e["field"] for e in answer.json()["detail"]["errors"]] == ["code"]
+    facility.refresh_from_db()
+    assert facility.code == "F990102001001-01"
+    assert client.get("/facilities/", **token_for(users["district"])).status_code in (200, 302)
+
+
+def test_only_the_district_changes_a_facility_code(client, registry, users, token_for):
+    facility = registry["facility"]
+    url = f"/api/facilities/{facility.code}"
+    refused = client.patch(url, {"code": "F990102001001-02"}, content_type="application/json",
+                           **token_for(users["community"]))  # fmt: skip
+    assert refused.status_code == 403
+    done = client.patch(url, {"code": "F990102001001-02"}, content_type="application/json",
+                        **token_for(users["district"]))  # fmt: skip
+    assert done.status_code == 200
+    facility.refresh_from_db()
+    assert facility.code == "F990102001001-02"

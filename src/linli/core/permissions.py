@@ -32,6 +32,7 @@ class Perm(StrEnum):
     AUDIT_VIEW = "audit.view"
     JOB_START = "job.start"
     FACILITY_CHANGE = "facility.change"
+    FACILITY_CODE_CHANGE = "facility_code.change"
     CATALOG_CHANGE = "catalog.change"
     OPERATOR_CONTACT_VIEW = "operator_contact.view"
     REQUEST_HANDLE = "request.handle"
@@ -52,6 +53,7 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.PEOPLE_VIEW,
         Perm.JOB_START,
         Perm.FACILITY_CHANGE,
+        Perm.FACILITY_CODE_CHANGE,
         Perm.CATALOG_CHANGE,
         Perm.OPERATOR_CONTACT_VIEW,
         Perm.REQUEST_HANDLE,

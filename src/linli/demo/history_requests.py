@@ -112,6 +112,9 @@ def _request(
     events: list[RequestEvent] = []
 
     def event(at: dt.datetime, action: EventAction, to: str, actor: User | None = None, **extra: Any) -> None:
+        # Never before the event it follows: the log is read in time order (a resume on a Sunday night
+        # could otherwise come after a resolution reckoned in working time).
+        at = max(at, events[-1].at) if events else at
         events.append(
             RequestEvent(at=at, actor=actor, action=action, from_state=req.state if events else "",
                          to_state=to, note=extra.pop("note", ""), detail=extra)
@@ -130,7 +133,7 @@ def _request(
 
     def escalate_until(moment: dt.datetime) -> None:
         while req.deadline_at + HOUR < min(moment, ctx.now) and req.level != HandlingLevel.DISTRICT:
-            at = req.deadline_at + HOUR  # the hourly escalation job
+            at = max(req.deadline_at + HOUR, events[-1].at)  # the hourly escalation job, in time order
             before, missed = req.level, req.deadline_at
             req.level = HandlingLevel.TOWN if before == HandlingLevel.COMMUNITY else HandlingLevel.DISTRICT
             req.deadline_at = add_working_days(at, kind.deadline_days, cal)
@@ -163,6 +166,7 @@ def _request(
                 req.deadline_at = add_working_time(req.deadline_at, paused, cal)
                 done_at = done_at + paused if done_at > ctx.now else add_working_time(done_at, paused, cal)
                 event(back, EventAction.RESUME, ST.IN_PROGRESS, resident, paused_working_days=paused / DAY)
+                done_at = max(done_at, back)
                 req.paused_at = None
     if req.state == ST.IN_PROGRESS:
         escalate_until(done_at)

@@ -78,6 +78,11 @@ class Operator(AreaOwned, TimeStampedModel):
         return self.name
 
 
+# A facility code goes into URLs (/facilities/<code>/) and files: letters, digits, ".", "_" and "-", starting
+# with a letter or digit, at most 32 characters.
+FACILITY_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
+
+
 class Facility(AreaOwned, TimeStampedModel):
     """A place where public services are delivered."""
 
@@ -132,6 +137,7 @@ class Facility(AreaOwned, TimeStampedModel):
                 condition=models.Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
                 name="facility_lon_lat_range",
             ),
+            models.CheckConstraint(condition=models.Q(code__regex=FACILITY_CODE_PATTERN), name="facility_code_pattern"),
         ]
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,7 +30,14 @@ from linli.core.services import audit_record
 from linli.engine.network import haversine
 from linli.facilities.enums import Accessibility, ConstructionStatus, OperationModel, OperatorKind, OrgGrade
 from linli.facilities.inputs import FacilityIn, OperatorIn
-from linli.facilities.models import Facility, FacilityType, OpeningException, OpeningRule, Operator
+from linli.facilities.models import (
+    FACILITY_CODE_PATTERN,
+    Facility,
+    FacilityType,
+    OpeningException,
+    OpeningRule,
+    Operator,
+)
 from linli.facilities.validators import credit_code_problem, gcj02_to_wgs84
 
 if TYPE_CHECKING:
@@ -151,6 +159,8 @@ def facility_check(
             errors.add(row, "code", _("required"))
         elif len(code) > 32:
             errors.add(row, "code", _("at most 32 characters"), code)
+        elif not re.fullmatch(FACILITY_CODE_PATTERN, code):
+            errors.add(row, "code", _("letters, digits, '.', '_' and '-' only, starting with a letter or digit"), code)
         else:
             values["code"] = code
     if given("name"):
@@ -326,6 +336,9 @@ def facility_update(*, actor: AnyUser | None, facility: Facility, changes: Facil
         actor=actor, facility=changes, row=0, errors=errors, lookups=Lookups.for_rows([changes]), instance=facility
     )
     new_code = values.get("code", facility.code) if values is not None else facility.code
+    if new_code != facility.code and actor is not None:
+        # The code is how other systems and files refer to the facility: changing it is the district's call.
+        require(actor, Perm.FACILITY_CODE_CHANGE, facility.area_code)
     if new_code != facility.code and Facility.objects.filter(code=new_code).exclude(pk=facility.pk).exists():
         errors.add(0, "code", _("a facility with this code exists"), new_code)
     errors.raise_if_any("invalid", _("The facility was not saved."))
