@@ -47,8 +47,15 @@ migrate: env
 demo: env
 	$(LINLI) demo
 
+# Apps that keep their own catalogue (src/linli/<app>/locale): the main one skips them.
+APP_CATALOGUES := organizations points procurement construction indicators
+
 messages: env  ## regenerate and compile the translations (needs GNU gettext)
-	cd src/linli && ../../$(LINLI) makemessages -l zh_Hans --ignore "*/migrations/*" --ignore "engine/*" && ../../$(LINLI) compilemessages
+	cd src/linli && ../../$(LINLI) makemessages -l zh_Hans --ignore "*/migrations/*" --ignore "engine/*" \
+		$(foreach app,$(APP_CATALOGUES),--ignore "$(app)/*")
+	for app in $(APP_CATALOGUES); do mkdir -p src/linli/$$app/locale && \
+		(cd src/linli/$$app && ../../../$(LINLI) makemessages -l zh_Hans --ignore "migrations/*") || exit 1; done
+	cd src/linli && ../../$(LINLI) compilemessages
 
 clean:
 	rm -rf .venv .tools node_modules var

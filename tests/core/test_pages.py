@@ -73,11 +73,15 @@ def test_import_page_shows_a_bad_file_type(client, users):
 
 @pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
 def test_compiled_translations_are_up_to_date(tmp_path):
-    """The committed .mo must be what the .po compiles to (run `make messages` after editing it)."""
-    po = Path(settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES" / "django.po"
-    out = tmp_path / "django.mo"
-    subprocess.run(["msgfmt", "--check-format", "-o", str(out), str(po)], check=True)
-    assert out.read_bytes() == po.with_suffix(".mo").read_bytes()
+    """Every committed .mo (the main catalogue and each app's own) must be what its .po compiles to (run
+    `make messages` after editing one)."""
+    root = Path(settings.LOCALE_PATHS[0]).parent
+    catalogues = sorted(root.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+    assert Path(settings.LOCALE_PATHS[0]) / "zh_Hans" / "LC_MESSAGES" / "django.po" in catalogues
+    for po in catalogues:
+        out = tmp_path / "django.mo"
+        subprocess.run(["msgfmt", "--check-format", "-o", str(out), str(po)], check=True)
+        assert out.read_bytes() == po.with_suffix(".mo").read_bytes(), po
 
 
 def test_an_english_browser_still_gets_chinese_pages_but_the_api_follows_it(client, db):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from linli.bookings import codes
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Registration, Session
 from linli.core.errors import ApplicationError
+from linli.core.events import emit
 from linli.core.permissions import Perm, can, require
 from linli.facilities.models import Facility
 
@@ -114,6 +116,18 @@ def _checkin(
     registration.checked_in_at = now
     registration.checked_in_by = by
     registration.save(update_fields=["status", "checked_in_at", "checked_in_by", "updated_at"])
+    session_ = registration.session
+    emit(
+        "bookings.checked_in",
+        key=f"checkin:{registration.pk}",
+        registration_id=registration.pk,
+        session_id=session_.pk,
+        activity_id=session_.activity_id,
+        resident_id=registration.resident_id,
+        area_code=session_.area_code,
+        occurred_at=now,
+        hours=Decimal((session_.ends_at - session_.starts_at).total_seconds()) / Decimal(3600),
+    )
     return registration
 
 

@@ -74,6 +74,11 @@ INSTALLED_APPS = [
     "linli.cases",
     "linli.feedback",
     "linli.planning",
+    "linli.organizations",
+    "linli.points",
+    "linli.procurement",
+    "linli.construction",
+    "linli.indicators",
     "linli.demo",
 ]
 

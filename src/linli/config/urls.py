@@ -39,5 +39,10 @@ urlpatterns = [
     path("calendar/", include("linli.bookings.ical_urls")),
     path("requests/", include("linli.cases.urls")),
     path("feedback/", include("linli.feedback.urls")),
+    path("organizations/", include("linli.organizations.urls")),
+    path("points/", include("linli.points.urls")),
+    path("procurement/", include("linli.procurement.urls")),
+    path("construction/", include("linli.construction.urls")),
+    path("indicators/", include("linli.indicators.urls")),
     path("admin/", admin.site.urls),
 ]

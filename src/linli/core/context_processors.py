@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from linli.core.nav import nav_items
 from linli.core.permissions import Perm, has_perm
 
 
@@ -24,4 +25,5 @@ def linli(request: HttpRequest) -> dict[str, Any]:
             "audit": has_perm(user, Perm.AUDIT_VIEW),
             "jobs": user.is_authenticated,
         },
+        "nav_apps": nav_items(user),
     }

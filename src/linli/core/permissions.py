@@ -38,6 +38,17 @@ class Perm(StrEnum):
     REQUEST_HANDLE = "request.handle"
     REQUEST_TYPE_CHANGE = "request_type.change"
     FEEDBACK_CHANGE = "feedback.change"
+    # organisations (三自组织) and points (积分)
+    ORGANIZATION_REVIEW = "organization.review"
+    POINTS_MANAGE = "points.manage"
+    # purchase of services (政府购买服务), construction projects (载体建设)
+    PROCUREMENT_VIEW = "procurement.view"
+    PROCUREMENT_MANAGE = "procurement.manage"
+    CONSTRUCTION_VIEW = "construction.view"
+    CONSTRUCTION_MANAGE = "construction.manage"
+    # indicators and the generated report
+    INDICATOR_VIEW = "indicator.view"
+    REPORT_GENERATE = "report.generate"
 
 
 # Roles whose work is bound to an area and who read records of their scope.
@@ -59,6 +70,14 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.REQUEST_HANDLE,
         Perm.REQUEST_TYPE_CHANGE,
         Perm.FEEDBACK_CHANGE,
+        Perm.ORGANIZATION_REVIEW,
+        Perm.POINTS_MANAGE,
+        Perm.PROCUREMENT_VIEW,
+        Perm.PROCUREMENT_MANAGE,
+        Perm.CONSTRUCTION_VIEW,
+        Perm.CONSTRUCTION_MANAGE,
+        Perm.INDICATOR_VIEW,
+        Perm.REPORT_GENERATE,
     },
     Role.TOWN_STAFF: {
         Perm.AREA_VIEW,
@@ -69,6 +88,11 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.OPERATOR_CONTACT_VIEW,
         Perm.REQUEST_HANDLE,
         Perm.FEEDBACK_CHANGE,
+        Perm.ORGANIZATION_REVIEW,
+        Perm.POINTS_MANAGE,
+        Perm.PROCUREMENT_VIEW,
+        Perm.CONSTRUCTION_VIEW,
+        Perm.INDICATOR_VIEW,
     },
     Role.COMMUNITY_STAFF: {
         Perm.AREA_VIEW,
@@ -78,8 +102,18 @@ ROLE_PERMS: dict[str, set[Perm]] = {
         Perm.OPERATOR_CONTACT_VIEW,
         Perm.REQUEST_HANDLE,
         Perm.FEEDBACK_CHANGE,
+        Perm.ORGANIZATION_REVIEW,
+        Perm.POINTS_MANAGE,
+        Perm.INDICATOR_VIEW,
     },
-    Role.AUDITOR: {Perm.AREA_VIEW, Perm.PEOPLE_VIEW, Perm.AUDIT_VIEW},
+    Role.AUDITOR: {
+        Perm.AREA_VIEW,
+        Perm.PEOPLE_VIEW,
+        Perm.AUDIT_VIEW,
+        Perm.PROCUREMENT_VIEW,
+        Perm.CONSTRUCTION_VIEW,
+        Perm.INDICATOR_VIEW,
+    },
     Role.EVALUATOR: {Perm.AREA_VIEW},
     Role.RESIDENT: set(),
     Role.OPERATOR: set(),

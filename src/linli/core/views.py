@@ -10,10 +10,11 @@ from django.shortcuts import render
 from linli.core.selectors import audit_log, people_in_scope
 from linli.core.services import login_failure_record, people_contacts
 from linli.core.signin import sign_in_hint
+from linli.core.workbench import panels_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"sign_in": sign_in_hint()})
+    return render(request, "core/home.html", {"sign_in": sign_in_hint(), "panels": panels_for(request)})
 
 
 @login_required
