@@ -115,7 +115,7 @@ def values(
     request: HttpRequest,
     area: str,
     date: dt.date | None = None,
-    live: bool = Query(False, description="compute from the raw rows instead of the latest snapshot"),  # type: ignore[type-arg]
+    live: bool = Query(False, description="compute from the raw rows instead of the latest snapshot"),
 ) -> ValuesOut:
     board = selectors.dashboard(viewer=request.user, code=area, as_of=date, live=live)
     main, children = [], []
@@ -134,7 +134,9 @@ def values(
 
 @router.get("/series", response=list[SeriesPoint], summary="Staff: an indicator's value at each month's last snapshot")
 def series(request: HttpRequest, area: str, indicator: str, months: int = 24) -> list[SeriesPoint]:
-    return [SeriesPoint(**p) for p in selectors.series(viewer=request.user, code=area, indicator=indicator, months=months)]
+    return [
+        SeriesPoint(**p) for p in selectors.series(viewer=request.user, code=area, indicator=indicator, months=months)
+    ]
 
 
 @router.put("/targets", response=TargetOut, summary="District staff: set (or with value null remove) a target")

@@ -53,7 +53,9 @@ def coverage_rows(ctx: Context) -> Iterator[tuple[str, list[float], list[float]]
                 continue
             types = [str(t) for t in a["types"].tolist()]
             centre_cols = [i for i, t in enumerate(types) if families.get(t) in CENTRES] or list(range(len(types)))
-            covered = a["covered"][:, centre_cols].any(axis=1) if len(types) else np.zeros(len(a["area_code"]), bool)
+            covered = np.zeros(len(a["area_code"]), dtype=bool)
+            if types:
+                covered = np.asarray(np.asarray(a["covered"])[:, centre_cols].any(axis=1), dtype=bool)
             pop = a["population"].astype(np.float64)
             codes = a["area_code"]
             keep = np.array([str(c).startswith(ctx.prefix) for c in codes.tolist()]) if ctx.prefix else None

@@ -70,11 +70,13 @@ def _built_rows(ctx: Context) -> list[dict[str, Any]]:
         ctx.cache["built"] = list(
             ctx.scoped(Facility.objects.filter(built_q(ctx.as_of)))
             .values("area_code", "facility_type_id", "area__kind")
-            .annotate(n=Count("id"), beds=Sum("beds"), third=Count("id", filter=third), market=Count("id", filter=market))
+            .annotate(
+                n=Count("id"), beds=Sum("beds"), third=Count("id", filter=third), market=Count("id", filter=market)
+            )
             .order_by()
         )
         ctx.cache["types"] = _types()
-    return ctx.cache["built"]  # type: ignore[no-any-return]
+    return ctx.cache["built"]
 
 
 def _matches(t: FacilityType, *, codes: tuple[str, ...] = (), family: str = "", tier: str = "") -> bool:
@@ -109,7 +111,9 @@ def _counted(code: str, zh: str, en: str, blank: str, order: int, unit: Unit = U
             formula_zh=f"截至统计日已建成（竣工日期不晚于统计日、未关闭）的{zh.removeprefix('已建成')}{what}，"
             "按设施所在区划汇总到上级区划。",
             formula_en=f"{en}: facilities standing on the day (completed on or before it, not closed), "
-            "summed from each facility's area up to every area above it" + (" (their beds)" if match.get("beds") else "") + ".",
+            "summed from each facility's area up to every area above it"
+            + (" (their beds)" if match.get("beds") else "")
+            + ".",
             compute=built_count(**match),
             group="carriers",
             source=REPORT,
@@ -130,8 +134,8 @@ _counted("built.nc_community", "已建成社区级邻里中心", "Community neig
 _counted("built.nc_estate", "已建成小区级邻里中心", "Estate neighbourhood centres built",
          "小区级邻里中心*个", 14, family=NC, tier="小区级")  # fmt: skip
 SP = FacilityFamily.SPORTS_PARK
-_counted("built.sports_park_a", "已建成A类社区体育公园", "Class A community sports parks built", "A类社区体育公园*个", 16,
-         family=SP, tier="A")  # fmt: skip
+_counted("built.sports_park_a", "已建成A类社区体育公园", "Class A community sports parks built",
+         "A类社区体育公园*个", 16, family=SP, tier="A")  # fmt: skip
 _counted("built.sports_park_b", "已建成B类社区体育公园", "Class B community sports parks built", "B类*个", 17,
          family=SP, tier="B")  # fmt: skip
 _counted("built.sports_park_c", "已建成C类社区体育公园", "Class C community sports parks built", "C类*个", 18,
@@ -299,8 +303,8 @@ register(
         name_en="Market operation rate of rural elderly-care facilities",
         unit=Unit.PERCENT,
         direction=Direction.HIGHER,
-        formula_zh="乡村区划内运营模式为公建民营、政府购买服务或市场化运营的已建成养老服务设施数 ÷ 乡村已建成养老服务设施"
-        "总数 × 100%。",
+        formula_zh="乡村区划内运营模式为公建民营、政府购买服务或市场化运营的已建成养老服务设施数 ÷ "
+        "乡村已建成养老服务设施总数 × 100%。",
         formula_en="Elderly-care facilities standing in rural areas operated publicly-built-privately-run, by "
         "purchase of services or by the market / all elderly-care facilities standing in rural areas x 100%.",
         compute=rural_elderly_market,
@@ -448,16 +452,14 @@ def demand_supply_by_domain(ctx: Context) -> tuple[dict[str, dict[str, float]], 
     """Per area and domain: demand (needs raised in the window, each counted once plus once per resident who
     supported it) and supply (capacity of the sessions offered in the window)."""
     if "mismatch" in ctx.cache:
-        return ctx.cache["mismatch"]  # type: ignore[no-any-return]
+        return ctx.cache["mismatch"]
     demand: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(DOMAINS, 0.0))
     supply: dict[str, dict[str, float]] = defaultdict(lambda: dict.fromkeys(DOMAINS, 0.0))
     needs = ctx.scoped(Need.objects.filter(created_at__gte=ctx.window_start, created_at__lt=ctx.day_end))
     for r in needs.values("area_code", "domain").annotate(n=Count("id")).order_by():
         for a in ctx.ancestors(r["area_code"]):
             demand[a][r["domain"]] += r["n"]
-    supports = NeedSupport.objects.filter(
-        need__in=needs, created_at__lt=ctx.day_end
-    )
+    supports = NeedSupport.objects.filter(need__in=needs, created_at__lt=ctx.day_end)
     for r in supports.values("need__area_code", "need__domain").annotate(n=Count("id")).order_by():
         for a in ctx.ancestors(r["need__area_code"]):
             demand[a][r["need__domain"]] += r["n"]
@@ -465,7 +467,7 @@ def demand_supply_by_domain(ctx: Context) -> tuple[dict[str, dict[str, float]], 
         for a in ctx.ancestors(r["area_code"]):
             supply[a][r["activity__domain"]] += float(r["cap"] or 0)
     ctx.cache["mismatch"] = (dict(demand), dict(supply))
-    return ctx.cache["mismatch"]  # type: ignore[no-any-return]
+    return ctx.cache["mismatch"]
 
 
 def mismatch_index(ctx: Context) -> dict[str, Figure]:
@@ -523,7 +525,7 @@ def _overall_ratings(ctx: Context) -> list[dict[str, Any]]:
             .annotate(n=Count("id"), total=Sum("rating"), good=Count("id", filter=Q(rating__gte=4)))
             .order_by()
         )
-    return ctx.cache["ratings"]  # type: ignore[no-any-return]
+    return ctx.cache["ratings"]
 
 
 def satisfaction_rate(ctx: Context) -> dict[str, Figure]:
@@ -574,9 +576,7 @@ register(
 
 
 def on_time_rate(ctx: Context) -> dict[str, Figure]:
-    resolved = ctx.scoped(
-        ServiceRequest.objects.filter(resolved_at__gte=ctx.window_start, resolved_at__lt=ctx.day_end)
-    )
+    resolved = ctx.scoped(ServiceRequest.objects.filter(resolved_at__gte=ctx.window_start, resolved_at__lt=ctx.day_end))
     from django.db.models import F
 
     rows = (
@@ -588,15 +588,9 @@ def on_time_rate(ctx: Context) -> dict[str, Figure]:
 
 
 def escalation_rate(ctx: Context) -> dict[str, Figure]:
-    filed = ctx.scoped(
-        ServiceRequest.objects.filter(submitted_at__gte=ctx.window_start, submitted_at__lt=ctx.day_end)
-    )
+    filed = ctx.scoped(ServiceRequest.objects.filter(submitted_at__gte=ctx.window_start, submitted_at__lt=ctx.day_end))
     escalated = RequestEvent.objects.filter(action=EventAction.ESCALATE, at__lt=ctx.day_end).values("request_id")
-    rows = (
-        filed.values("area_code")
-        .annotate(n=Count("id"), up=Count("id", filter=Q(pk__in=escalated)))
-        .order_by()
-    )
+    rows = filed.values("area_code").annotate(n=Count("id"), up=Count("id", filter=Q(pk__in=escalated))).order_by()
     return ctx.rate_rollup((r["area_code"], float(r["up"]), float(r["n"])) for r in rows)
 
 
@@ -660,14 +654,14 @@ for _i, _group in enumerate(AgeGroup):
             name_en=f"Living-circle coverage, residents aged {_group.value}",
             unit=Unit.PERCENT,
             direction=Direction.HIGHER,
-            formula_zh=f"最近一次（统计日前完成的）覆盖分析中，步行距离在邻里中心或乡里中心生活圈半径内的{_group.value}岁居民数 ÷ "
-            f"{_group.value}岁居民总数 × 100%（分析未含中心时取所分析的全部设施类型）。",
+            formula_zh=f"最近一次（统计日前完成的）覆盖分析中，步行距离在邻里中心或乡里中心生活圈半径内的"
+            f"{_group.value}岁居民数 ÷ {_group.value}岁居民总数 × 100%（分析未含中心时取所分析的全部设施类型）。",
             formula_en=f"In the latest coverage run finished by the day: residents aged {_group.value} within the "
             "walking distance of a neighbourhood or rural centre (of any analysed type when it has no centre) / "
             f"all residents aged {_group.value} x 100%.",
             compute=coverage_by_age(_i),
             group="carriers",
-            source="《推动公共服务进村进社区调研报告》(市委, 2024)：综合考虑地理区位、行政区划、人口规模、服务半径等因素",
+            source=REPORT + "：综合考虑地理区位、行政区划、人口规模、服务半径等因素",
             blank="做到层级分明、密度适宜、有效覆盖",
             scale=100,
             order=70 + _i,

@@ -44,7 +44,9 @@ def report_start(*, actor: AnyUser, area_code: str, year: int) -> Job:
 
 @job_handler(REPORT_JOB)
 def run_report(job: Job, progress: Progress) -> dict[str, Any]:
-    data, docx_bytes, annex = report_generate(area_code=job.params["area"], year=int(job.params["year"]), progress=progress)
+    data, docx_bytes, annex = report_generate(
+        area_code=job.params["area"], year=int(job.params["year"]), progress=progress
+    )
     folder = report_dir()
     (folder / f"{job.pk}.docx").write_bytes(docx_bytes)
     (folder / f"{job.pk}.xlsx").write_bytes(annex)

@@ -176,8 +176,6 @@ def render(dataset: str, fmt: str, area_code: str) -> tuple[bytes, str, str]:
             for r in rows
         ]
     else:
-        features = [
-            {"type": "Feature", "geometry": _point(r["lon"], r["lat"]), "properties": r} for r in rows
-        ]
+        features = [{"type": "Feature", "geometry": _point(r["lon"], r["lat"]), "properties": r} for r in rows]
     body = {"type": "FeatureCollection", **meta, "features": features}
     return json.dumps(body, ensure_ascii=False, default=str).encode(), "application/geo+json", name

@@ -118,9 +118,7 @@ class Context:
                 if d is not None:
                     has_den = True
                     den[a] += d
-        return {
-            code: Figure(num.get(code, 0.0), den.get(code, 0.0) if has_den else None) for code in self.areas
-        }
+        return {code: Figure(num.get(code, 0.0), den.get(code, 0.0) if has_den else None) for code in self.areas}
 
     def rate_rollup(self, rows: Iterable[tuple[str, float, float]]) -> dict[str, Figure]:
         """Like `rollup`, for a rate: every area has a denominator (0 when nothing was counted)."""

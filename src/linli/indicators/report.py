@@ -61,7 +61,7 @@ class ReportData:
 def report_data(*, area_code: str, year: int, progress: Progress | None = None) -> ReportData:
     """Every figure of the report for the area and its children, as of the year's last day (or today for
     the current year)."""
-    report = progress or (lambda d, t, m="": None)
+    report: Progress = progress or _quiet
     area_code = parse_area(area_code)
     area = Area.objects.filter(code=area_code).first()
     if area is None:
@@ -88,7 +88,16 @@ def report_data(*, area_code: str, year: int, progress: Progress | None = None) 
             value = ind.value(fig)
             target = targets.get((ind.code, code))
             cells[(ind.code, code)] = Cell(
-                ind, code, value, fig.numerator, fig.denominator, as_of, now, "live", target, status_of(ind, value, target)
+                ind,
+                code,
+                value,
+                fig.numerator,
+                fig.denominator,
+                as_of,
+                now,
+                "live",
+                target,
+                status_of(ind, value, target),
             )
     demand, supply = demand_supply_by_domain(ctx)
     rural_without = [
@@ -116,8 +125,14 @@ def _with_rural_centre(ctx: Any) -> set[str]:
 
     types = ctx.cache.get("types", {})
     return {
-        r["area_code"] for r in ctx.cache.get("built", []) if types[r["facility_type_id"]].family == FacilityFamily.RURAL_CENTRE
+        r["area_code"]
+        for r in ctx.cache.get("built", [])
+        if types[r["facility_type_id"]].family == FacilityFamily.RURAL_CENTRE
     }
+
+
+def _quiet(done: int, total: int, message: str = "") -> None:
+    return None
 
 
 # --- wording ---------------------------------------------------------------------------------------------
@@ -148,7 +163,7 @@ def phrase(data: ReportData, code: str, template: str, missing: list[str]) -> st
 
 
 def rate_sentence(cell: Cell | None, name: str) -> str:
-    """"X为y%" or, only where the target is missed, "X仅为y%（目标z%）"; with the target's state named."""
+    """ "X为y%" or, only where the target is missed, "X仅为y%（目标z%）"; with the target's state named."""
     text = fmt(cell)
     if cell is None or text is None:
         return f"{name}本期无数据"
@@ -167,11 +182,7 @@ def rate_sentence(cell: Cell | None, name: str) -> str:
 
 
 def shortfalls(data: ReportData) -> list[Cell]:
-    return [
-        c
-        for ind in data.defs
-        if (c := data.cell(ind.code)) is not None and c.status in (Status.RED, Status.AMBER)
-    ]
+    return [c for ind in data.defs if (c := data.cell(ind.code)) is not None and c.status in (Status.RED, Status.AMBER)]
 
 
 # --- document --------------------------------------------------------------------------------------------
@@ -359,7 +370,7 @@ def _num(cell: Cell | None) -> str:
 
 
 def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
-    report = progress or (lambda d, t, m="": None)
+    report: Progress = progress or _quiet
     cjk_font_path()  # fail before writing anything
     doc = Doc()
     area, year = data.area, data.year
@@ -374,7 +385,9 @@ def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
     doc.heading2(1, "建好载体平台")
     nc = phrase(data, "built.nc", "已建成邻里中心{v}个", missing)
     rc = phrase(data, "built.rural_centre", "乡里中心{v}个", missing)
-    doc.paragraph(f"把邻里中心、乡里中心作为推动公共服务进村进社区的重要载体。截至{data.as_of:%Y年%m月%d日}，{nc}、{rc}。")
+    doc.paragraph(
+        f"把邻里中心、乡里中心作为推动公共服务进村进社区的重要载体。截至{data.as_of:%Y年%m月%d日}，{nc}、{rc}。"
+    )
     tiers = [fmt(data.cell(c)) for c in ("built.nc_district", "built.nc_community", "built.nc_estate")]
     tier_text = (
         f"已分别建成片区级、社区级、小区级邻里中心{tiers[0]}个、{tiers[1]}个、{tiers[2]}个"
@@ -383,7 +396,9 @@ def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
     )
     share = data.cell("rural_centre.village_share")
     share_text = (
-        f"{fmt(share)}的行政村建成乡里中心" if fmt(share) else phrase(data, "rural_centre.village_share", "{v}", missing)
+        f"{fmt(share)}的行政村建成乡里中心"
+        if fmt(share)
+        else phrase(data, "rural_centre.village_share", "{v}", missing)
     )
     doc.paragraph(f"在邻里中心和乡里中心建设上，{tier_text}，{share_text}。")
     parks = [fmt(data.cell(c)) for c in ("built.sports_park_a", "built.sports_park_b", "built.sports_park_c")]
@@ -413,9 +428,17 @@ def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
         for child in data.children:
             rows.append(
                 [child.name]
-                + [_num(data.cell(code, child.code)) for code in (
-                    "built.nc", "built.rural_centre", "rural_centre.village_share", "built.sports_park_a",
-                    "built.sports_park_b", "built.sports_park_c")]  # fmt: skip
+                + [
+                    _num(data.cell(code, child.code))
+                    for code in (
+                        "built.nc",
+                        "built.rural_centre",
+                        "rural_centre.village_share",
+                        "built.sports_park_a",
+                        "built.sports_park_b",
+                        "built.sports_park_c",
+                    )
+                ]
             )
         doc.table(
             ["区划", "邻里中心", "乡里中心", "建有乡里中心的村占比", "A类体育公园", "B类体育公园", "C类体育公园"],
@@ -425,7 +448,12 @@ def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
         report(4, 6, _("drawing the charts"))
         values = [data.cell("built.nc", c.code) for c in data.children]
         doc.picture(
-            bar_chart([c.name for c in data.children], [v.value or 0 if v else 0 for v in values], "各区划已建成邻里中心数", "个"),
+            bar_chart(
+                [c.name for c in data.children],
+                [v.value or 0 if v else 0 for v in values],
+                "各区划已建成邻里中心数",
+                "个",
+            ),
             "图1 各区划已建成邻里中心数",
         )
     doc.heading2(2, "丰富服务功能")
@@ -473,7 +501,9 @@ def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
             doc.paragraph(f"{CN_NUMBERS[k - 1] if k <= 10 else k}是{rate_sentence(c, c.indicator.name_zh)}。")
     else:
         doc.paragraph("对照已设定的年度目标，本期未发现未达标的指标。")
-    no_target = [ind.name_zh for ind in data.defs if (c := data.cell(ind.code)) is not None and c.status == Status.NO_TARGET]
+    no_target = [
+        ind.name_zh for ind in data.defs if (c := data.cell(ind.code)) is not None and c.status == Status.NO_TARGET
+    ]
     if no_target:
         doc.paragraph(f"以下指标尚未设定年度目标，无法判断是否达标：{'、'.join(no_target)}。")
     gaps = _domain_gaps(data)
@@ -528,11 +558,17 @@ def _suggestions(data: ReportData, gaps: list[tuple[str, float, float]]) -> list
         idle = data.extras["idle"]
         idle_text = f"其中{len(idle)}个村有可用闲置空间，可作为选址候选。" if idle else ""
         steps.append(
-            ("加快推进载体建设。", f"尚有{len(without)}个行政村未建成乡里中心（{names}），建议在规划选址分析中优先覆盖。{idle_text}")
+            (
+                "加快推进载体建设。",
+                f"尚有{len(without)}个行政村未建成乡里中心（{names}），建议在规划选址分析中优先覆盖。{idle_text}",
+            )
         )
     if gaps:
         steps.append(
-            ("科学设置服务功能。", "按需求调整服务供给，优先增加" + "、".join(g[0] for g in gaps) + "领域的活动和服务容量。")
+            (
+                "科学设置服务功能。",
+                "按需求调整服务供给，优先增加" + "、".join(g[0] for g in gaps) + "领域的活动和服务容量。",
+            )
         )
     usage = data.cell("usage.attendance_rate")
     if usage is not None and usage.value is not None and data.children:
@@ -542,11 +578,19 @@ def _suggestions(data: ReportData, gaps: list[tuple[str, float, float]]) -> list
         )[:3]
         if low:
             steps.append(
-                ("提高设施使用效率。", "到场率最低的区划为" + "、".join(c.name for c in low) + "，建议优化活动时段与内容，集约配置功能。")
+                (
+                    "提高设施使用效率。",
+                    "到场率最低的区划为" + "、".join(c.name for c in low) + "，建议优化活动时段与内容，集约配置功能。",
+                )
             )
     third = data.cell("market.third_party_share")
     if third is not None and third.status in (Status.RED, Status.AMBER, Status.NO_TARGET) and third.value is not None:
-        steps.append(("积极引入市场机制。", f"邻里中心第三方运营占比为{fmt(third)}，建议通过政府购买服务、公建民营引入专业运营机构。"))
+        steps.append(
+            (
+                "积极引入市场机制。",
+                f"邻里中心第三方运营占比为{fmt(third)}，建议通过政府购买服务、公建民营引入专业运营机构。",
+            )
+        )
     if not steps:
         steps.append(("巩固提升。", "各项指标均达到目标，继续按年度计划推进。"))
     return steps

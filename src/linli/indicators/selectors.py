@@ -186,9 +186,7 @@ def values_live(area_code: str, as_of: dt.date, area_codes: list[str] | None = N
             fig = figures[ind.code].get(code)
             if fig is None:
                 continue
-            cells.append(
-                Cell(ind, code, ind.value(fig), fig.numerator, fig.denominator, as_of, now, "live")
-            )
+            cells.append(Cell(ind, code, ind.value(fig), fig.numerator, fig.denominator, as_of, now, "live"))
     return _with_targets(cells, as_of.year)
 
 
@@ -226,9 +224,7 @@ def dashboard(*, viewer: AnyUser, code: str, as_of: dt.date | None = None, live:
                 "indicator": ind,
                 "cell": main,
                 "children": [
-                    (child, by.get((ind.code, child.code)))
-                    for child in children
-                    if ind.applies_to(child.level)
+                    (child, by.get((ind.code, child.code))) for child in children if ind.applies_to(child.level)
                 ],
             }
         )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from linli.areas.codes import prefix_of
 from linli.areas.models import Area
 from linli.core.errors import ApplicationError
+from linli.core.models import User
 from linli.core.permissions import Perm, require
 from linli.indicators.models import IndicatorTarget, Snapshot
 from linli.indicators.registry import TargetKind, definition
@@ -91,6 +92,6 @@ def target_set(
         code=code,
         area_code=area_code,
         year=year,
-        defaults={"value": value, "note": note, "set_by": actor if getattr(actor, "pk", None) else None},
+        defaults={"value": value, "note": note, "set_by": actor if isinstance(actor, User) else None},
     )
     return target

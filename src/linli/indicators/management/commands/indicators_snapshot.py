@@ -27,13 +27,17 @@ class Command(BaseCommand):
             try:
                 day = dt.date.fromisoformat(options["date"])
             except ValueError as exc:
-                raise CommandError(_("--date: not a date (YYYY-MM-DD): %(value)s") % {"value": options["date"]}) from exc
+                raise CommandError(
+                    _("--date: not a date (YYYY-MM-DD): %(value)s") % {"value": options["date"]}
+                ) from exc
         days = [day]
         if options["since"]:
             try:
                 since = dt.date.fromisoformat(options["since"])
             except ValueError as exc:
-                raise CommandError(_("--since: not a date (YYYY-MM-DD): %(value)s") % {"value": options["since"]}) from exc
+                raise CommandError(
+                    _("--since: not a date (YYYY-MM-DD): %(value)s") % {"value": options["since"]}
+                ) from exc
             days = [*month_ends(since, day or dt.date.today()), day]
         total = 0
         for d in days:

@@ -35,7 +35,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc.message)) from exc
         out.write_bytes(docx_bytes)
         out.with_suffix(".xlsx").write_bytes(annex)
-        missing = [c.indicator.name_zh for c in data.cells.values() if c.area_code == data.area.code and c.value is None]
-        self.stdout.write(_("report written: %(file)s (annex %(annex)s)") % {"file": out, "annex": out.with_suffix(".xlsx")})
+        missing = [
+            c.indicator.name_zh for c in data.cells.values() if c.area_code == data.area.code and c.value is None
+        ]
+        self.stdout.write(
+            _("report written: %(file)s (annex %(annex)s)") % {"file": out, "annex": out.with_suffix(".xlsx")}
+        )
         if missing:
-            self.stdout.write(_("figures without data (named as missing in the report): %(list)s") % {"list": "、".join(missing)})
+            self.stdout.write(
+                _("figures without data (named as missing in the report): %(list)s") % {"list": "、".join(missing)}
+            )
