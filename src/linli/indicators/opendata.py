@@ -21,7 +21,10 @@ from linli.facilities.selectors import facilities_public
 from linli.indicators.registry import definitions
 from linli.indicators.selectors import parse_area, values_live, values_snapshot
 
-LICENCE = "知识共享署名 4.0 国际许可协议 (CC BY 4.0) - https://creativecommons.org/licenses/by/4.0/ ；引用请注明：linli 邻里开放数据"
+LICENCE = (
+    "知识共享署名 4.0 国际许可协议 (CC BY 4.0) - https://creativecommons.org/licenses/by/4.0/ ；"
+    "引用请注明：linli 邻里开放数据"
+)
 DATASETS = ("facilities", "services", "indicators")
 FORMATS = ("csv", "json", "geojson")
 
