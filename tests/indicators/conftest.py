@@ -13,8 +13,10 @@ from django.utils import timezone
 from linli.areas.models import Area
 from linli.bookings.models import Activity, Registration, Session
 from linli.facilities.models import ConstructionTarget, Facility, FacilityType, Operator
-from tests.facilities.conftest import credit_code
-from tests.facilities.conftest import registry  # noqa: F401  (the fixture)
+from tests.facilities.conftest import (
+    credit_code,
+    registry,  # noqa: F401  (the fixture)
+)
 
 TODAY = dt.date(2026, 6, 30)
 _serial = itertools.count(1)

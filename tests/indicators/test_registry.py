@@ -114,3 +114,9 @@ def test_bulk_computation_does_not_query_per_area(world, django_assert_max_num_q
     with django_assert_max_num_queries(2 * n_defs):
         _ctx, out = compute_all(as_of=TODAY)
     assert len(out["built.nc"]) == 12
+
+
+def test_chinese_ordinals_of_the_report():
+    from linli.indicators.report import cn_number
+
+    assert [cn_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]

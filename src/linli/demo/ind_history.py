@@ -1,5 +1,5 @@
 """The demo district's indicators: the year's targets of the district (and of each sub-district/town, the
-same values) and a daily snapshot at every month end of the past year, so the dashboard shows trends and
+same values) and a coverage run of the district (planning's services), a daily snapshot at every month end of the past year, so the dashboard shows trends and
 red/amber/green at once. Loaded through the indicators' services; running it again loads nothing twice.
 
 Entry point (for `demo.services`): `demo_indicators_load(*, today=None, months=12) -> dict[str, int]`."""
@@ -47,10 +47,31 @@ def month_ends(today: dt.date, months: int) -> list[dt.date]:
     return [*sorted(days), today]
 
 
+def _coverage_run(actor: User) -> int:
+    """A coverage run of the district for the neighbourhood and rural centres (planning's own services), so
+    that the coverage indicators have data; none when one exists."""
+    from linli.planning.models import PlanningRun
+    from linli.planning.services import coverage_run_compute, coverage_run_start, scenario_create
+
+    if PlanningRun.objects.filter(
+        kind=PlanningRun.Kind.COVERAGE, scenario__area_code=DISTRICT, result__isnull=False
+    ).exists():
+        return 0
+    scenario = scenario_create(
+        actor=actor,
+        name="邻里中心、乡里中心生活圈覆盖",
+        area_code=DISTRICT,
+        rules=[{"type": "nc-community", "circle": "15min"}, {"type": "rural-centre", "circle": "rural2km"}],
+    )
+    coverage_run_compute(run=coverage_run_start(actor=actor, scenario=scenario, enqueue=False))
+    return 1
+
+
 def demo_indicators_load(*, today: dt.date | None = None, months: int = 12) -> dict[str, int]:
     today = today or timezone.localdate()
     actor = User.objects.filter(username="district").first() or User.objects.filter(is_superuser=True).first()
     targets = 0
+    coverage = _coverage_run(actor) if actor is not None else 0
     if actor is not None:
         areas = [DISTRICT, *Area.objects.filter(parent__code=DISTRICT).values_list("code", flat=True)]
         have = set(
@@ -68,4 +89,4 @@ def demo_indicators_load(*, today: dt.date | None = None, months: int = 12) -> d
         if day not in taken:
             snapshot_take(day=day)
             snapshots += 1
-    return {"indicator_targets": targets, "snapshot_days": snapshots}
+    return {"indicator_targets": targets, "coverage_runs": coverage, "snapshot_days": snapshots}

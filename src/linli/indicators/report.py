@@ -44,6 +44,13 @@ CHARS_PER_LINE = 28
 CN_NUMBERS = "一二三四五六七八九十"
 
 
+def cn_number(n: int) -> str:
+    """1 -> 一, 10 -> 十, 12 -> 十二, 21 -> 二十一 (up to 99)."""
+    tens, units = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else CN_NUMBERS[tens - 1] + "十")
+    return head + (CN_NUMBERS[units - 1] if units else "") or "零"
+
+
 @dataclass
 class ReportData:
     area: Area
@@ -264,10 +271,10 @@ class Doc:
         self.paragraph("", indent=False)
 
     def heading1(self, number: int, text: str) -> None:
-        self.paragraph(f"{CN_NUMBERS[number - 1]}、{text}", font=HEADING1_FONT)
+        self.paragraph(f"{cn_number(number)}、{text}", font=HEADING1_FONT)
 
     def heading2(self, number: int, text: str) -> None:
-        self.paragraph(f"（{CN_NUMBERS[number - 1]}）{text}", font=HEADING2_FONT)
+        self.paragraph(f"（{cn_number(number)}）{text}", font=HEADING2_FONT)
 
     def heading3(self, number: int, text: str, body: str = "") -> None:
         from docx.shared import Pt
@@ -498,7 +505,7 @@ def report_docx(data: ReportData, progress: Progress | None = None) -> bytes:
     problems = shortfalls(data)
     if problems:
         for k, c in enumerate(problems, start=1):
-            doc.paragraph(f"{CN_NUMBERS[k - 1] if k <= 10 else k}是{rate_sentence(c, c.indicator.name_zh)}。")
+            doc.paragraph(f"{cn_number(k)}是{rate_sentence(c, c.indicator.name_zh)}。")
     else:
         doc.paragraph("对照已设定的年度目标，本期未发现未达标的指标。")
     no_target = [
