@@ -85,6 +85,8 @@ def test_dashboard_page(client: Client, world, users):
     assert page.status_code == 200 and "东湖街道" in html and "已建成邻里中心" in html
     assert "东湖社区" in html and "湖滨社区" in html  # drill-down to the communities
     assert "截至统计日已建成" in html  # the formula one click away
+    for english in ("Every indicator", "Formula", "no data", "target met", "built.nc<"):
+        assert english not in html  # Chinese page, no English, no internal code shown as text
     assert client.get("/indicators/", {"area": "990102002000"}).status_code == 404
     login(client, users["resident"])
     assert client.get("/indicators/").status_code == 403
