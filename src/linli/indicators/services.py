@@ -57,6 +57,9 @@ def snapshot_take(*, day: dt.date | None = None, area_code: str = "") -> int:
                     computed_at=now,
                 )
             )
+    # Writers of snapshots take turns: the province rows are locked (PostgreSQL; SQLite serialises writers
+    # anyway), so two runs for the same day never both insert (the unique constraint would refuse the second).
+    list(Area.objects.select_for_update().filter(level="province").values_list("pk", flat=True))
     stale = Snapshot.objects.filter(date=day)
     if area_code:
         stale = stale.filter(area_code__startswith=prefix_of(area_code))

@@ -21,7 +21,7 @@
     if (!el || !geo) return;
     var values = geo.features.map(function (f) { return f.properties.value; }).filter(function (v) { return v !== null; });
     var min = Math.min.apply(null, values), max = Math.max.apply(null, values);
-    var map = L.map("map", { preferCanvas: true, zoomSnap: 0.25 });
+    var map = L.map("map", { zoomSnap: 0.25 });
     map.setView([30.2, 120.3], 11);
     var layer = L.geoJSON(geo, {
       style: function (f) {
