@@ -163,7 +163,7 @@ def test_report_layout_fonts_structure_and_figures(today):
     title = paragraphs[0]
     assert title.text == f"邻里区{today.year}年推动公共服务进村进社区工作报告"
     assert _east_asian(title.runs[0]) == TITLE_FONT and title.runs[0].font.size == Pt(22)
-    body = [p for p in paragraphs if p.text.startswith("把邻里中心")][0]
+    body = next(p for p in paragraphs if p.text.startswith("把邻里中心"))
     assert _east_asian(body.runs[0]) == BODY_FONT and body.runs[0].font.size == Pt(16)
     # 22 lines a page: exact line spacing of the text block's height / 22
     assert body.paragraph_format.line_spacing.pt == pytest.approx((297 - 37 - 35) / 25.4 * 72 / 22, abs=0.05)
@@ -219,7 +219,7 @@ def test_missing_figures_are_named_and_bad_input_refused(today):
 
     PlanningRun.objects.all().delete()  # no coverage run: coverage has no data
     IndicatorTarget.objects.filter(code="usage.attendance_rate").delete()
-    data, docx_bytes, _annex = report_generate(area_code=D, year=today.year)
+    _data, docx_bytes, _annex = report_generate(area_code=D, year=today.year)
     full = "\n".join(p.text for p in _document(docx_bytes).paragraphs)
     assert "生活圈覆盖率本期无数据" in full and "说明：以下数字本期无数据" in full
     assert "功能使用率（到场率）为" in full and "（未设定年度目标）" in full

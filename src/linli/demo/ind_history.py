@@ -1,5 +1,6 @@
 """The demo district's indicators: the year's targets of the district (and of each sub-district/town, the
-same values) and a coverage run of the district (planning's services), a daily snapshot at every month end of the past year, so the dashboard shows trends and
+same values), a coverage run of the district (planning's services) and a daily snapshot at every month end
+of the past year, so the dashboard shows trends and
 red/amber/green at once. Loaded through the indicators' services; running it again loads nothing twice.
 
 Entry point (for `demo.services`): `demo_indicators_load(*, today=None, months=12) -> dict[str, int]`."""
