@@ -254,3 +254,21 @@ def test_report_job_and_download(today):
     assert r.status_code == 200 and _document(b"".join(r.streaming_content)).paragraphs[0].text.startswith("邻里区")
     login(client, User.objects.get(username="town"))
     assert client.get(job.result["url"]).status_code == 403
+
+
+def test_replan_starts_a_siting_run_prefilled_from_the_indicators(today):
+    from linli.indicators.replan import replan_proposal
+    from linli.planning.models import PlanningRun
+
+    district = User.objects.get(username="district")
+    town = "990102101000"
+    proposal = replan_proposal(viewer=district, code=town)
+    assert proposal.villages and proposal.facility_type == "rural-centre"
+    client = Client()
+    login(client, district)
+    r = client.post("/indicators/replan/", {"area": town})
+    run = PlanningRun.objects.get(kind=PlanningRun.Kind.SITING)
+    assert r.status_code == 302 and str(run.job_id) in r["Location"]
+    assert run.params["k"] == proposal.k and 1 <= proposal.k <= len(proposal.villages)
+    assert run.params["facility_type"] == "rural-centre" and run.params["candidates"] == proposal.candidates
+    assert run.scenario is None or run.scenario.area_code == town

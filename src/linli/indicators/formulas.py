@@ -32,6 +32,7 @@ from linli.feedback.enums import SurveyKind
 from linli.feedback.models import Answer, Need, NeedSupport
 from linli.indicators.registry import (
     ABOVE_VILLAGE,
+    AreaInfo,
     Context,
     Direction,
     Figure,
@@ -156,6 +157,35 @@ _counted("built.chc", "已建成社区卫生服务中心", "Community health ser
          codes=("chc",))  # fmt: skip
 _counted("built.chs", "已建成社区卫生服务站", "Community health service stations built", "*个社区卫生服务站", 27,
          codes=("chs",))  # fmt: skip
+
+
+def villages_without_rural_centre(ctx: Context) -> list[AreaInfo]:
+    """Rural villages of the context with no rural centre standing in them on the day (the report's
+    siting proposals and the re-plan button start from them)."""
+    rows = _built_rows(ctx)
+    types = ctx.cache["types"]
+    with_centre = {r["area_code"] for r in rows if types[r["facility_type_id"]].family == RC}
+    return [
+        a
+        for a in sorted(ctx.areas.values(), key=lambda a: a.code)
+        if a.level == AreaLevel.VILLAGE and a.kind == AreaKind.RURAL and a.code not in with_centre
+    ]
+
+
+def domain_gaps(
+    demand: dict[str, float], supply: dict[str, float], points: float = 5.0
+) -> list[tuple[str, float, float]]:
+    """(domain, share of demand %, share of supply %) for the domains whose share of demand exceeds their
+    share of supply by `points` or more, largest gap first."""
+    total_d, total_s = sum(demand.values()), sum(supply.values())
+    if not total_d or not total_s:
+        return []
+    out = []
+    for key in DOMAINS:
+        d, s = demand.get(key, 0) / total_d * 100, supply.get(key, 0) / total_s * 100
+        if d - s >= points:
+            out.append((key, d, s))
+    return sorted(out, key=lambda g: g[2] - g[1])
 
 
 def rural_centre_villages(ctx: Context) -> dict[str, Figure]:

@@ -18,12 +18,11 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.areas.enums import AreaKind, AreaLevel
 from linli.areas.models import Area
 from linli.catalog.enums import Domain
 from linli.core.errors import ApplicationError
 from linli.core.tabular import Writer
-from linli.indicators.formulas import demand_supply_by_domain
+from linli.indicators.formulas import demand_supply_by_domain, domain_gaps, villages_without_rural_centre
 from linli.indicators.registry import Indicator, TargetKind, definitions
 from linli.indicators.selectors import Cell, Status, compute_all, parse_area, status_of, targets_for
 from linli.planning.models import IdleSpace
@@ -107,11 +106,7 @@ def report_data(*, area_code: str, year: int, progress: Progress | None = None) 
                 status_of(ind, value, target),
             )
     demand, supply = demand_supply_by_domain(ctx)
-    rural_without = [
-        a
-        for a in ctx.areas.values()
-        if a.level == AreaLevel.VILLAGE and a.kind == AreaKind.RURAL and a.code not in _with_rural_centre(ctx)
-    ]
+    rural_without = villages_without_rural_centre(ctx)
     idle = dict(
         IdleSpace.objects.filter(
             area_code__in=[a.code for a in rural_without], status=IdleSpace.Status.AVAILABLE
@@ -125,17 +120,6 @@ def report_data(*, area_code: str, year: int, progress: Progress | None = None) 
         "idle": idle,
     }
     return data
-
-
-def _with_rural_centre(ctx: Any) -> set[str]:
-    from linli.facilities.enums import FacilityFamily
-
-    types = ctx.cache.get("types", {})
-    return {
-        r["area_code"]
-        for r in ctx.cache.get("built", [])
-        if types[r["facility_type_id"]].family == FacilityFamily.RURAL_CENTRE
-    }
 
 
 def _quiet(done: int, total: int, message: str = "") -> None:
@@ -544,17 +528,8 @@ DOMAIN_ZH = {d.value: str(d.label).split("(")[-1].rstrip(")") for d in Domain}
 
 
 def _domain_gaps(data: ReportData) -> list[tuple[str, float, float]]:
-    """Domains whose share of demand exceeds their share of supply by 5 points or more, largest gap first."""
-    demand, supply = data.extras["demand"], data.extras["supply"]
-    dt_, st_ = sum(demand.values()), sum(supply.values())
-    if not dt_ or not st_:
-        return []
-    out = []
-    for key in demand:
-        d, s = demand[key] / dt_ * 100, supply.get(key, 0) / st_ * 100
-        if d - s >= 5:
-            out.append((DOMAIN_ZH.get(key, key), d, s))
-    return sorted(out, key=lambda g: g[2] - g[1])
+    """Domains whose share of demand exceeds their share of supply by 5 points or more (Chinese labels)."""
+    return [(DOMAIN_ZH.get(k, k), d, s) for k, d, s in domain_gaps(data.extras["demand"], data.extras["supply"])]
 
 
 def _suggestions(data: ReportData, gaps: list[tuple[str, float, float]]) -> list[tuple[str, str]]:

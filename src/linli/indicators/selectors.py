@@ -162,8 +162,9 @@ def latest_snapshot_date(area_codes: Iterable[str], as_of: dt.date) -> dt.date |
 
 
 def values_snapshot(area_codes: list[str], as_of: dt.date) -> list[Cell] | None:
-    """The cells of the latest snapshot day on or before `as_of` holding these areas; None without one."""
-    day = latest_snapshot_date(area_codes, as_of)
+    """The cells of the latest snapshot day on or before `as_of` holding the first of these areas (the one
+    asked for; its children were taken with it); None without one."""
+    day = latest_snapshot_date(area_codes[:1], as_of)
     if day is None:
         return None
     defs = {i.code: i for i in definitions()}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from linli.core.permissions import Perm, can, require
 from linli.indicators import opendata, selectors
 from linli.indicators.jobs import REPORT_JOB, report_dir, report_start
 from linli.indicators.registry import Unit
+from linli.indicators.replan import replan_proposal, replan_start
 from linli.jobs.models import Job
 
 
@@ -110,9 +112,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "boundaries": boundaries,
             "may_report": can(request.user, Perm.REPORT_GENERATE, board.area.code),
             "dates": selectors.snapshot_dates(area_code=board.area.code)[:60],
+            "proposal": replan_proposal(viewer=request.user, code=board.area.code, as_of=board.as_of)
+            if board.area.level != "village"
+            else None,
+            "may_plan": can(request.user, Perm.JOB_START, board.area.code),
             "detail_url": reverse("indicators:dashboard") + "?indicator=" + (ind.code if ind else "") + "&area=CODE",
         },
     )
+
+
+@login_required
+def replan(request: HttpRequest) -> HttpResponse:
+    """POST: start the siting run the dashboard proposes for the area; then its job page."""
+    if request.method != "POST":
+        return redirect("indicators:dashboard")
+    code = request.POST.get("area", "")
+    try:
+        run = replan_start(actor=request.user, code=code)
+    except ApplicationError as exc:
+        if exc.status != 400:
+            raise
+        reasons = [str(e.get("message", "")) for e in exc.extra.get("errors", []) if isinstance(e, dict)]
+        messages.error(request, " ".join([str(exc.message), *reasons]))
+        return redirect(reverse("indicators:dashboard") + f"?area={code}")
+    return redirect("job-detail", job_id=run.job_id)
 
 
 @login_required
