@@ -35,7 +35,8 @@ def _area(code: str) -> int:
 def test_button_starts_a_prefilled_siting_run_or_says_why_not(client: Client, world, users):
     login(client, users["district"])
     page = client.get("/indicators/", {"area": "990102101000"}).content.decode()
-    assert 'data-testid="replan"' in page and "下村" in page
+    assert 'data-testid="replan"' in page and "下村" in page and "1个行政村尚未建成乡里中心" in page
+    assert "启动选址分析：新增1个乡里中心" in page
     # the test district has no walking network: planning refuses, and the dashboard shows why
     r = client.post("/indicators/replan/", {"area": "990102101000"}, follow=True)
     assert r.redirect_chain == [("/indicators/?area=990102101000", 302)]
