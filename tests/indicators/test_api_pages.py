@@ -58,6 +58,15 @@ def test_targets_by_district_staff_only(client: Client, world, users):
         content_type="application/json",
     )
     assert ok.status_code == 200 and IndicatorTarget.objects.get(code="usage.attendance_rate").value == 70
+    assert ok.json()["previous"] is None and ok.json()["written"] is True
+    preview = client.put(
+        "/api/indicators/targets",
+        {"code": "usage.attendance_rate", "area_code": D, "year": 2026, "value": 80, "dry_run": True},
+        content_type="application/json",
+    ).json()
+    assert (preview["previous"], preview["value"], preview["written"]) == (70, 80, False)
+    assert IndicatorTarget.objects.get(code="usage.attendance_rate").value == 70  # shown first, not written
+    assert [t["value"] for t in client.get("/api/indicators/targets", {"year": 2026}).json()] == [70]
     bad = client.put(
         "/api/indicators/targets",
         {"code": "usage.attendance_rate", "area_code": D, "year": 2026, "value": 170},

@@ -34,12 +34,16 @@ def _area(code: str) -> int:
 
 def test_button_starts_a_prefilled_siting_run_or_says_why_not(client: Client, world, users):
     login(client, users["district"])
-    page = client.get("/indicators/", {"area": "990102101000"}).content.decode()
+    assert 'data-testid="replan-link"' in client.get("/indicators/", {"area": "990102101000"}).content.decode()
+    page = client.get("/indicators/replan/", {"area": "990102101000"}).content.decode()
     assert 'data-testid="replan"' in page and "下村" in page and "1个行政村尚未建成乡里中心" in page
     assert "启动选址分析：新增1个乡里中心" in page
     # the test district has no walking network: planning refuses, and the dashboard shows why
     r = client.post("/indicators/replan/", {"area": "990102101000"}, follow=True)
-    assert r.redirect_chain == [("/indicators/?area=990102101000", 302)]
+    assert r.redirect_chain == [("/indicators/replan/?area=990102101000", 302)]
     assert "选址运行未启动" in r.content.decode() and not PlanningRun.objects.exists()
     login(client, users["town"])
     assert client.post("/indicators/replan/", {"area": "990102101000"}).status_code == 404
+    assert client.get("/indicators/replan/", {"area": "990102101000"}).status_code == 404
+    login(client, users["resident"])
+    assert client.get("/indicators/replan/", {"area": "990102101001"}).status_code == 403

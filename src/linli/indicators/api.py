@@ -65,6 +65,7 @@ class TargetIn(Schema):
     year: int
     value: float | None = Field(None, description="the target; null removes it")
     note: str = ""
+    dry_run: bool = Field(False, description="check and show what would change, write nothing")
 
 
 class TargetOut(Schema):
@@ -72,6 +73,16 @@ class TargetOut(Schema):
     area_code: str
     year: int
     value: float | None
+    previous: float | None = Field(description="the target before (null: none)")
+    written: bool
+
+
+class TargetRow(Schema):
+    code: str
+    area_code: str
+    year: int
+    value: float
+    note: str
 
 
 def _cell(c: selectors.Cell) -> CellOut:
@@ -141,10 +152,31 @@ def series(request: HttpRequest, area: str, indicator: str, months: int = 24) ->
 
 @router.put("/targets", response=TargetOut, summary="District staff: set (or with value null remove) a target")
 def target_put(request: HttpRequest, body: TargetIn) -> TargetOut:
-    services.target_set(
-        actor=request.user, code=body.code, area_code=body.area_code, year=body.year, value=body.value, note=body.note
+    change = services.target_set(
+        actor=request.user,
+        code=body.code,
+        area_code=body.area_code,
+        year=body.year,
+        value=body.value,
+        note=body.note,
+        dry_run=body.dry_run,
     )
-    return TargetOut(code=body.code, area_code=body.area_code, year=body.year, value=body.value)
+    return TargetOut(
+        code=body.code,
+        area_code=body.area_code,
+        year=body.year,
+        value=change.value,
+        previous=change.previous,
+        written=change.written,
+    )
+
+
+@router.get("/targets", response=list[TargetRow], summary="Staff: the targets of my scope (of a year)")
+def targets_list(request: HttpRequest, year: int | None = None) -> list[TargetRow]:
+    return [
+        TargetRow(code=t.code, area_code=t.area_code, year=t.year, value=t.value, note=t.note)
+        for t in selectors.targets_visible(viewer=request.user, year=year)
+    ]
 
 
 @router.get(

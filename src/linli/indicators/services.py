@@ -4,6 +4,7 @@ targets (per indicator, area and year)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -68,11 +69,29 @@ def snapshot_take(*, day: dt.date | None = None, area_code: str = "") -> int:
     return len(rows)
 
 
+@dataclass(frozen=True)
+class TargetChange:
+    """What setting a target changes: the value before and after (None: no target), and whether it was
+    written (False for a dry run, which checks everything and shows the change first)."""
+
+    previous: float | None
+    value: float | None
+    written: bool
+
+
 @transaction.atomic
 def target_set(
-    *, actor: AnyUser, code: str, area_code: str, year: int, value: float | None, note: str = ""
-) -> IndicatorTarget | None:
-    """Set (or with `value` None, remove) the target of an indicator for an area and a year."""
+    *,
+    actor: AnyUser,
+    code: str,
+    area_code: str,
+    year: int,
+    value: float | None,
+    note: str = "",
+    dry_run: bool = False,
+) -> TargetChange:
+    """Set (or with `value` None, remove) the target of an indicator for an area and a year; with `dry_run`
+    only say what would change."""
     ind = definition(code)
     if ind is None:
         raise ApplicationError("invalid", _("Indicator: no such indicator."), {"field": "code", "value": code})
@@ -86,15 +105,19 @@ def target_set(
         raise ApplicationError("not_found", _("No such area."), {"field": "area", "code": area_code}, status=404)
     if not 2000 <= year <= 2100:
         raise ApplicationError("invalid", _("Year: between 2000 and 2100."), {"field": "year"})
+    if value is not None and (value < 0 or (ind.scale == 100 and value > 100)):
+        raise ApplicationError("invalid", _("Target value: out of range for this indicator."), {"field": "value"})
+    existing = IndicatorTarget.objects.select_for_update().filter(code=code, area_code=area_code, year=year).first()
+    previous = existing.value if existing else None
+    if dry_run:
+        return TargetChange(previous, value, False)
     if value is None:
         IndicatorTarget.objects.filter(code=code, area_code=area_code, year=year).delete()
-        return None
-    if value < 0 or (ind.scale == 100 and value > 100):
-        raise ApplicationError("invalid", _("Target value: out of range for this indicator."), {"field": "value"})
-    target, _created = IndicatorTarget.objects.update_or_create(
+        return TargetChange(previous, None, True)
+    IndicatorTarget.objects.update_or_create(
         code=code,
         area_code=area_code,
         year=year,
         defaults={"value": value, "note": note, "set_by": actor if isinstance(actor, User) else None},
     )
-    return target
+    return TargetChange(previous, value, True)

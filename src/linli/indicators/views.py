@@ -112,10 +112,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "boundaries": boundaries,
             "may_report": can(request.user, Perm.REPORT_GENERATE, board.area.code),
             "dates": selectors.snapshot_dates(area_code=board.area.code)[:60],
-            "proposal": replan_proposal(viewer=request.user, code=board.area.code, as_of=board.as_of)
-            if board.area.level != "village"
-            else None,
-            "may_plan": can(request.user, Perm.JOB_START, board.area.code),
             "detail_url": reverse("indicators:dashboard") + "?indicator=" + (ind.code if ind else "") + "&area=CODE",
         },
     )
@@ -123,19 +119,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def replan(request: HttpRequest) -> HttpResponse:
-    """POST: start the siting run the dashboard proposes for the area; then its job page."""
-    if request.method != "POST":
-        return redirect("indicators:dashboard")
-    code = request.POST.get("area", "")
-    try:
-        run = replan_start(actor=request.user, code=code)
-    except ApplicationError as exc:
-        if exc.status != 400:
-            raise
-        reasons = [str(e.get("message", "")) for e in exc.extra.get("errors", []) if isinstance(e, dict)]
-        messages.error(request, " ".join([str(exc.message), *reasons]))
-        return redirect(reverse("indicators:dashboard") + f"?area={code}")
-    return redirect("job-detail", job_id=run.job_id)
+    """GET: where demand outruns supply in the area (computed now from the records, so not on the dashboard
+    itself); POST: start the siting run it proposes, then its job page."""
+    code = request.POST.get("area") or request.GET.get("area") or _default_area(request)
+    if request.method == "POST":
+        try:
+            run = replan_start(actor=request.user, code=code)
+        except ApplicationError as exc:
+            if exc.status != 400:
+                raise
+            reasons = [str(e.get("message", "")) for e in exc.extra.get("errors", []) if isinstance(e, dict)]
+            messages.error(request, " ".join([str(exc.message), *reasons]))
+            return redirect(reverse("indicators:replan") + f"?area={code}")
+        return redirect("job-detail", job_id=run.job_id)
+    proposal = replan_proposal(viewer=request.user, code=code)
+    area = Area.objects.get(code=proposal.area_code)
+    return render(
+        request,
+        "indicators/replan.html",
+        {"proposal": proposal, "area": area, "may_plan": can(request.user, Perm.JOB_START, area.code)},
+    )
 
 
 @login_required
