@@ -111,7 +111,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "boundaries": boundaries,
             "may_report": can(request.user, Perm.REPORT_GENERATE, board.area.code),
-            "dates": selectors.snapshot_dates(area_code=board.area.code)[:60],
             "detail_url": reverse("indicators:dashboard") + "?indicator=" + (ind.code if ind else "") + "&area=CODE",
         },
     )
