@@ -7,18 +7,21 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 LINLI := .venv/bin/linli
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup run test e2e lint check-all assets env migrate demo messages clean
+.PHONY: setup run test fonts e2e lint check-all assets env migrate demo messages clean
 
 setup: env assets migrate demo  ## everything but serving
 
 run: setup  ## serve linli with the demo district at http://$(HOST):$(PORT)
 	$(LINLI) serve --host $(HOST) --port $(PORT)
 
-test: env assets  ## the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)
+test: env assets fonts  ## the test suite (SQLite; DATABASE_URL=postgres://... for PostgreSQL)
 	$(PYTEST) -m "not e2e" -q
 
-e2e: env assets  ## browser tests: Playwright driving Debian's chromium
-	@test -x /usr/bin/chromium -a -d /usr/share/fonts/opentype/noto || (echo "installing Debian's chromium and CJK fonts" && apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+fonts:  ## Debian's CJK fonts: the generated report's charts and PDF need them
+	@test -d /usr/share/fonts/opentype/noto || (echo "installing Debian's CJK fonts" && apt-get update -qq && apt-get install -y -qq fonts-noto-cjk fontconfig >/dev/null)
+
+e2e: env assets fonts  ## browser tests (Playwright driving Debian's chromium) and the report rendered by LibreOffice
+	@test -x /usr/bin/chromium -a -x /usr/bin/soffice -a -x /usr/bin/pdftotext || (echo "installing Debian's chromium, LibreOffice Writer and poppler" && apt-get update -qq && apt-get install -y -qq chromium libreoffice-writer-nogui poppler-utils >/dev/null)
 	$(PYTEST) -m e2e -q
 
 lint: env  ## ruff, mypy, import-linter, migrations up to date

@@ -20,6 +20,8 @@ needs = pytest.mark.skipif(
     not (shutil.which("soffice") and shutil.which("pdftotext") and shutil.which("fc-match")),
     reason="LibreOffice, poppler-utils and fontconfig are installed by the e2e step",
 )
+# Runs with the browser tests (`make e2e`), after that step has installed LibreOffice.
+pytestmark = pytest.mark.e2e
 
 
 @needs
