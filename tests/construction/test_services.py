@@ -142,7 +142,7 @@ def test_computed_delay_and_reasons(project, users):
     complete(district, project, "land", days(-1))
     assert selectors.project_get(viewer=district, pk=project.pk).late_since is None
     assert not selectors.delayed_projects(area_code="990102000000").exists()
-    timeline = selectors.project_timeline(row)
+    timeline = selectors.project_timeline(selectors.project_get(viewer=district, pk=project.pk))
     assert timeline[0].late_days == 1 and timeline[1].late_days == 4 and timeline[2].current
     reason = delay_reason_add(actor=district, project=project, reason=DelayReasonIn(stage="land", reason="土地性质变更手续办理缓慢"))
     assert reason.stage == "land"
