@@ -37,8 +37,13 @@ def late_project(project, users):
 
 def test_board_list_detail_map_targets_in_chinese(client, late_project, users):
     login(client, users["district"])
-    ConstructionTarget.objects.create(year=timezone.localdate().year, facility_type=late_project.facility_type,
-                                      area_id=late_project.area.parent_id, area_code="990102001000", target=2)  # fmt: skip
+    ConstructionTarget.objects.create(
+        year=timezone.localdate().year,
+        facility_type=late_project.facility_type,
+        area_id=late_project.area.parent_id,
+        area_code="990102001000",
+        target=2,
+    )
     pages = [
         reverse("construction:board"),
         reverse("construction:project-list"),
@@ -86,8 +91,13 @@ def test_scope_404_and_role_403_on_pages_and_api(client, project, users):
         content_type="application/json",
     )
     assert response.status_code == 403
-    assert client.post(reverse("construction:project-detail", args=[project.pk]),
-                       {"form": "stage", "stage": "approval", "completed_on": "2026-01-01"}).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            reverse("construction:project-detail", args=[project.pk]),
+            {"form": "stage", "stage": "approval", "completed_on": "2026-01-01"},
+        ).status_code
+        == 403
+    )
     assert client.get(reverse("construction:project-create")).status_code == 403
     login(client, users["resident"])
     assert client.get(reverse("construction:board")).status_code == 403
@@ -96,19 +106,32 @@ def test_scope_404_and_role_403_on_pages_and_api(client, project, users):
 
 def test_api_project_lifecycle(client, types, users):
     login(client, users["district"])
-    body = {"name": "青石镇乡里中心", "year": timezone.localdate().year, "facility_type": "sports-park-a",
-            "area_code": EAST, "lon": 120.006, "lat": 30.006, "department": "区体育局",
-            "planned_approval": days(-3).isoformat()}  # fmt: skip
+    body = {
+        "name": "青石镇乡里中心",
+        "year": timezone.localdate().year,
+        "facility_type": "sports-park-a",
+        "area_code": EAST,
+        "lon": 120.006,
+        "lat": 30.006,
+        "department": "区体育局",
+        "planned_approval": days(-3).isoformat(),
+    }
     response = client.post("/api/construction/projects", data=body, content_type="application/json")
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["delayed"] is True and created["late_since"] == days(-3).isoformat()
     pk = created["id"]
-    response = client.put(f"/api/construction/projects/{pk}/funding", content_type="application/json",
-                          data={"source": "special_bond", "needed": "100", "secured": "150"})  # fmt: skip
+    response = client.put(
+        f"/api/construction/projects/{pk}/funding",
+        content_type="application/json",
+        data={"source": "special_bond", "needed": "100", "secured": "150"},
+    )
     assert response.status_code == 400 and response.json()["detail"]["errors"][0]["field"] == "secured"
-    response = client.put(f"/api/construction/projects/{pk}/funding", content_type="application/json",
-                          data={"source": "special_bond", "needed": "100", "secured": "40"})  # fmt: skip
+    response = client.put(
+        f"/api/construction/projects/{pk}/funding",
+        content_type="application/json",
+        data={"source": "special_bond", "needed": "100", "secured": "40"},
+    )
     assert response.json()["funds_not_in_place"] == "60.00" or float(response.json()["funds_not_in_place"]) == 60
     listed = client.get("/api/construction/projects?delayed=true&short_of_funds=true").json()
     assert [p["id"] for p in listed["items"]] == [pk]
@@ -132,8 +155,11 @@ def test_target_page_shows_old_and_new_before_saving(client, types, users):
     assert re.search(r"3\s*→\s*5", response.content.decode())
     response = client.post(url, form | {"target": "many"})
     assert response.status_code == 400 and "任务数" in response.content.decode()
-    api = client.post("/api/construction/targets/preview", content_type="application/json",
-                      data={"year": year, "area_code": "990102001000", "facility_type": "nc-district", "target": 4})  # fmt: skip
+    api = client.post(
+        "/api/construction/targets/preview",
+        content_type="application/json",
+        data={"year": year, "area_code": "990102001000", "facility_type": "nc-district", "target": 4},
+    )
     assert api.json()["old"] == 3 and api.json()["new"] == 4
 
 
@@ -141,12 +167,19 @@ def _siting_run(types, accepted=None):
     network = Network.objects.create(name="n", area_code="990102000000", source="test", nodes=1, edges=0, file="x")
     from linli.areas.models import Area
 
-    scenario = Scenario.objects.create(name="东湖规划", area=Area.objects.get(code="990102001000"),
-                                       area_code="990102001000", network=network)  # fmt: skip
-    result = {"status": "ok", "facility_type": "nc-district", "objective": "mclp",
-              "sites": [{"lon": 120.004, "lat": 30.004, "area_code": EAST, "rank": 1},
-                        {"lon": 120.014, "lat": 30.004, "area_code": "990102001002", "rank": 2}],
-              "accepted": accepted or {}}  # fmt: skip
+    scenario = Scenario.objects.create(
+        name="东湖规划", area=Area.objects.get(code="990102001000"), area_code="990102001000", network=network
+    )
+    result = {
+        "status": "ok",
+        "facility_type": "nc-district",
+        "objective": "mclp",
+        "sites": [
+            {"lon": 120.004, "lat": 30.004, "area_code": EAST, "rank": 1},
+            {"lon": 120.014, "lat": 30.004, "area_code": "990102001002", "rank": 2},
+        ],
+        "accepted": accepted or {},
+    }
     return PlanningRun.objects.create(scenario=scenario, kind="siting", result=result)
 
 
@@ -158,8 +191,11 @@ def test_project_from_siting_then_operation_registers_the_facility(client, types
     project = Project.objects.get()
     assert (project.siting_run_id, project.siting_site, project.area_code) == (run.pk, 2, "990102001002")
     assert (project.lon, project.lat, project.facility_type.code) == (120.014, 30.004, "nc-district")
-    again = client.post("/api/construction/projects/from-siting", content_type="application/json",
-                        data={"run_id": run.pk, "site": 2, "department": "区民政局"})  # fmt: skip
+    again = client.post(
+        "/api/construction/projects/from-siting",
+        content_type="application/json",
+        data={"run_id": run.pk, "site": 2, "department": "区民政局"},
+    )
     assert again.status_code == 400 and again.json()["detail"]["errors"][0]["field"] == "site"
     for i, stage in enumerate(("approval", "land", "design", "construction", "acceptance", "operation")):
         stage_complete(actor=users["district"], project=project, stage=StageIn(stage=stage, completed_on=days(-60 + i)))
@@ -172,14 +208,23 @@ def test_project_from_siting_then_operation_registers_the_facility(client, types
 
 def test_project_from_an_accepted_site_links_the_planned_facility(types, users):
     planned = Facility.objects.create(
-        code="P990102001001001", name="规划片区级邻里中心(东湖社区)", facility_type=types["centre"],
-        area_id=_area(EAST), area_code=EAST, lon=120.004, lat=30.004, status="planned", planned_on=days(-5),
-    )  # fmt: skip
+        code="P990102001001001",
+        name="规划片区级邻里中心(东湖社区)",
+        facility_type=types["centre"],
+        area_id=_area(EAST),
+        area_code=EAST,
+        lon=120.004,
+        lat=30.004,
+        status="planned",
+        planned_on=days(-5),
+    )
     run = _siting_run(types, accepted={"0": planned.code})
     from linli.construction.inputs import FromSitingIn
     from linli.construction.services import project_from_siting
 
-    project = project_from_siting(actor=users["district"], data=FromSitingIn(run_id=run.pk, site=1, department="区民政局"))
+    project = project_from_siting(
+        actor=users["district"], data=FromSitingIn(run_id=run.pk, site=1, department="区民政局")
+    )
     assert project.facility == planned and project.name == planned.name
     for i, stage in enumerate(("approval", "land", "design", "construction", "acceptance", "operation")):
         stage_complete(actor=users["district"], project=project, stage=StageIn(stage=stage, completed_on=days(-6 + i)))

@@ -45,10 +45,16 @@ def fields_of(error: ApplicationError) -> set[str]:
 def test_create_refuses_bad_fields_by_name_and_writes_nothing(types, users):
     error = refusal(
         lambda: new_project(
-            users["district"], name="", facility_type="no-such", lon=10.0, department="", year=1990,
-            planned_land=days(10), planned_approval=days(20),
+            users["district"],
+            name="",
+            facility_type="no-such",
+            lon=10.0,
+            department="",
+            year=1990,
+            planned_land=days(10),
+            planned_approval=days(20),
         )
-    )  # fmt: skip
+    )
     assert error.status == 400
     assert {"name", "facility_type", "lon", "department", "year", "planned_land"} <= fields_of(error)
     assert not Project.objects.exists() and not ProjectStage.objects.exists()
@@ -62,7 +68,7 @@ def test_create_outside_scope_and_by_town_refused(types, users):
 def test_stages_complete_in_order_with_sane_dates(project, users):
     district = users["district"]
     error = refusal(lambda: complete(district, project, "design", days(-30)))
-    assert fields_of(error) == {"stage"} and "立项" in error.extra["errors"][0]["message"] or "approval" in str(
+    assert (fields_of(error) == {"stage"} and "立项" in error.extra["errors"][0]["message"]) or "approval" in str(
         error.extra
     )
     assert refusal(lambda: complete(district, project, "approval", days(3))).extra["errors"][0]["field"] == (
@@ -101,15 +107,29 @@ def test_project_reaching_operation_registers_its_facility(project, users):
 
 def test_linked_planned_facility_follows_the_stages(types, users):
     planned = Facility.objects.create(
-        code="P1", name="规划片区级邻里中心", facility_type=types["centre"], area_id=_area(EAST), area_code=EAST,
-        lon=120.004, lat=30.004, status="planned", planned_on=days(-10),
-    )  # fmt: skip
+        code="P1",
+        name="规划片区级邻里中心",
+        facility_type=types["centre"],
+        area_id=_area(EAST),
+        area_code=EAST,
+        lon=120.004,
+        lat=30.004,
+        status="planned",
+        planned_on=days(-10),
+    )
     from linli.construction.services import project_create
 
     project = project_create(
         actor=users["district"],
-        project=ProjectIn(name="x", year=2026, facility_type="nc-district", area_code=EAST, lon=120.004, lat=30.004,
-                          department="区民政局"),  # fmt: skip
+        project=ProjectIn(
+            name="x",
+            year=2026,
+            facility_type="nc-district",
+            area_code=EAST,
+            lon=120.004,
+            lat=30.004,
+            department="区民政局",
+        ),
         facility=planned,
     )
     complete(users["district"], project, "approval", days(-50))
@@ -130,9 +150,10 @@ def _area(code):
 def test_computed_delay_and_reasons(project, users):
     district = users["district"]
     project_update(
-        actor=district, project=project,
+        actor=district,
+        project=project,
         changes=ProjectIn(planned_approval=days(-20), planned_land=days(-5), planned_design=days(30)),
-    )  # fmt: skip
+    )
     row = selectors.project_get(viewer=district, pk=project.pk)
     assert row.late_since == days(-20)
     assert [p.pk for p in selectors.delayed_projects(area_code="990102000000")] == [project.pk]
@@ -144,16 +165,23 @@ def test_computed_delay_and_reasons(project, users):
     assert not selectors.delayed_projects(area_code="990102000000").exists()
     timeline = selectors.project_timeline(selectors.project_get(viewer=district, pk=project.pk))
     assert timeline[0].late_days == 1 and timeline[1].late_days == 4 and timeline[2].current
-    reason = delay_reason_add(actor=district, project=project, reason=DelayReasonIn(stage="land", reason="土地性质变更手续办理缓慢"))
+    reason = delay_reason_add(
+        actor=district, project=project, reason=DelayReasonIn(stage="land", reason="土地性质变更手续办理缓慢")
+    )
     assert reason.stage == "land"
-    assert fields_of(refusal(lambda: delay_reason_add(actor=district, project=project,
-                                                     reason=DelayReasonIn(stage="land", reason=" ")))) == {"reason"}  # fmt: skip
+    assert fields_of(
+        refusal(
+            lambda: delay_reason_add(actor=district, project=project, reason=DelayReasonIn(stage="land", reason=" "))
+        )
+    ) == {"reason"}
 
 
 def test_planned_dates_never_backwards(project, users):
     error = refusal(
         lambda: project_update(
-            actor=users["district"], project=project, changes=ProjectIn(planned_design=days(10), planned_construction=days(5))
+            actor=users["district"],
+            project=project,
+            changes=ProjectIn(planned_design=days(10), planned_construction=days(5)),
         )
     )
     assert fields_of(error) == {"planned_construction"}
@@ -161,17 +189,34 @@ def test_planned_dates_never_backwards(project, users):
 
 def test_funds_not_in_place_computed_and_secured_within_needed(project, users):
     district = users["district"]
-    funding_set(actor=district, project=project, funding=FundingIn(source="fiscal", needed=Decimal("500"), secured=Decimal("300")))
-    funding_set(actor=district, project=project, funding=FundingIn(source="专项债", needed=Decimal("200"), secured=Decimal("200")))
-    error = refusal(lambda: funding_set(actor=district, project=project,
-                                        funding=FundingIn(source="social_capital", needed=Decimal("100"), secured=Decimal("120"))))  # fmt: skip
+    funding_set(
+        actor=district,
+        project=project,
+        funding=FundingIn(source="fiscal", needed=Decimal("500"), secured=Decimal("300")),
+    )
+    funding_set(
+        actor=district,
+        project=project,
+        funding=FundingIn(source="专项债", needed=Decimal("200"), secured=Decimal("200")),
+    )
+    error = refusal(
+        lambda: funding_set(
+            actor=district,
+            project=project,
+            funding=FundingIn(source="social_capital", needed=Decimal("100"), secured=Decimal("120")),
+        )
+    )
     assert fields_of(error) == {"secured"}
     row = selectors.project_get(viewer=district, pk=project.pk)
     assert (row.needed, row.secured, row.gap) == (Decimal("700"), Decimal("500"), Decimal("200"))
     gap = selectors.funds_not_in_place(area_code="990102000000")
     assert gap.gap == Decimal("200") and gap.projects_short == 1 and gap.by_source == {"fiscal": Decimal("200")}
     # a second write of the same source replaces it
-    funding_set(actor=district, project=project, funding=FundingIn(source="fiscal", needed=Decimal("500"), secured=Decimal("500")))
+    funding_set(
+        actor=district,
+        project=project,
+        funding=FundingIn(source="fiscal", needed=Decimal("500"), secured=Decimal("500")),
+    )
     assert selectors.funds_not_in_place(area_code="990102000000").gap == 0
     with pytest.raises(IntegrityError), transaction.atomic():
         Funding.objects.filter(project=project, source="fiscal").update(secured=Decimal("600"))
@@ -179,13 +224,23 @@ def test_funds_not_in_place_computed_and_secured_within_needed(project, users):
 
 def test_land_procedure_dates(project, users):
     district = users["district"]
-    error = refusal(lambda: land_set(actor=district, project=project,
-                                     land=LandIn(kind="use_change", status="done", started_on=days(-10))))  # fmt: skip
+    error = refusal(
+        lambda: land_set(
+            actor=district, project=project, land=LandIn(kind="use_change", status="done", started_on=days(-10))
+        )
+    )
     assert fields_of(error) == {"done_on"}
-    error = refusal(lambda: land_set(actor=district, project=project,
-                                     land=LandIn(kind="use_change", status="done", started_on=days(-10), done_on=days(-20))))  # fmt: skip
+    error = refusal(
+        lambda: land_set(
+            actor=district,
+            project=project,
+            land=LandIn(kind="use_change", status="done", started_on=days(-10), done_on=days(-20)),
+        )
+    )
     assert fields_of(error) == {"done_on"}
-    row = land_set(actor=district, project=project, land=LandIn(kind="土地性质变更", status="in_progress", started_on=days(-10)))
+    row = land_set(
+        actor=district, project=project, land=LandIn(kind="土地性质变更", status="in_progress", started_on=days(-10))
+    )
     assert row.kind == "use_change" and row.status == "in_progress"
 
 
@@ -204,15 +259,35 @@ def test_target_preview_then_set_and_completion(types, users):
     preview = target_preview(actor=district, target=data)
     assert (preview.old, preview.new) == (None, 2) and not ConstructionTarget.objects.exists()
     target_set(actor=district, target=data)
-    change = target_preview(actor=district, target=TargetIn(year=year, area_code="990102001000", facility_type="nc-district", target=3))
+    change = target_preview(
+        actor=district, target=TargetIn(year=year, area_code="990102001000", facility_type="nc-district", target=3)
+    )
     assert (change.old, change.new) == (2, 3)
-    assert fields_of(refusal(lambda: target_set(actor=district, target=TargetIn(year=year, area_code=EAST, facility_type="nc-district", target=1)))) == {"area_code"}
+    assert fields_of(
+        refusal(
+            lambda: target_set(
+                actor=district, target=TargetIn(year=year, area_code=EAST, facility_type="nc-district", target=1)
+            )
+        )
+    ) == {"area_code"}
     assert refusal(lambda: target_set(actor=users["town"], target=data)).status == 403
     # one built this year in the sub-district, one last year, one in another sub-district
-    for code, area, completed in (("A", EAST, dt.date(year, 1, 2)), ("B", EAST, dt.date(year - 1, 6, 1)),
-                                  ("C", WEST, dt.date(year, 2, 1))):  # fmt: skip
-        Facility.objects.create(code=code, name=code, facility_type=types["centre"], area_id=_area(area), area_code=area,
-                                lon=120.0, lat=30.0, status="built", completed_on=completed)  # fmt: skip
+    for code, area, completed in (
+        ("A", EAST, dt.date(year, 1, 2)),
+        ("B", EAST, dt.date(year - 1, 6, 1)),
+        ("C", WEST, dt.date(year, 2, 1)),
+    ):
+        Facility.objects.create(
+            code=code,
+            name=code,
+            facility_type=types["centre"],
+            area_id=_area(area),
+            area_code=area,
+            lon=120.0,
+            lat=30.0,
+            status="built",
+            completed_on=completed,
+        )
     new_project(district, name="在建")  # in progress this year
     (row,) = selectors.completion(area_code="990102001000", year=year)
     assert (row.target, row.built, row.in_progress, row.percent) == (2, 1, 1, 50)

@@ -178,8 +178,13 @@ def _detail(request: HttpRequest, pk: int) -> dict[str, Any]:
         "description": p.description,
         "stages": selectors.project_timeline(p),
         "funding": [
-            {"source": f.source, "needed": f.needed, "secured": f.secured, "not_in_place": f.needed - f.secured,
-             "note": f.note}  # fmt: skip
+            {
+                "source": f.source,
+                "needed": f.needed,
+                "secured": f.secured,
+                "not_in_place": f.needed - f.secured,
+                "note": f.note,
+            }
             for f in selectors.project_funding(p)
         ],
         "land": list(p.land.order_by("kind")),

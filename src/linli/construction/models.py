@@ -78,9 +78,7 @@ class Project(AreaOwned, TimeStampedModel):
                 condition=Q(lon__gte=-180, lon__lte=180, lat__gte=-90, lat__lte=90),
                 name="construction_project_lon_lat",
             ),
-            models.CheckConstraint(
-                condition=Q(stage__in=["", *Stage.values]), name="construction_project_stage_known"
-            ),
+            models.CheckConstraint(condition=Q(stage__in=["", *Stage.values]), name="construction_project_stage_known"),
         ]
 
     def __str__(self) -> str:

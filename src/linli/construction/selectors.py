@@ -103,9 +103,9 @@ def projects_filtered(*, viewer: AnyUser, filters: ProjectFilter) -> QuerySet[Pr
     elif filters.stage:
         qs = qs.filter(stage=filters.stage)
     if filters.delayed:
-        qs = qs.filter(late_since__isnull=False)
+        qs = qs.filter(**{"late_since__isnull": False})
     if filters.short_of_funds:
-        qs = qs.filter(gap__gt=0)
+        qs = qs.filter(**{"gap__gt": 0})
     if filters.q:
         qs = qs.filter(Q(name__icontains=filters.q) | Q(department__icontains=filters.q))
     return qs.order_by("year", "area_code", "name")
@@ -231,28 +231,37 @@ def completion(*, area_code: str, year: int, today: dt.date | None = None) -> li
     targets = _targets(area, year)
     built = dict(
         Facility.objects.filter(
-            area_code__startswith=prefix, completed_on__year=year, status__in=BUILT_STATUSES,
+            area_code__startswith=prefix,
+            completed_on__year=year,
+            status__in=BUILT_STATUSES,
             facility_type_id__in=list(targets),
         )
         .values("facility_type_id")
         .annotate(n=Count("pk"))
         .values_list("facility_type_id", "n")
-    )  # fmt: skip
+    )
     projects = with_progress(
         Project.objects.filter(area_code__startswith=prefix, year=year).exclude(stage=Stage.OPERATION), today
     )
     in_progress: dict[int, int] = defaultdict(int)
     delayed: dict[int, int] = defaultdict(int)
-    for type_id, late in projects.values_list("facility_type_id", "late_since"):
+    late_field = "late_since"  # an annotation (mypy's Django plugin knows only the model's fields)
+    for type_id, late in projects.values_list("facility_type_id", late_field):
         in_progress[type_id] += 1
         delayed[type_id] += late is not None
     types = FacilityType.objects.in_bulk(set(targets) | set(in_progress))
     rows = [
         CompletionRow(
-            area_code=area.code, area_name=area.name, facility_type=t.code, facility_type_name=t.name, tier=t.tier,
-            target=targets.get(t.pk, 0), built=built.get(t.pk, 0), in_progress=in_progress.get(t.pk, 0),
+            area_code=area.code,
+            area_name=area.name,
+            facility_type=t.code,
+            facility_type_name=t.name,
+            tier=t.tier,
+            target=targets.get(t.pk, 0),
+            built=built.get(t.pk, 0),
+            in_progress=in_progress.get(t.pk, 0),
             delayed=delayed.get(t.pk, 0),
-        )  # fmt: skip
+        )
         for t in types.values()
     ]
     return sorted(rows, key=lambda r: (types_order(types, r.facility_type), r.facility_type))
@@ -267,7 +276,11 @@ def delayed_projects(*, area_code: str, today: dt.date | None = None) -> QuerySe
     the longest late first; each annotated as `with_progress`."""
     prefix = prefix_of(area_code)
     qs = with_progress(Project.objects.filter(area_code__startswith=prefix), today)
-    return qs.filter(late_since__isnull=False).select_related("facility_type", "area").order_by("late_since", "pk")
+    return (
+        qs.filter(**{"late_since__isnull": False})
+        .select_related("facility_type", "area")
+        .order_by(F("late_since").asc(), "pk")
+    )
 
 
 @dataclass

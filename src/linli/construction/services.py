@@ -78,7 +78,9 @@ def _choice(value: str | None, choices: Any, field: str, errors: RowErrors) -> s
     if not given:
         errors.add(0, field, _("required"))
     else:
-        errors.add(0, field, _("unknown value; one of: %(values)s") % {"values": "、".join(map(str, choices.labels))}, given)
+        errors.add(
+            0, field, _("unknown value; one of: %(values)s") % {"values": "、".join(map(str, choices.labels))}, given
+        )
     return None
 
 
@@ -90,9 +92,7 @@ def _not_future(day: dt.date | None, field: str, errors: RowErrors) -> None:
 # ------------------------------------------------------------------------------------------- projects
 
 
-def _check_project(
-    *, actor: AnyUser, data: ProjectIn, instance: Project | None, errors: RowErrors
-) -> dict[str, Any]:
+def _check_project(*, actor: AnyUser, data: ProjectIn, instance: Project | None, errors: RowErrors) -> dict[str, Any]:
     """Model values for the fields given (all of them for a new project). Area, type and location are
     checked as the registry checks the facility the project will become (`facility_check`)."""
     given = data.given(update=instance is not None)
@@ -139,9 +139,13 @@ def _check_project(
         found = RowErrors()
         # a stand-in instance: only the four fields given are checked, as for an update of a facility
         checked = facility_check(
-            actor=actor, facility=facility, row=0, errors=found, lookups=Lookups.for_rows([facility]),
+            actor=actor,
+            facility=facility,
+            row=0,
+            errors=found,
+            lookups=Lookups.for_rows([facility]),
             instance=Facility(),
-        )  # fmt: skip
+        )
         for problem in found.errors:
             if problem["field"] in ("type", "area_code", "lon", "lat", "crs"):
                 field = _FACILITY_FIELD.get(problem["field"], problem["field"])
@@ -151,9 +155,7 @@ def _check_project(
     return values
 
 
-def _check_plan(
-    data: ProjectIn, instance: Project | None, errors: RowErrors
-) -> dict[str, dt.date | None]:
+def _check_plan(data: ProjectIn, instance: Project | None, errors: RowErrors) -> dict[str, dt.date | None]:
     """The planned completion dates given, checked against the project's others: never backwards."""
     given = data.given(update=instance is not None)
     plan = {stage: given[f"planned_{stage}"] for stage in STAGE_ORDER if f"planned_{stage}" in given}
@@ -209,9 +211,12 @@ def project_create(
         errors.add(0, "facility", _("this facility already has a project"), facility.code)
     errors.raise_if_any("invalid", _("The project was not saved."))
     created = Project.objects.create(
-        **values, facility=facility, siting_run=siting_run, siting_site=siting_site,
+        **values,
+        facility=facility,
+        siting_run=siting_run,
+        siting_site=siting_site,
         created_by=actor if actor.is_authenticated else None,
-    )  # fmt: skip
+    )
     for stage in STAGE_ORDER:
         ProjectStage.objects.create(project=created, stage=stage, planned_on=plan.get(stage))
     audit_record(
@@ -376,8 +381,8 @@ def stage_complete(*, actor: AnyUser | None, project: Project, stage: StageIn) -
         errors.add(
             0,
             "completed_on",
-            _("before %(stage)s was completed (%(day)s)") % {"stage": stage_label(previous.stage),
-                                                              "day": previous.completed_on},  # fmt: skip
+            _("before %(stage)s was completed (%(day)s)")
+            % {"stage": stage_label(previous.stage), "day": previous.completed_on},
             day,
         )
     if day.year < 2000:
@@ -411,11 +416,13 @@ def funding_set(*, actor: AnyUser, project: Project, funding: FundingIn) -> Fund
     errors = RowErrors()
     source = _choice(funding.source, FundingSource, "source", errors)
     if funding.secured > funding.needed:
-        errors.add(0, "secured", _("more than the amount needed (%(needed)s)") % {"needed": funding.needed},
-                   funding.secured)  # fmt: skip
+        errors.add(
+            0, "secured", _("more than the amount needed (%(needed)s)") % {"needed": funding.needed}, funding.secured
+        )
     if len(funding.note) > 200:
         errors.add(0, "note", _("at most %(n)d characters") % {"n": 200})
     errors.raise_if_any("invalid", _("The funding was not saved."))
+    assert source is not None
     row = Funding.objects.filter(project=project, source=source).first() or Funding(project=project, source=source)
     before = {"needed": str(row.needed) if row.pk else "", "secured": str(row.secured) if row.pk else ""}
     row.needed, row.secured, row.note = funding.needed, funding.secured, funding.note.strip()
@@ -425,8 +432,11 @@ def funding_set(*, actor: AnyUser, project: Project, funding: FundingIn) -> Fund
         action=AuditAction.UPDATE,
         on=project,
         fields=["funding"],
-        detail={"source": source, "needed": [before["needed"], str(row.needed)],
-                "secured": [before["secured"], str(row.secured)]},  # fmt: skip
+        detail={
+            "source": source,
+            "needed": [before["needed"], str(row.needed)],
+            "secured": [before["secured"], str(row.secured)],
+        },
     )
     return row
 
@@ -452,6 +462,7 @@ def land_set(*, actor: AnyUser, project: Project, land: LandIn) -> LandProcedure
     if len(land.note) > 200:
         errors.add(0, "note", _("at most %(n)d characters") % {"n": 200})
     errors.raise_if_any("invalid", _("The land procedure was not saved."))
+    assert kind is not None and status is not None
     row = LandProcedure.objects.filter(project=project, kind=kind).first() or LandProcedure(project=project, kind=kind)
     before = [row.status if row.pk else "", str(row.started_on or ""), str(row.done_on or "")]
     row.status, row.started_on, row.done_on, row.note = status, land.started_on, land.done_on, land.note.strip()
@@ -478,11 +489,17 @@ def delay_reason_add(*, actor: AnyUser, project: Project, reason: DelayReasonIn)
     elif len(text) > 500:
         errors.add(0, "reason", _("at most %(n)d characters") % {"n": 500})
     errors.raise_if_any("invalid", _("The reason was not saved."))
+    assert stage is not None
     row = DelayReason.objects.create(
         project=project, stage=stage, reason=text, recorded_by=actor if actor.is_authenticated else None
     )
-    audit_record(actor=actor, action=AuditAction.CREATE, on=project, fields=["delay_reason"],
-                 detail={"stage": stage, "reason": text})  # fmt: skip
+    audit_record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        on=project,
+        fields=["delay_reason"],
+        detail={"stage": stage, "reason": text},
+    )
     return row
 
 
@@ -507,7 +524,9 @@ class TargetChange:
         return self.old != self.new
 
 
-def _check_target(actor: AnyUser, target: TargetIn, errors: RowErrors, row: int = 0) -> tuple[Area, FacilityType] | None:
+def _check_target(
+    actor: AnyUser, target: TargetIn, errors: RowErrors, row: int = 0
+) -> tuple[Area, FacilityType] | None:
     area = Area.objects.filter(code=_text(target.area_code)).first()
     if area is None:
         errors.add(row, "area_code", _("no such area"), target.area_code)
@@ -527,9 +546,15 @@ def _check_target(actor: AnyUser, target: TargetIn, errors: RowErrors, row: int 
 
 def _change(target: TargetIn, area: Area, facility_type: FacilityType, old: int | None) -> TargetChange:
     return TargetChange(
-        year=target.year, area_code=area.code, area_name=area.name, facility_type=facility_type.code,
-        facility_type_name=facility_type.name, tier=facility_type.tier, old=old, new=target.target,
-    )  # fmt: skip
+        year=target.year,
+        area_code=area.code,
+        area_name=area.name,
+        facility_type=facility_type.code,
+        facility_type_name=facility_type.name,
+        tier=facility_type.tier,
+        old=old,
+        new=target.target,
+    )
 
 
 def target_preview(*, actor: AnyUser, target: TargetIn) -> TargetChange:
@@ -558,9 +583,11 @@ def target_set(*, actor: AnyUser, target: TargetIn) -> TargetChange:
     assert found is not None
     area, facility_type = found
     row, created = ConstructionTarget.objects.select_for_update().get_or_create(
-        year=target.year, area=area, facility_type=facility_type,
+        year=target.year,
+        area=area,
+        facility_type=facility_type,
         defaults={"area_code": area.code, "target": target.target},
-    )  # fmt: skip
+    )
     old = None if created else row.target
     if not created and row.target != target.target:
         row.target = target.target
@@ -571,7 +598,6 @@ def target_set(*, actor: AnyUser, target: TargetIn) -> TargetChange:
             action=AuditAction.CREATE if created else AuditAction.UPDATE,
             on=row,
             fields=["target"],
-            detail={"year": target.year, "area": area.code, "type": facility_type.code,
-                    "target": [old, target.target]},  # fmt: skip
+            detail={"year": target.year, "area": area.code, "type": facility_type.code, "target": [old, target.target]},
         )
     return _change(target, area, facility_type, old)

@@ -225,11 +225,17 @@ def _project_form(request: HttpRequest, pk: int | None) -> HttpResponse:
         values: dict[str, Any] = dict(request.POST.items())
     elif project is not None:
         values = {
-            "name": project.name, "year": project.year, "facility_type": project.facility_type.code,
-            "area_code": project.area_code, "lon": project.lon, "lat": project.lat, "address": project.address,
-            "floor_area_m2": project.floor_area_m2 or "", "department": project.department,
+            "name": project.name,
+            "year": project.year,
+            "facility_type": project.facility_type.code,
+            "area_code": project.area_code,
+            "lon": project.lon,
+            "lat": project.lat,
+            "address": project.address,
+            "floor_area_m2": project.floor_area_m2 or "",
+            "department": project.department,
             "description": project.description,
-        }  # fmt: skip
+        }
         for row in project.stages.all():
             values[f"planned_{row.stage}"] = row.planned_on.isoformat() if row.planned_on else ""
     else:
@@ -239,11 +245,15 @@ def _project_form(request: HttpRequest, pk: int | None) -> HttpResponse:
         request,
         "construction/project_form.html",
         {
-            "project": project, "values": values, "planned": planned, "errors": errors,
-            "cancel": reverse("construction:project-detail", args=[project.pk]) if project
+            "project": project,
+            "values": values,
+            "planned": planned,
+            "errors": errors,
+            "cancel": reverse("construction:project-detail", args=[project.pk])
+            if project
             else reverse("construction:project-list"),
             **_choices(),
-        },  # fmt: skip
+        },
         status=400 if errors else 200,
     )
 
@@ -278,8 +288,13 @@ def from_siting(request: HttpRequest) -> HttpResponse:
             continue
         taken = selectors.siting_projects(viewer=request.user, run_id=run.pk)
         sites = [
-            {"rank": i + 1, "lon": s.get("lon"), "lat": s.get("lat"), "area_code": s.get("area_code"),
-             "project": taken.get(i + 1)}  # fmt: skip
+            {
+                "rank": i + 1,
+                "lon": s.get("lon"),
+                "lat": s.get("lat"),
+                "area_code": s.get("area_code"),
+                "project": taken.get(i + 1),
+            }
             for i, s in enumerate(result.get("sites") or [])
         ]
         runs.append({"run": run, "type": result.get("facility_type", ""), "sites": sites})
@@ -308,8 +323,12 @@ def targets(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request,
                     _("Target saved: %(type)s in %(area)s, %(old)s → %(new)s")
-                    % {"type": change.facility_type_name, "area": change.area_name,
-                       "old": "-" if change.old is None else change.old, "new": change.new},  # fmt: skip
+                    % {
+                        "type": change.facility_type_name,
+                        "area": change.area_name,
+                        "old": "-" if change.old is None else change.old,
+                        "new": change.new,
+                    },
                 )
                 return redirect(f"{reverse('construction:targets')}?year={target.year}")
             preview = services.target_preview(actor=request.user, target=target)
