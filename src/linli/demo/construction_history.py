@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+
 import numpy as np
 from django.db import transaction
 from django.utils import timezone
