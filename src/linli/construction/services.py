@@ -266,7 +266,13 @@ def project_from_siting(*, actor: AnyUser, data: FromSitingIn) -> Project:
     facility type and the run's reference. When the site was already accepted into the registry as a
     planned facility, the project is that facility's. One project per site (a database constraint)."""
     require(actor, MANAGE)
-    run = PlanningRun.objects.select_related("scenario").filter(pk=data.run_id, kind=PlanningRun.Kind.SITING).first()
+    # the run's row is locked: two people turning the same site into a project at once get one project
+    run = (
+        PlanningRun.objects.select_for_update(of=("self",))
+        .select_related("scenario")
+        .filter(pk=data.run_id, kind=PlanningRun.Kind.SITING)
+        .first()
+    )
     if run is None or not in_scope(actor, run.scenario.area_code):
         raise ApplicationError("not_found", _("No such siting run."), {"field": "run_id"}, status=404)
     result = run.result or {}
@@ -356,7 +362,9 @@ def _follow_in_registry(actor: AnyUser | None, project: Project, stage: str, day
 def stage_complete(*, actor: AnyUser | None, project: Project, stage: StageIn) -> Project:
     """Complete the next stage on `stage.completed_on` (see the rules in the module). `actor` None is the
     demo loader."""
-    project = Project.objects.select_for_update().select_related("facility", "facility_type").get(pk=project.pk)
+    project = (
+        Project.objects.select_for_update(of=("self",)).select_related("facility", "facility_type").get(pk=project.pk)
+    )
     if actor is not None:
         require(actor, MANAGE, project.area_code)
     errors = RowErrors()

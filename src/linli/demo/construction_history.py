@@ -213,17 +213,19 @@ def _project_for(rng: np.random.Generator, actor: User, facility: Facility, toda
     plan = _plan(rng, start, done, today)
     project = project_create(
         actor=actor,
-        project=ProjectIn(
-            name=facility.name,
-            year=today.year,
-            facility_type=kind.code,
-            area_code=facility.area_code,
-            lon=facility.lon,
-            lat=facility.lat,
-            address=facility.address or None,
-            floor_area_m2=facility.floor_area_m2,
-            department=DEPARTMENTS.get(kind.family, "区住房和城乡建设局"),
-            **{f"planned_{stage}": day for stage, day in plan.items()},
+        project=ProjectIn.model_validate(
+            {
+                "name": facility.name,
+                "year": today.year,
+                "facility_type": kind.code,
+                "area_code": facility.area_code,
+                "lon": facility.lon,
+                "lat": facility.lat,
+                "address": facility.address or None,
+                "floor_area_m2": facility.floor_area_m2,
+                "department": DEPARTMENTS.get(kind.family, "区住房和城乡建设局"),
+            }
+            | {f"planned_{stage}": day for stage, day in plan.items()}
         ),
         facility=facility,
     )
@@ -304,13 +306,13 @@ def _from_siting(rng: np.random.Generator, actor: User, today: dt.date) -> list[
     for rank in range(1, len(sites) + 1):
         project = project_from_siting(
             actor=actor,
-            data=FromSitingIn(run_id=run.pk, site=rank, department="区民政局", planned_operation=None),
+            data=FromSitingIn.model_validate({"run_id": run.pk, "site": rank, "department": "区民政局"}),
         )
         plan = _plan(rng, today - _days(rng, 20, 60), {}, today)
         project_update(
             actor=actor,
             project=project,
-            changes=ProjectIn(**{f"planned_{stage}": day for stage, day in plan.items()}),
+            changes=ProjectIn.model_validate({f"planned_{stage}": day for stage, day in plan.items()}),
         )
         done: dict[str, dt.date] = {}
         if rng.random() < 0.7:
