@@ -609,3 +609,44 @@ def target_set(*, actor: AnyUser, target: TargetIn) -> TargetChange:
             detail={"year": target.year, "area": area.code, "type": facility_type.code, "target": [old, target.target]},
         )
     return _change(target, area, facility_type, old)
+
+
+def targets_check(*, actor: AnyUser, rows: list[tuple[int, dict[str, Any]]], errors: RowErrors) -> list[TargetChange]:
+    """Every row of a targets file checked (problems added to `errors` by row and field) and what saving it
+    would change (old -> new); writes nothing. The same area and type twice in one file is refused."""
+    require(actor, MANAGE)
+    changes: list[TargetChange] = []
+    seen: dict[tuple[int, str, str], int] = {}
+    for number, raw in rows:
+        target = TargetIn.parse_row(raw, number, errors)
+        if target is None:
+            continue
+        found = _check_target(actor, target, errors, number)
+        if found is None:
+            continue
+        area, facility_type = found
+        key = (target.year, area.code, facility_type.code)
+        if key in seen:
+            errors.add(number, "facility_type", _("given twice (row %(row)d)") % {"row": seen[key]}, facility_type.code)
+            continue
+        seen[key] = number
+        old = (
+            ConstructionTarget.objects.filter(year=target.year, area=area, facility_type=facility_type)
+            .values_list("target", flat=True)
+            .first()
+        )
+        changes.append(_change(target, area, facility_type, old))
+    if not rows:
+        errors.add(0, "target", _("the file has no rows"))
+    return changes
+
+
+@transaction.atomic
+def targets_apply(*, actor: AnyUser, targets: list[TargetIn]) -> list[TargetChange]:
+    """Save several targets at once (all or nothing), each as `target_set`."""
+    require(actor, MANAGE)
+    errors = RowErrors()
+    for n, target in enumerate(targets, start=1):
+        _check_target(actor, target, errors, n)
+    errors.raise_if_any("invalid", _("The target was not saved."))
+    return [target_set(actor=actor, target=target) for target in targets]

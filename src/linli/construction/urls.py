@@ -12,4 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("projects/<int:pk>/edit/", views.project_edit, name="project-edit"),
     path("map/", views.project_map, name="map"),
     path("targets/", views.targets, name="targets"),
+    path("targets/export.xlsx", views.targets_export, name="targets-export"),
+    path("targets/import/", views.targets_import, name="targets-import"),
 ]

@@ -5,6 +5,7 @@ delay reasons (and the forms that change them), the map, projects from siting, a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -26,8 +27,10 @@ from linli.construction.inputs import (
     StageIn,
     TargetIn,
 )
+from linli.construction.io import targets_read, targets_workbook
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can, require
+from linli.core.tabular import XLSX
 from linli.planning.siting import siting_runs_visible
 
 
@@ -348,4 +351,64 @@ def targets(request: HttpRequest) -> HttpResponse:
             "data": request.POST,
         },
         status=400 if errors else 200,
+    )
+
+
+@login_required
+def targets_export(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    content = targets_workbook(selectors.target_rows(viewer=request.user, year=year))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="construction-targets-{year}.xlsx"'
+    return response
+
+
+@login_required
+def targets_import(request: HttpRequest) -> HttpResponse:
+    """Upload a targets file: every row is checked and the changes (old -> new) shown; nothing is saved
+    until they are confirmed (the confirmed rows travel with the confirmation, checked again)."""
+    require(request.user, Perm.CONSTRUCTION_MANAGE)
+    errors: list[dict[str, Any]] = []
+    changes: list[services.TargetChange] = []
+    message = ""
+    if request.method == "POST" and request.POST.get("confirm") == "1":
+        try:
+            rows = json.loads(request.POST.get("rows") or "[]")
+            targets = [TargetIn.parse(row) for row in rows if isinstance(row, dict)]
+            saved = services.targets_apply(actor=request.user, targets=targets)
+        except (ApplicationError, ValueError) as exc:
+            message = exc.message if isinstance(exc, ApplicationError) else _("The file was not imported.")
+            errors = exc.extra.get("errors", []) if isinstance(exc, ApplicationError) else []
+        else:
+            messages.success(request, _("%(n)d targets saved.") % {"n": sum(1 for change in saved if change.changed)})
+            return redirect(reverse("construction:targets") + f"?year={saved[0].year if saved else _year(request)}")
+    elif request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            message = _("Choose a file.")
+        else:
+            try:
+                rows, found = targets_read(upload.read(), upload.name or "targets.xlsx")
+                changes = services.targets_check(actor=request.user, rows=rows, errors=found)
+                found.raise_if_any("invalid", _("Problems in the file; nothing was imported."))
+            except ApplicationError as exc:
+                if isinstance(exc, ApplicationError) and exc.status != 400:
+                    raise
+                message, errors, changes = exc.message, exc.extra.get("errors", []), []
+    pending = [
+        {"year": c.year, "area_code": c.area_code, "facility_type": c.facility_type, "target": c.new}
+        for c in changes
+        if c.changed
+    ]
+    return render(
+        request,
+        "construction/targets_import.html",
+        {
+            "changes": changes,
+            "pending": json.dumps(pending),
+            "has_pending": bool(pending),
+            "errors": errors,
+            "message": message,
+        },
+        status=400 if errors or message else 200,
     )
