@@ -250,3 +250,23 @@ def test_workbench_panel_for_district(client, late_project, users):
     assert 'data-testid="construction-panel"' in page and "300" in page
     login(client, users["resident"])
     assert 'data-testid="construction-panel"' not in client.get("/").content.decode()
+
+
+def test_project_edit_shows_the_changes_before_saving(client, project, users):
+    login(client, users["district"])
+    url = reverse("construction:project-edit", args=[project.pk])
+    form = {
+        "name": project.name, "year": project.year, "facility_type": "nc-district", "area_code": EAST,
+        "lon": project.lon, "lat": project.lat, "department": "区民政局", "planned_design": days(30).isoformat(),
+    }  # fmt: skip
+    response = client.post(url, form)
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="diff"' in page
+    assert "区发改局" in page and "区民政局" in page and days(30).isoformat() in page
+    project.refresh_from_db()
+    assert project.department == "区发改局"  # nothing saved yet
+    response = client.post(url, form | {"confirm": "1"})
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.department == "区民政局"
+    assert project.stages.get(stage="design").planned_on == days(30)

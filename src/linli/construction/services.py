@@ -234,6 +234,29 @@ def project_create(
     return created
 
 
+def project_preview(*, actor: AnyUser, project: Project, changes: ProjectIn) -> dict[str, tuple[str, str]]:
+    """What `project_update` would change, field by field (old, new) as shown to people; writes nothing.
+    Refused the same way as the update."""
+    require(actor, MANAGE, project.area_code)
+    errors = RowErrors()
+    values = _check_project(actor=actor, data=changes, instance=project, errors=errors)
+    plan = _check_plan(changes, project, errors)
+    errors.raise_if_any("invalid", _("The project was not saved."))
+
+    def shown(value: Any) -> str:
+        if value is None or value == "":
+            return "-"
+        return str(getattr(value, "name", value))
+
+    diff = {k: (shown(getattr(project, k)), shown(v)) for k, v in values.items() if getattr(project, k) != v}
+    diff.pop("area", None)
+    planned = {s.stage: s.planned_on for s in project.stages.all()}
+    for stage, day in plan.items():
+        if planned.get(stage) != day:
+            diff[f"planned_{stage}"] = (shown(planned.get(stage)), shown(day))
+    return diff
+
+
 @transaction.atomic
 def project_update(*, actor: AnyUser, project: Project, changes: ProjectIn) -> Project:
     """Change the fields sent (name, department, location, planned dates ...)."""

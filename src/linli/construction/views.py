@@ -216,10 +216,25 @@ def _project_form(request: HttpRequest, pk: int | None) -> HttpResponse:
     if request.method == "POST":
         data = _form(request)
         try:
+            confirm = data.pop("confirm", "") == "1"
+            changes = ProjectIn.parse(data)
             if project is None:
-                saved = services.project_create(actor=request.user, project=ProjectIn.parse(data))
+                saved = services.project_create(actor=request.user, project=changes)
+            elif not confirm:
+                # an edit shows what it will change before it is saved
+                diff = services.project_preview(actor=request.user, project=project, changes=changes)
+                labels = _labels()
+                return render(
+                    request,
+                    "construction/project_confirm.html",
+                    {
+                        "project": project,
+                        "diff": [(labels.get(k, k), old, new) for k, (old, new) in diff.items()],
+                        "data": data,
+                    },
+                )
             else:
-                saved = services.project_update(actor=request.user, project=project, changes=ProjectIn.parse(data))
+                saved = services.project_update(actor=request.user, project=project, changes=changes)
         except ApplicationError as exc:
             errors = _errors(exc)
         else:
