@@ -161,6 +161,8 @@ def test_target_page_shows_old_and_new_before_saving(client, types, users):
         data={"year": year, "area_code": "990102001000", "facility_type": "nc-district", "target": 4},
     )
     assert api.json()["old"] == 3 and api.json()["new"] == 4
+    listed = client.get(f"/api/construction/targets?year={year}").json()
+    assert [(t["area_code"], t["facility_type"], t["target"]) for t in listed] == [("990102001000", "nc-district", 3)]
 
 
 def _siting_run(types, accepted=None):

@@ -260,6 +260,33 @@ def delay_reason_add(request: HttpRequest, pk: int, payload: DelayReasonIn) -> A
     return _detail(request, pk)
 
 
+class TargetRowOut(Schema):
+    year: int
+    area_code: str
+    area_name: str
+    facility_type: str
+    facility_type_name: str
+    tier: str
+    target: int
+
+
+@router.get("/targets", response=list[TargetRowOut], summary="The year's construction targets in my scope")
+def target_list(request: HttpRequest, year: int | None = None) -> Any:
+    rows = selectors.target_rows(viewer=request.user, year=year or timezone.localdate().year)
+    return [
+        {
+            "year": t.year,
+            "area_code": t.area_code,
+            "area_name": t.area.name,
+            "facility_type": t.facility_type.code,
+            "facility_type_name": t.facility_type.name,
+            "tier": t.facility_type.tier,
+            "target": t.target,
+        }
+        for t in rows
+    ]
+
+
 @router.post("/targets/preview", response=TargetOut, summary="What setting a target would change (old -> new)")
 def target_preview(request: HttpRequest, payload: TargetIn) -> Any:
     return services.target_preview(actor=request.user, target=payload)
