@@ -272,3 +272,28 @@ def test_project_edit_shows_the_changes_before_saving(client, project, users):
     project.refresh_from_db()
     assert project.department == "区民政局"
     assert project.stages.get(stage="design").planned_on == days(30)
+
+
+def test_project_for_a_planned_facility_of_the_registry(client, types, users):
+    planned = Facility.objects.create(
+        code="P2", name="规划A类社区体育公园", facility_type=types["park"], area_id=_area(EAST), area_code=EAST,
+        lon=120.003, lat=30.003, status="approved", planned_on=days(-40), approved_on=days(-20),
+    )  # fmt: skip
+    built = Facility.objects.create(
+        code="B1", name="已建", facility_type=types["park"], area_id=_area(EAST), area_code=EAST, lon=120.003,
+        lat=30.003, status="built",
+    )  # fmt: skip
+    login(client, users["district"])
+    page = client.get(reverse("construction:from-siting")).content.decode()
+    assert "规划A类社区体育公园" in page and "已建" not in page
+    response = client.post(reverse("construction:from-siting"), {"facility": "P2", "department": "区体育局"})
+    assert response.status_code == 302
+    project = Project.objects.get(facility=planned)
+    assert (project.name, project.facility_type.code, project.lon) == ("规划A类社区体育公园", "sports-park-a", 120.003)
+    again = client.post("/api/construction/projects/for-facility", content_type="application/json",
+                        data={"facility": "P2", "department": "区体育局"})  # fmt: skip
+    assert again.status_code == 400 and again.json()["detail"]["errors"][0]["field"] == "facility"
+    refused = client.post("/api/construction/projects/for-facility", content_type="application/json",
+                          data={"facility": built.code, "department": "区体育局"})  # fmt: skip
+    assert refused.status_code == 400
+    assert "规划A类社区体育公园" not in client.get(reverse("construction:from-siting")).content.decode()

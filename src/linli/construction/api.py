@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from linli.construction import selectors, services
 from linli.construction.inputs import (
     DelayReasonIn,
+    ForFacilityIn,
     FromSitingIn,
     FundingIn,
     LandIn,
@@ -212,6 +213,12 @@ def project_create(request: HttpRequest, payload: ProjectIn) -> Status:
 @router.post("/projects/from-siting", response={201: ProjectDetailOut}, summary="A project from a siting run's site")
 def project_from_siting(request: HttpRequest, payload: FromSitingIn) -> Status:
     created = services.project_from_siting(actor=request.user, data=payload)
+    return Status(201, _detail(request, created.pk))
+
+
+@router.post("/projects/for-facility", response={201: ProjectDetailOut}, summary="A project for a planned facility")
+def project_for_facility(request: HttpRequest, payload: ForFacilityIn) -> Status:
+    created = services.project_for_facility(actor=request.user, data=payload)
     return Status(201, _detail(request, created.pk))
 
 

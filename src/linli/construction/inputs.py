@@ -56,6 +56,17 @@ class FromSitingIn(Input):
     planned_operation: dt.date | None = None
 
 
+class ForFacilityIn(Input):
+    """A project for a facility the registry has as planned, approved or under construction: name, type,
+    area and place come from the registry."""
+
+    refusal: ClassVar[str] = gettext_noop("The project was not saved.")
+
+    facility: str = Field(description="the facility's code")
+    year: int | None = Field(None, description="default: this year")
+    department: str | None = Field(None, description="the responsible department")
+
+
 class StageIn(Input):
     refusal: ClassVar[str] = gettext_noop("The stage was not completed.")
 

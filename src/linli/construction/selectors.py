@@ -382,3 +382,18 @@ def areas_for_targets(*, viewer: AnyUser) -> QuerySet[Area]:
     if prefix is None:
         return Area.objects.none()
     return Area.objects.filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWN], code__startswith=prefix).order_by("code")
+
+
+def facilities_without_project(*, viewer: AnyUser) -> QuerySet[Facility]:
+    """Facilities of the viewer's scope not built yet (planned, approved, under construction) that have no
+    project: where a project starts."""
+    require(viewer, VIEW)
+    return (
+        Facility.objects.visible_to(viewer)
+        .filter(
+            status__in=[ConstructionStatus.PLANNED, ConstructionStatus.APPROVED, ConstructionStatus.UNDER_CONSTRUCTION],
+            construction_project__isnull=True,
+        )
+        .select_related("facility_type", "area")
+        .order_by("area_code", "code")
+    )

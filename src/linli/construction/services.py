@@ -28,6 +28,7 @@ from linli.areas.models import Area
 from linli.construction.enums import STAGE_ORDER, FundingSource, LandKind, LandStatus, Stage
 from linli.construction.inputs import (
     DelayReasonIn,
+    ForFacilityIn,
     FromSitingIn,
     FundingIn,
     LandIn,
@@ -329,6 +330,40 @@ def project_from_siting(*, actor: AnyUser, data: FromSitingIn) -> Project:
         planned_operation=data.planned_operation,
     )
     return project_create(actor=actor, project=project, facility=facility, siting_run=run, siting_site=data.site)
+
+
+PIPELINE_STATUSES = (ConstructionStatus.PLANNED, ConstructionStatus.APPROVED, ConstructionStatus.UNDER_CONSTRUCTION)
+
+
+@transaction.atomic
+def project_for_facility(*, actor: AnyUser, data: ForFacilityIn) -> Project:
+    """A project for a facility of the registry not built yet (planned, approved or under construction),
+    prefilled from it; the facility follows the project's stages. One project per facility."""
+    require(actor, MANAGE)
+    facility = (
+        Facility.objects.select_for_update(of=("self",))
+        .select_related("facility_type")
+        .filter(code=_text(data.facility))
+        .first()
+    )
+    if facility is None or not in_scope(actor, facility.area_code):
+        raise ApplicationError("not_found", _("No such facility."), {"field": "facility"}, status=404)
+    errors = RowErrors()
+    if facility.status not in PIPELINE_STATUSES:
+        errors.add(0, "facility", _("only a facility not built yet starts a project"), facility.code)
+    errors.raise_if_any("invalid", _("The project was not saved."))
+    project = ProjectIn(
+        name=facility.name,
+        year=data.year or timezone.localdate().year,
+        facility_type=facility.facility_type.code,
+        area_code=facility.area_code,
+        lon=facility.lon,
+        lat=facility.lat,
+        address=facility.address,
+        floor_area_m2=facility.floor_area_m2,
+        department=data.department,
+    )
+    return project_create(actor=actor, project=project, facility=facility)
 
 
 def _facility_code(area_code: str) -> str:

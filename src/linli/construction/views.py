@@ -20,6 +20,7 @@ from linli.construction import selectors, services
 from linli.construction.enums import FundingSource, LandKind, LandStatus, Stage
 from linli.construction.inputs import (
     DelayReasonIn,
+    ForFacilityIn,
     FromSitingIn,
     FundingIn,
     LandIn,
@@ -293,11 +294,15 @@ def from_siting(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
-            created = services.project_from_siting(actor=request.user, data=FromSitingIn.parse(_form(request)))
+            data = _form(request)
+            if data.get("facility"):
+                created = services.project_for_facility(actor=request.user, data=ForFacilityIn.parse(data))
+            else:
+                created = services.project_from_siting(actor=request.user, data=FromSitingIn.parse(data))
         except ApplicationError as exc:
             errors = _errors(exc)
         else:
-            messages.success(request, _("The project was created from the siting run."))
+            messages.success(request, _("The project was created."))
             return redirect("construction:project-detail", pk=created.pk)
     runs = []
     for run in siting_runs_visible(viewer=request.user)[:20]:
@@ -319,7 +324,12 @@ def from_siting(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "construction/from_siting.html",
-        {"runs": runs, "errors": errors, "data": request.POST},
+        {
+            "runs": runs,
+            "planned": selectors.facilities_without_project(viewer=request.user)[:200],
+            "errors": errors,
+            "data": request.POST,
+        },
         status=400 if errors else 200,
     )
 

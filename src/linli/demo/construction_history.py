@@ -248,7 +248,7 @@ def _money_land_reasons(
     area = project.floor_area_m2 or int(rng.integers(300, 2000))
     total = Decimal(int(area * float(rng.uniform(0.35, 0.6)))).quantize(Decimal("1"))  # 10,000 yuan
     finished = Stage.OPERATION in done
-    short = not finished and rng.random() < 0.4
+    short = not finished and rng.random() < 0.5
     shares = [("fiscal", 1.0)]
     if rng.random() < 0.4:
         shares = [("fiscal", 0.6), ("special_bond", 0.4)]
