@@ -295,3 +295,10 @@ def test_target_preview_then_set_and_completion(types, users):
     (district_row,) = selectors.completion(area_code="990102000000", year=year)
     assert (district_row.target, district_row.built) == (2, 2)
     assert AuditLog.objects.filter(object_type="facilities.constructiontarget").count() == 1
+    # several areas at once give the same rows as one by one
+    from linli.areas.models import Area
+
+    subs = list(Area.objects.filter(code__in=["990102001000", "990102002000"]).order_by("code"))
+    batched = selectors.completion_by_area(areas=subs, year=year)
+    assert [(r.target, r.built, r.in_progress) for r in batched["990102001000"]] == [(2, 1, 1)]
+    assert batched["990102002000"] == []  # no target there, nothing in progress

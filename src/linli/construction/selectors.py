@@ -204,67 +204,85 @@ class CompletionRow:
         return round(100 * self.built / self.target) if self.target else None
 
 
-def _targets(area: Area, year: int) -> dict[int, int]:
-    """The area's own targets by facility type id; without any, the sum of its sub-areas' targets."""
-    own = dict(
-        ConstructionTarget.objects.filter(year=year, area_code=area.code).values_list("facility_type_id", "target")
-    )
-    if own:
-        return own
-    below = (
-        ConstructionTarget.objects.filter(year=year, area_code__startswith=prefix_of(area.code))
-        .exclude(area_code=area.code)
-        .values("facility_type_id")
-        .annotate(total=Sum("target"))
-    )
-    return {row["facility_type_id"]: row["total"] for row in below}
-
-
 def completion(*, area_code: str, year: int, today: dt.date | None = None) -> list[CompletionRow]:
     """The year's targets of `area_code` per facility type against what was built there that year (see
-    the module for "built"), with projects of that year still in progress and delayed. Types without a
-    target but with facilities built that year are listed too (target 0, no rate)."""
+    the module for "built"), with that year's projects still in progress and delayed. A type with projects
+    in progress but no target is listed too (target 0, no rate). Target: the area's own targets of the year,
+    or, when it has none, the sum of its sub-areas' targets."""
     area = Area.objects.filter(code=area_code).first()
     if area is None:
         raise ApplicationError("not_found", _("No such area."), {"field": "area_code"}, status=404)
-    prefix = prefix_of(area.code)
-    targets = _targets(area, year)
-    built = dict(
-        Facility.objects.filter(
-            area_code__startswith=prefix,
-            completed_on__year=year,
-            status__in=BUILT_STATUSES,
-            facility_type_id__in=list(targets),
+    return completion_by_area(areas=[area], year=year, today=today)[area.code]
+
+
+def completion_by_area(*, areas: list[Area], year: int, today: dt.date | None = None) -> dict[str, list[CompletionRow]]:
+    """`completion` for several areas (e.g. the sub-areas of a board) in four queries whatever their number."""
+    if not areas:
+        return {}
+    prefixes = {a.code: prefix_of(a.code) for a in areas}
+    common = _common_prefix(list(prefixes.values()))
+    targets_rows = list(
+        ConstructionTarget.objects.filter(year=year, area_code__startswith=common).values_list(
+            "area_code", "facility_type_id", "target"
         )
-        .values("facility_type_id")
+    )
+    built_rows = list(
+        Facility.objects.filter(area_code__startswith=common, completed_on__year=year, status__in=BUILT_STATUSES)
+        .values("area_code", "facility_type_id")
         .annotate(n=Count("pk"))
-        .values_list("facility_type_id", "n")
+        .values_list("area_code", "facility_type_id", "n")
     )
-    projects = with_progress(
-        Project.objects.filter(area_code__startswith=prefix, year=year).exclude(stage=Stage.OPERATION), today
-    )
-    in_progress: dict[int, int] = defaultdict(int)
-    delayed: dict[int, int] = defaultdict(int)
     late_field = "late_since"  # an annotation (mypy's Django plugin knows only the model's fields)
-    for type_id, late in projects.values_list("facility_type_id", late_field):
-        in_progress[type_id] += 1
-        delayed[type_id] += late is not None
-    types = FacilityType.objects.in_bulk(set(targets) | set(in_progress))
-    rows = [
-        CompletionRow(
-            area_code=area.code,
-            area_name=area.name,
-            facility_type=t.code,
-            facility_type_name=t.name,
-            tier=t.tier,
-            target=targets.get(t.pk, 0),
-            built=built.get(t.pk, 0),
-            in_progress=in_progress.get(t.pk, 0),
-            delayed=delayed.get(t.pk, 0),
-        )
-        for t in types.values()
-    ]
-    return sorted(rows, key=lambda r: (types_order(types, r.facility_type), r.facility_type))
+    project_rows = list(
+        with_progress(
+            Project.objects.filter(area_code__startswith=common, year=year).exclude(stage=Stage.OPERATION), today
+        ).values_list("area_code", "facility_type_id", late_field)
+    )
+    type_ids = {t for _a, t, _n in targets_rows} | {t for _a, t, _l in project_rows}
+    types = FacilityType.objects.in_bulk(type_ids)
+    result: dict[str, list[CompletionRow]] = {}
+    for area in areas:
+        prefix = prefixes[area.code]
+        own = {t: n for code, t, n in targets_rows if code == area.code}
+        if not own:
+            own = defaultdict(int)
+            for code, t, n in targets_rows:
+                if code.startswith(prefix) and code != area.code:
+                    own[t] += n
+        built: dict[int, int] = defaultdict(int)
+        for code, t, n in built_rows:
+            if code.startswith(prefix) and t in own:
+                built[t] += n
+        in_progress: dict[int, int] = defaultdict(int)
+        delayed: dict[int, int] = defaultdict(int)
+        for code, t, late in project_rows:
+            if code.startswith(prefix):
+                in_progress[t] += 1
+                delayed[t] += late is not None
+        rows = [
+            CompletionRow(
+                area_code=area.code,
+                area_name=area.name,
+                facility_type=types[t].code,
+                facility_type_name=types[t].name,
+                tier=types[t].tier,
+                target=own.get(t, 0),
+                built=built.get(t, 0),
+                in_progress=in_progress.get(t, 0),
+                delayed=delayed.get(t, 0),
+            )
+            for t in set(own) | set(in_progress)
+        ]
+        result[area.code] = sorted(rows, key=lambda r: (types_order(types, r.facility_type), r.facility_type))
+    return result
+
+
+def _common_prefix(prefixes: list[str]) -> str:
+    first, last = min(prefixes), max(prefixes)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 def types_order(types: dict[int, FacilityType], code: str) -> int:
@@ -348,10 +366,9 @@ def board(*, viewer: AnyUser, year: int, area_code: str | None = None) -> Board:
     in place, delayed projects."""
     area = board_area(viewer=viewer, area_code=area_code)
     today = timezone.localdate()
-    children = [
-        (child, completion(area_code=child.code, year=year, today=today))
-        for child in Area.objects.filter(parent=area).order_by("code")
-    ]
+    subareas = list(Area.objects.filter(parent=area).order_by("code"))
+    by_area = completion_by_area(areas=subareas, year=year, today=today)
+    children = [(child, by_area[child.code]) for child in subareas]
     return Board(
         year=year,
         area=area,
