@@ -296,7 +296,7 @@ def delayed_projects(*, area_code: str, today: dt.date | None = None) -> QuerySe
     qs = with_progress(Project.objects.filter(area_code__startswith=prefix), today)
     return (
         qs.filter(**{"late_since__isnull": False})
-        .select_related("facility_type", "area")
+        .select_related("facility_type", "area", "facility")
         .order_by(F("late_since").asc(), "pk")
     )
 
