@@ -302,3 +302,13 @@ def test_target_preview_then_set_and_completion(types, users):
     batched = selectors.completion_by_area(areas=subs, year=year)
     assert [(r.target, r.built, r.in_progress) for r in batched["990102001000"]] == [(2, 1, 1)]
     assert batched["990102002000"] == []  # no target there, nothing in progress
+
+
+def test_project_outside_the_scope_named_once(types, users):
+    from linli.core.enums import Role
+    from tests.conftest import make_user
+
+    # a district user of another district cannot place a project in this one
+    other = make_user("other-district", Role.DISTRICT_ADMIN, scope="990103")
+    error = refusal(lambda: new_project(other))
+    assert [e["field"] for e in error.extra["errors"]] == ["area_code"]

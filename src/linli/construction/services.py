@@ -206,8 +206,6 @@ def project_create(
     errors = RowErrors()
     values = _check_project(actor=actor, data=project, instance=None, errors=errors)
     plan = _check_plan(project, None, errors)
-    if "area_code" in values and not in_scope(actor, values["area_code"]):
-        errors.add(0, "area_code", _("outside your scope"), values["area_code"])
     if facility is not None and Project.objects.filter(facility=facility).exists():
         errors.add(0, "facility", _("this facility already has a project"), facility.code)
     errors.raise_if_any("invalid", _("The project was not saved."))
@@ -266,8 +264,6 @@ def project_update(*, actor: AnyUser, project: Project, changes: ProjectIn) -> P
     errors = RowErrors()
     values = _check_project(actor=actor, data=changes, instance=project, errors=errors)
     plan = _check_plan(changes, project, errors)
-    if "area_code" in values and not in_scope(actor, values["area_code"]):
-        errors.add(0, "area_code", _("outside your scope"), values["area_code"])
     if project.facility_id and {"facility_type", "area_code", "lon", "lat"} & {
         k for k, v in values.items() if getattr(project, k) != v
     }:
