@@ -45,8 +45,8 @@ class OperatorAdmin(ReadOnlyAdmin):
 
 @admin.register(ConstructionTarget)
 class ConstructionTargetAdmin(AuditedAdmin):
-    """Targets are set here (no other page sets them); every change is audited. The area code is the
-    area's."""
+    """Targets are set on the construction pages (`/construction/targets/`, with a preview of old -> new and
+    an Excel import) or here; every change is audited. The area code is the area's."""
 
     list_display = ("year", "facility_type", "area_code", "target")
     list_filter = ("year", "facility_type")
