@@ -55,12 +55,11 @@ def audit_workbook(*, viewer: AnyUser, filters: AuditFilter, request: HttpReques
         widths=[20, 18, 14, 10, 18, 14, 24, 40, 16],
         freeze="A2",
     )
-    labels = AuditFilter.LABELS
     notes: list[list[Any]] = [
         [_("Exported at"), timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")],
         [_("Exported by"), str(viewer)],
         [_("Rows"), len(rows)],
-        *([str(labels[key]), value] for key, value in filters.as_params().items()),
+        *([label, value] for label, value in filters.described()),
     ]
     if truncated:
         notes.append(

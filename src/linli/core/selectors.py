@@ -149,8 +149,8 @@ class AuditFilter:
         "actor": gettext_lazy("Who"),
         "action": gettext_lazy("Action"),
         "object_type": gettext_lazy("Object"),
-        "since": gettext_lazy("From"),
-        "until": gettext_lazy("To"),
+        "since": gettext_lazy("First day"),
+        "until": gettext_lazy("Last day"),
         "q": gettext_lazy("Search"),
     }
 
@@ -201,6 +201,16 @@ class AuditFilter:
             "q": self.q,
         }
         return {k: v for k, v in raw.items() if v}
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filter in words, (label, value), for the export's notes: an action and a kind of object by
+        their names."""
+        words = dict(self.as_params())
+        if self.action:
+            words["action"] = str(AuditAction(self.action).label)
+        if self.object_type:
+            words["object_type"] = str(object_type_labels().get(self.object_type, self.object_type))
+        return [(str(self.LABELS[key]), value) for key, value in words.items()]
 
 
 def _day_start(day: dt.date) -> dt.datetime:
