@@ -25,7 +25,7 @@ from linli.core.models import User
 
 REGISTRATIONS = 2  # upcoming registrations the demo resident holds
 CANDIDATES = 40  # sessions tried, soonest first (some refuse: full, age limits)
-REQUEST_DESCRIPTION = "代办：陈阿姨申请老年人优待证，社区工作人员上门代为提交。"
+REQUEST_DESCRIPTION = "代办：陈阿姨行动不便，社区工作人员上门了解情况后代为提交。"
 
 
 def demo_desk_load(*, now: dt.datetime | None = None) -> dict[str, int]:
