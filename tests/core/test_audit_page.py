@@ -184,3 +184,12 @@ def test_the_log_stays_append_only(users, events):
         entry.delete()
     with pytest.raises(DatabaseError), connection.cursor() as cursor:  # the database trigger, below the ORM
         cursor.execute(f"DELETE FROM {AuditLog._meta.db_table} WHERE id = %s", [entry.pk])
+
+
+def test_export_is_capped_and_says_so(client, users, events, monkeypatch):
+    monkeypatch.setattr("linli.core.audit_export.EXPORT_LIMIT", 2)
+    login(client, users["auditor"])
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/audit/", {"export": "xlsx"}).content))
+    assert book.worksheets[0].max_row == 1 + 2
+    notes = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
+    assert notes["行数"] == 2 and "仅导出最新的 2 行" in notes["备注"]
