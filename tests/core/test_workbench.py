@@ -229,3 +229,18 @@ def test_home_in_english_and_anonymous_home_has_no_workbench(client, users, area
     client.logout()
     anonymous = client.get("/").content.decode()
     assert 'data-testid="workbench"' not in anonymous
+
+
+def test_escalations_reach_the_sub_district_panel_of_their_scope_only(client, users, rtype):
+    from linli.cases.services import requests_escalate_overdue
+
+    old = timezone.make_aware(dt.datetime(2026, 9, 14, 10))
+    east = request_file(actor=users["resident"], request_type=rtype, description="逾期", now=old)
+    west = request_file(actor=users["resident_b"], request_type=rtype, description="西山", now=old)
+    assert len(requests_escalate_overdue(now=timezone.make_aware(dt.datetime(2026, 9, 30, 10)))) == 2
+
+    town = panel(home(client, users["town"]), "cases.due")  # 990102001: the east sub-district
+    assert 'data-testid="requests-escalated">1<' in town and f'href="/requests/{east.pk}/"' in town
+    assert "街道、乡镇" in town and f'href="/requests/{west.pk}/"' not in town
+    district = panel(home(client, users["district"]), "cases.due")
+    assert 'data-testid="requests-escalated">2<' in district
