@@ -193,3 +193,11 @@ def test_export_is_capped_and_says_so(client, users, events, monkeypatch):
     assert book.worksheets[0].max_row == 1 + 2
     notes = {row[0]: row[1] for row in book.worksheets[1].iter_rows(values_only=True)}
     assert notes["行数"] == 2 and "仅导出最新的 2 行" in notes["备注"]
+
+
+def test_rows_naming_no_area_go_to_district_auditors_only(client, users, west_auditor):
+    audit_record(actor=None, action=AuditAction.IMPORT, object_type="catalog.serviceitem", detail={"rows": 3})
+    login(client, users["auditor"])  # scope 990102: a whole district
+    assert rows(client.get("/audit/").content.decode()) == 1
+    login(client, west_auditor)
+    assert rows(client.get("/audit/").content.decode()) == 0
