@@ -244,3 +244,18 @@ def test_escalations_reach_the_sub_district_panel_of_their_scope_only(client, us
     assert "街道、乡镇" in town and f'href="/requests/{west.pk}/"' not in town
     district = panel(home(client, users["district"]), "cases.due")
     assert 'data-testid="requests-escalated">2<' in district
+
+
+def test_venue_bookings_to_approve_counted_in_scope(client, users, centre):
+    from linli.bookings.models import Venue, VenueBooking, VenueBookingStatus
+
+    room = Venue.objects.create(facility=centre, area_code=centre.area_code, name="多功能厅", needs_approval=True)
+    starts = timezone.now() + dt.timedelta(days=2)
+    VenueBooking.objects.create(
+        venue=room, area_code=room.area_code, booker=users["resident"], starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1), status=VenueBookingStatus.PENDING,
+    )  # fmt: skip
+    box = panel(home(client, users["community"]), "bookings.sessions")
+    assert 'data-testid="venue-pending">1<' in box and 'href="/activities/venues/queue/"' in box
+    other = panel(home(client, users["other_community"]), "bookings.sessions")
+    assert 'data-testid="venue-pending">0<' in other

@@ -1,5 +1,6 @@
 """Workbench (工作台) panels of activities and bookings: a resident's next registrations with their
-check-in codes; staff's sessions of today (with check-ins) and of this week. Registered from
+check-in codes; staff's sessions of today (with check-ins) and of this week, and the venue bookings
+awaiting their approval. Registered from
 `BookingsConfig.ready`; each panel reads through `bookings.selectors`, scoped to the user."""
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.bookings import codes, selectors
 from linli.bookings.enums import RegistrationStatus
+from linli.bookings.venue_selectors import venue_bookings_pending
 from linli.core.enums import Role
+from linli.core.permissions import Perm, has_perm
 from linli.core.workbench import workbench_panel
 
 SHOWN = 3  # items a panel lists; the rest on the full page
@@ -60,7 +63,9 @@ def sessions_panel(request: HttpRequest) -> dict[str, Any] | None:
     week_end = day_start(today - dt.timedelta(days=today.weekday()) + dt.timedelta(days=7))
     todays = list(selectors.sessions_starting(viewer=request.user, start=start, end=start + dt.timedelta(days=1)))
     week = selectors.sessions_starting(viewer=request.user, start=start, end=week_end).count()
+    may_decide = has_perm(request.user, Perm.FACILITY_CHANGE)
     return {
+        "venue_pending": venue_bookings_pending(viewer=request.user).count() if may_decide else None,
         "today": todays[: SHOWN + 2],
         "more_today": max(0, len(todays) - SHOWN - 2),
         "today_count": len(todays),
