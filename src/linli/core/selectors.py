@@ -79,6 +79,17 @@ _EXTRA_FIELD_LABELS = {
     "since": gettext_lazy("from"),
     "until": gettext_lazy("to"),
     "q": gettext_lazy("search"),
+    "operators": gettext_lazy("operators"),
+    "bookings": gettext_lazy("bookings"),
+    "cancelled": gettext_lazy("cancelled"),
+    "series": gettext_lazy("series"),
+    "rules": gettext_lazy("opening rules"),
+    "required_items": gettext_lazy("required service items"),
+    "status": gettext_lazy("status"),
+    "name": gettext_lazy("name"),
+    "activity": gettext_lazy("activity"),
+    "starts_at": gettext_lazy("starts at"),
+    "ends_at": gettext_lazy("ends at"),
 }
 
 
