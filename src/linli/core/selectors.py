@@ -47,7 +47,8 @@ def people_in_scope(*, viewer: AnyUser) -> QuerySet[User]:
 #   (`core.models.AreaOwned`, named by primary key or by its code) whose area code lies in it (what was
 #   done to the area's people and records, whoever did it); a failed login names the user tried;
 # - rows that name no area at all (no actor or an actor without area, and an object that is not bound to
-#   an area: a system task, an import of the catalogue) go to auditors of a whole district or wider.
+#   an area: a system task, an import of the catalogue; a failed login with a user name nobody has) go to
+#   auditors of a whole district or wider.
 # A district-wide actor's reads of a community's residents are seen by the community's auditor through
 # the object rule; the same actor's catalogue edits are not (they belong to the district).
 
@@ -116,10 +117,12 @@ def _object_in_scope_q(prefix: str) -> Q:
 
 
 def _unattributed_q() -> Q:
-    """Rows that name no area: no actor with an area, and an object of no area-bound kind."""
+    """Rows that name no area: no actor with an area, and an object of no area-bound kind; or a failed login
+    with a user name nobody has (guessing)."""
     bound_types = ["core.user", *(m._meta.label_lower for m in _area_owned_models())]
     actor_without_area = Q(actor__isnull=True) | (Q(actor__scope="") & Q(actor__home_area_code=""))
-    return actor_without_area & ~Q(object_type__in=bound_types)
+    guessed = Q(action=AuditAction.LOGIN_FAILED) & ~Q(object_id__in=User.objects.values("username"))
+    return (actor_without_area & ~Q(object_type__in=bound_types)) | guessed
 
 
 def audit_scope_q(viewer: AnyUser) -> Q:
