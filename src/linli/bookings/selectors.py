@@ -3,9 +3,11 @@ registrations (404 otherwise), staff those of their scope, everyone the upcoming
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -154,3 +156,34 @@ def notifications_of(*, viewer: AnyUser) -> QuerySet[Notification]:
     if not viewer.is_authenticated:
         return Notification.objects.none()
     return Notification.objects.filter(user_id=viewer.pk)
+
+
+# Workbench (工作台) -----------------------------------------------------------------------------------
+
+
+def registrations_upcoming(*, viewer: AnyUser, now: dt.datetime | None = None) -> QuerySet[Registration]:
+    """The viewer's own registrations of sessions not yet over that still hold a seat or a place on the
+    waiting list, the next session first."""
+    now = now or timezone.now()
+    return registrations_of(viewer=viewer).filter(
+        session__ends_at__gt=now, status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED]
+    )
+
+
+def sessions_starting(*, viewer: AnyUser, start: dt.datetime, end: dt.datetime) -> QuerySet[Session]:
+    """Sessions of the staff member's scope starting in [start, end), soonest first, each with `attended`
+    (persons checked in) and `expected` (confirmed persons not yet checked in)."""
+    require(viewer, Perm.AREA_VIEW)
+    seated = Q(registrations__status=RegistrationStatus.CONFIRMED)
+    return (
+        Session.objects.visible_to(viewer)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .select_related("activity", "activity__facility")
+        .annotate(
+            attended=Coalesce(
+                Sum("registrations__persons", filter=Q(registrations__status=RegistrationStatus.ATTENDED)), 0
+            ),
+            expected=Coalesce(Sum("registrations__persons", filter=seated), 0),
+        )
+        .order_by("starts_at", "id")
+    )

@@ -6,3 +6,6 @@ class CasesConfig(AppConfig):
     name = "linli.cases"
     label = "cases"
     verbose_name = _("Requests (办件)")
+
+    def ready(self) -> None:
+        import linli.cases.workbench  # noqa: F401  (workbench panels)

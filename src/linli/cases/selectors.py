@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -246,3 +246,56 @@ def consultation_get(*, viewer: AnyUser, pk: int) -> Consultation:
 def faq_public() -> QuerySet[Consultation]:
     """The published answers: anyone may read them."""
     return Consultation.objects.filter(is_faq=True).select_related("request_type").order_by("-answered_at", "-id")
+
+
+# Workbench (工作台) -----------------------------------------------------------------------------------
+
+
+def requests_open_of(*, viewer: AnyUser) -> QuerySet[ServiceRequest]:
+    """The open requests filed for the viewer (as a resident), the nearest deadline first."""
+    if not viewer.is_authenticated:
+        return ServiceRequest.objects.none()
+    return (
+        ServiceRequest.objects.filter(resident_id=viewer.pk, state__in=OPEN_STATES)
+        .select_related("request_type")
+        .order_by("deadline_at", "id")
+    )
+
+
+def _running() -> Q:
+    """Open requests whose clock runs (not paused while waiting for the resident)."""
+    return Q(state__in=OPEN_STATES) & ~Q(state=RequestState.WAITING, paused_at__isnull=False)
+
+
+@dataclass(frozen=True)
+class DueCounts:
+    """Open requests of a staff member's scope against their deadlines at a moment."""
+
+    open: int
+    overdue: int
+    due_soon: int  # running and due within the `soon` window, not yet overdue
+    escalated: int  # open and escalated at least once (overdue at a lower level)
+    waiting: int  # paused: waiting for the resident
+
+
+def request_due_counts(*, viewer: AnyUser, now: dt.datetime, soon: dt.timedelta) -> DueCounts:
+    require(viewer, HANDLE)
+    qs = requests_visible(viewer=viewer).filter(state__in=OPEN_STATES)
+    running = _running()
+    counts = qs.aggregate(
+        open=Count("id"),
+        overdue=Count("id", filter=running & Q(deadline_at__lt=now)),
+        due_soon=Count("id", filter=running & Q(deadline_at__gte=now, deadline_at__lt=now + soon)),
+        escalated=Count("id", filter=Q(escalations__gt=0)),
+        waiting=Count("id", filter=~running),
+    )
+    return DueCounts(**counts)
+
+
+def requests_most_urgent(*, viewer: AnyUser, now: dt.datetime, limit: int) -> list[QueueRow]:
+    """The `limit` running open requests of the scope with the nearest (or longest passed) deadline, with
+    their clocks."""
+    require(viewer, HANDLE)
+    qs = requests_visible(viewer=viewer).filter(_running()).order_by("deadline_at", "id")[:limit]
+    calendar = WorkCalendar()
+    return [QueueRow(r, request_clock(r, now, calendar)) for r in qs]

@@ -15,3 +15,4 @@ class CatalogConfig(AppConfig):
 
         if type_change_problems not in TYPE_CHANGE_CHECKS:
             TYPE_CHANGE_CHECKS.append(type_change_problems)
+        import linli.catalog.workbench  # noqa: F401  (workbench panels)

@@ -13,3 +13,4 @@ class CoreConfig(AppConfig):
         from linli.core.backup import secret_key_check
 
         checks.register(secret_key_check)
+        import linli.core.panels  # noqa: F401  (workbench panels)

@@ -388,3 +388,24 @@ def need_counts_by_status(*, viewer: AnyUser) -> dict[str, int]:
     for row in needs_visible(viewer=viewer).values("status").annotate(n=Count("id")):
         counts[row["status"]] = row["n"]
     return counts
+
+
+# Workbench (工作台) -----------------------------------------------------------------------------------
+
+
+def surveys_waiting_for(*, viewer: AnyUser, today: dt.date | None = None) -> QuerySet[Survey]:
+    """Surveys open today for the viewer's home area that the viewer has not answered, closing first."""
+    mine = SurveyResponse.objects.filter(survey=OuterRef("pk"), respondent_id=viewer.pk)
+    return surveys_for_resident(viewer=viewer, today=today).exclude(Exists(mine))
+
+
+def needs_new(*, viewer: AnyUser) -> QuerySet[Need]:
+    """Needs of the staff member's scope still waiting for an answer (待回应), newest first, each with
+    `support_count`."""
+    require(viewer, FEEDBACK_VIEW)
+    return (
+        Need.objects.filter(scope_q(viewer), status=NeedStatus.OPEN)
+        .select_related("area")
+        .annotate(support_count=Count("supports", distinct=True))
+        .order_by("-created_at", "-id")
+    )
