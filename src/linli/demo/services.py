@@ -19,15 +19,18 @@ from linli.areas.models import Area, ResidentialPoint
 from linli.areas.services import area_rows_write
 from linli.core.errors import ApplicationError
 from linli.core.models import User
+from linli.demo.construction_history import construction_history_load
+from linli.demo.desk_history import demo_desk_load
 from linli.demo.history import demo_history_load
 from linli.demo.idle_spaces import demo_idle_spaces_load
+from linli.demo.ind_history import demo_indicators_load
 from linli.demo.registry import demo_registry_load
 from linli.demo.users import DEMO_PASSWORD, DEMO_USERS, DISTRICT
 from linli.engine.synth import AGE_GROUPS, SynthDistrict, generate_district
 from linli.planning.models import Network
 
 Progress = Callable[[int, int, str], None]
-STEPS = 7
+STEPS = 10
 
 
 def _noop(done: int, total: int, message: str = "") -> None:
@@ -74,6 +77,12 @@ def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str
     result["users"] = _load_users(district)
     report(6, STEPS, _("generating a year of history"))
     result["history"] = demo_history_load(district, np.random.default_rng(seed + 3))
+    report(7, STEPS, _("the demo resident's own registrations and request"))
+    result["workbench"] = demo_desk_load()
+    report(8, STEPS, _("construction projects"))
+    result["construction"] = construction_history_load(np.random.default_rng(seed + 4))
+    report(9, STEPS, _("indicators and their monthly snapshots"))
+    result["indicators"] = demo_indicators_load()
     report(STEPS, STEPS, _("done"))
     return result
 
