@@ -49,8 +49,8 @@ def past_shift(approved_org, leader):
     starts = timezone.now() + dt.timedelta(days=1)
     shift = services.shift_publish(
         actor=leader, org_id=approved_org.pk,
-        data=ShiftIn(title="助老探访", place="东湖社区服务中心", starts_at=starts, ends_at=starts + dt.timedelta(hours=3),
-                     places=5),
+        data=ShiftIn(title="助老探访", place="东湖社区服务中心", starts_at=starts,
+                     ends_at=starts + dt.timedelta(hours=3), places=5),
     )  # fmt: skip
     return shift, Shift
 

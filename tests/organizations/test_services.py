@@ -10,13 +10,13 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from linli.core.errors import ApplicationError
 from linli.core.events import _LISTENERS, listen
 from linli.core.models import AuditLog
 from linli.organizations import services
 from linli.organizations.enums import IncubationState, MemberRole, MemberState, OrgState, OrgTrack
 from linli.organizations.inputs import HoursIn, OrganizationIn, RatingIn, SentDownIn, ShiftIn
 from linli.organizations.models import ConfirmedRecordEdited, HoursRecord, Membership, Organization, OrgTransition
-from linli.core.errors import ApplicationError
 from tests.organizations.conftest import COMMUNITY, move_to_past
 
 
@@ -286,9 +286,9 @@ def test_a_failing_listener_rolls_the_confirmation_back(past_shift, users, leade
 
 
 def test_sent_down_service_scheduled_checked_in_and_counted(area_tree, users, hours_events):
+    from linli.core.enums import Role
     from linli.organizations.selectors import sent_down_per_area
     from tests.conftest import make_user
-    from linli.core.enums import Role
 
     doctor = make_user("doctor", Role.RESIDENT, home="990102001002")
     starts = timezone.now() + dt.timedelta(hours=1)
@@ -304,7 +304,9 @@ def test_sent_down_service_scheduled_checked_in_and_counted(area_tree, users, ho
                            data=HoursIn(hours=Decimal(2), residents_served=15))  # fmt: skip
     assert hours_events[0]["kind"] == "sent_down" and hours_events[0]["organization_id"] is None
     today = timezone.localdate()
-    rows = sent_down_per_area(viewer=users["town"], start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=1))
+    rows = sent_down_per_area(
+        viewer=users["town"], start=today - dt.timedelta(days=1), end=today + dt.timedelta(days=1)
+    )
     assert rows == [{"area_code": COMMUNITY, "kind": "sent_down", "hours": Decimal(2), "person_times": 1,
                      "residents_served": 15, "people": 1}]  # fmt: skip
     assert sent_down_per_area(viewer=users["other_community"], start=today - dt.timedelta(days=1),

@@ -80,6 +80,9 @@ class OrgTransition(models.Model):
         verbose_name_plural = _("organisation transitions")
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.organization_id}: {self.from_state} -> {self.to_state}"
+
 
 class Membership(TimeStampedModel):
     """A resident on an organisation's roster (or asking to be). One row per organisation and person: the

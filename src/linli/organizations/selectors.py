@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, has_perm, scope_prefix, scope_q
@@ -48,7 +49,7 @@ def organizations_visible(*, viewer: AnyUser) -> QuerySet[Organization]:
 def organization_get(*, viewer: AnyUser, org_id: int) -> Organization:
     org = organizations_visible(viewer=viewer).select_related("leader").filter(pk=org_id).first()
     if org is None:
-        raise ApplicationError("not_found", "No such organisation here.", status=404)
+        raise ApplicationError("not_found", _("No such organisation here."), status=404)
     return org
 
 
@@ -183,7 +184,9 @@ def to_confirm(*, viewer: AnyUser) -> QuerySet[Attendance]:
     if has_perm(viewer, Perm.ORGANIZATION_REVIEW):
         managed |= scope_q(viewer, "shift__area_code")
     return (
-        Attendance.objects.filter(managed, cancelled=False, shift__starts_at__lte=timezone.now(), shift__cancelled=False)
+        Attendance.objects.filter(
+            managed, cancelled=False, shift__starts_at__lte=timezone.now(), shift__cancelled=False
+        )
         .filter(hours_records__isnull=True)
         .select_related("shift", "person", "shift__organization")
         .order_by("shift__starts_at")
@@ -271,8 +274,8 @@ def organizations_per_area(*, viewer: AnyUser, area: str = "", level: int = 12) 
 def ratings_per_area(*, viewer: AnyUser, year: int, area: str = "", level: int = 12) -> list[dict[str, Any]]:
     """Star ratings of `year` per area: {area_code, rated, stars_mean, five_star}."""
     rows: dict[str, dict[str, Any]] = {}
-    for code, stars in ratings_visible(viewer=viewer).filter(year=year, area_code__startswith=area).values_list(
-        "area_code", "stars"
+    for code, stars in (
+        ratings_visible(viewer=viewer).filter(year=year, area_code__startswith=area).values_list("area_code", "stars")
     ):
         row = rows.setdefault(_prefix_of(code, level), {"area_code": _prefix_of(code, level), "rated": 0, "stars": 0,
                                                         "five_star": 0})  # fmt: skip

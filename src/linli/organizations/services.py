@@ -75,6 +75,12 @@ def _authenticated(actor: AnyUser) -> None:
         raise ApplicationError("unauthenticated", _("Log in first."), status=401)
 
 
+def _user(actor: AnyUser) -> User:
+    """The signed-in actor as a `User` (services are reached only after authentication)."""
+    assert isinstance(actor, User)
+    return actor
+
+
 def is_reviewer(actor: AnyUser, org: Organization) -> bool:
     return has_perm(actor, REVIEW) and in_scope(actor, org.area_code)
 
@@ -121,7 +127,7 @@ def _transition(org: Organization, *, actor: AnyUser, to: str, note: str = "") -
     before = org.state
     org.state = to
     org.save()
-    OrgTransition.objects.create(organization=org, from_state=before, to_state=to, actor=actor, note=note)
+    OrgTransition.objects.create(organization=org, from_state=before, to_state=to, actor=_user(actor), note=note)
     audit_record(actor=actor, action=AuditAction.UPDATE, on=org, fields=["state"],
                  detail={"from": before, "to": to, "note": note})  # fmt: skip
 
@@ -506,7 +512,7 @@ def shift_publish(*, actor: AnyUser, org_id: int, data: ShiftIn) -> Shift:
     values = _check_shift(data, errors)
     errors.raise_if_any("invalid", _("The shift was not published."))
     shift = Shift.objects.create(
-        kind=ShiftKind.VOLUNTEER, organization=org, area_code=org.area_code, created_by=actor, **values
+        kind=ShiftKind.VOLUNTEER, organization=org, area_code=org.area_code, created_by=_user(actor), **values
     )
     audit_record(actor=actor, action=AuditAction.CREATE, on=shift)
     return shift
@@ -530,7 +536,7 @@ def sent_down_schedule(*, actor: AnyUser, data: SentDownIn) -> Shift:
     assert area is not None
     require(actor, REVIEW, area.code)
     shift = Shift.objects.create(
-        kind=ShiftKind.SENT_DOWN, service=data.service, area_code=area.code, created_by=actor, **values
+        kind=ShiftKind.SENT_DOWN, service=data.service, area_code=area.code, created_by=_user(actor), **values
     )
     audit_record(actor=actor, action=AuditAction.CREATE, on=shift)
     return shift
@@ -727,7 +733,7 @@ def hours_confirm(*, actor: AnyUser, attendance_id: int, data: HoursIn) -> Hours
             record = HoursRecord.objects.create(
                 attendance=attendance, shift=shift, person=attendance.person, organization=shift.organization,
                 kind=shift.kind, hours=hours, shift_hours=shift.length_hours, residents_served=served,
-                area_code=shift.area_code, confirmed_by=actor, note=data.reason.strip()[:200],
+                area_code=shift.area_code, confirmed_by=_user(actor), note=data.reason.strip()[:200],
             )  # fmt: skip
     except IntegrityError:
         raise ApplicationError(
@@ -758,13 +764,14 @@ def hours_correct(*, actor: AnyUser, record_id: int, data: HoursIn) -> HoursReco
                 attendance=attendance, shift=old.shift, person_id=old.person_id, organization_id=old.organization_id,
                 kind=old.kind, hours=hours, shift_hours=old.shift_hours,
                 residents_served=data.residents_served if data.residents_served is not None else old.residents_served,
-                area_code=old.area_code, confirmed_by=actor, replaces=old, note=reason[:200],
+                area_code=old.area_code, confirmed_by=_user(actor), replaces=old, note=reason[:200],
             )  # fmt: skip
     except IntegrityError:
         raise ApplicationError("conflict", _("This record was already corrected."), {"field": "record"},
                                status=409) from None  # fmt: skip
     audit_record(actor=actor, action=AuditAction.CREATE, on=record,
-                 detail={"replaces": old.pk, "hours": str(hours), "before": str(old.hours), "reason": reason})  # fmt: skip
+                 detail={"replaces": old.pk, "hours": str(hours), "before": str(old.hours),
+                         "reason": reason})  # fmt: skip
     emit(
         "organizations.hours_withdrawn",
         key=f"withdrawn:{old.pk}",
