@@ -417,7 +417,11 @@ def _membership_for_leader(actor: AnyUser, membership_id: int) -> Membership:
     if membership is None:
         raise _not_found()
     _org_for_leader(actor, membership.organization_id)
-    return Membership.objects.select_for_update().select_related("organization", "person").get(pk=membership_id)
+    return (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("organization", "person")
+        .get(pk=membership_id)
+    )
 
 
 @transaction.atomic
@@ -450,7 +454,12 @@ def membership_set_role(*, actor: AnyUser, membership_id: int, role: str) -> Mem
 @transaction.atomic
 def membership_leave(*, actor: AnyUser, membership_id: int) -> Membership:
     """A member leaves (or the leader takes them off the roster); the leader cannot leave their own."""
-    membership = Membership.objects.select_for_update().select_related("organization").filter(pk=membership_id).first()
+    membership = (
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .filter(pk=membership_id)
+        .first()
+    )
     if membership is None:
         raise _not_found()
     if membership.person_id != actor.pk:
@@ -578,7 +587,7 @@ def shift_signup(*, actor: AnyUser, shift_id: int, person: str | None = None) ->
     sent-down service. The shift's row is locked, so places are never exceeded."""
     _authenticated(actor)
     shift = _shift_visible(actor, shift_id)
-    shift = Shift.objects.select_for_update().select_related("organization").get(pk=shift.pk)
+    shift = Shift.objects.select_for_update(of=("self",)).select_related("organization").get(pk=shift.pk)
     if shift.kind == ShiftKind.SENT_DOWN or person:
         _shift_manager(actor, shift)
         who = User.objects.filter(username=person or "", is_active=True).first()
@@ -626,7 +635,7 @@ def attendance_cancel(*, actor: AnyUser, attendance_id: int) -> Attendance:
 def _attendance(actor: AnyUser, attendance_id: int, *, manager: bool = True) -> Attendance:
     _authenticated(actor)
     attendance = (
-        Attendance.objects.select_for_update()
+        Attendance.objects.select_for_update(of=("self",))
         .select_related("shift", "shift__organization", "person")
         .filter(pk=attendance_id)
         .first()
