@@ -24,7 +24,7 @@ from linli.core.errors import ApplicationError, RowErrors
 from linli.core.events import emit
 from linli.core.masking import mask_name, mask_phone
 from linli.core.models import User
-from linli.core.permissions import Perm, has_perm, in_scope, require, sees_personal_data
+from linli.core.permissions import Perm, has_perm, in_scope, require, scope_prefix, sees_personal_data
 from linli.core.services import audit_record
 from linli.facilities.models import Facility
 from linli.organizations import rubric
@@ -51,7 +51,7 @@ from linli.organizations.models import (
     Rating,
     Shift,
 )
-from linli.organizations.selectors import organizations_visible, rating_figures
+from linli.organizations.selectors import PUBLIC_STATES, rating_figures
 
 if TYPE_CHECKING:
     from linli.core.permissions import AnyUser
@@ -99,10 +99,20 @@ def is_leader(actor: AnyUser, org: Organization) -> bool:
 def _org_locked(actor: AnyUser, org_id: int) -> Organization:
     """The organisation `actor` may see, locked for the change (404 otherwise)."""
     _authenticated(actor)
-    org = organizations_visible(viewer=actor).select_for_update().filter(pk=org_id).first()
-    if org is None:
+    org = Organization.objects.select_for_update().filter(pk=org_id).first()
+    if org is None or not may_see(actor, org):
         raise _not_found()
     return org
+
+
+def may_see(viewer: AnyUser, org: Organization) -> bool:
+    """`selectors.organizations_visible` for one organisation: staff their scope; others the filed ones and
+    those they lead or are on the roster of."""
+    if scope_prefix(viewer) is not None:
+        return in_scope(viewer, org.area_code)
+    if org.state in PUBLIC_STATES or org.leader_id == viewer.pk:
+        return True
+    return Membership.objects.filter(organization=org, person_id=viewer.pk).exists()
 
 
 def _org_for_review(actor: AnyUser, org_id: int) -> Organization:
@@ -551,22 +561,35 @@ def sent_down_schedule(*, actor: AnyUser, data: SentDownIn) -> Shift:
     return shift
 
 
-def _shift_manager(actor: AnyUser, shift: Shift) -> None:
+def _manages(actor: AnyUser, shift: Shift) -> bool:
     """The shift's organisation's leaders, or staff reviewing in its area (sent-down service: staff only)."""
     if has_perm(actor, REVIEW) and in_scope(actor, shift.area_code):
-        return
-    if shift.organization is not None and is_leader(actor, shift.organization):
-        return
-    raise _forbidden()
+        return True
+    return shift.organization is not None and is_leader(actor, shift.organization)
+
+
+def _shift_manager(actor: AnyUser, shift: Shift) -> None:
+    if not _manages(actor, shift):
+        raise _forbidden()
 
 
 def _shift_visible(actor: AnyUser, shift_id: int) -> Shift:
-    from linli.organizations.selectors import shifts_visible
-
-    shift = shifts_visible(viewer=actor).select_related("organization").filter(pk=shift_id).first()
-    if shift is None:
+    """The shift if `actor` may see it (as `selectors.shifts_visible`), 404 otherwise."""
+    shift = Shift.objects.select_related("organization").filter(pk=shift_id).first()
+    if shift is None or not _may_see_shift(actor, shift):
         raise ApplicationError("not_found", _("No such shift here."), status=404)
     return shift
+
+
+def _may_see_shift(actor: AnyUser, shift: Shift) -> bool:
+    if scope_prefix(actor) is not None:
+        return in_scope(actor, shift.area_code)
+    org = shift.organization
+    if org is not None and (
+        (org.state in PUBLIC_STATES and shift.kind == ShiftKind.VOLUNTEER) or is_leader(actor, org)
+    ):
+        return True
+    return actor.is_authenticated and Attendance.objects.filter(shift=shift, person_id=actor.pk).exists()
 
 
 @transaction.atomic
@@ -642,10 +665,12 @@ def _attendance(actor: AnyUser, attendance_id: int, *, manager: bool = True) -> 
     )
     if attendance is None:
         raise ApplicationError("not_found", _("No such attendance here."), status=404)
+    if manager and _manages(actor, attendance.shift):
+        return attendance
     if attendance.person_id != actor.pk:
-        _shift_visible(actor, attendance.shift_id)
+        _shift_visible(actor, attendance.shift_id)  # 404 outside what the actor may see
     if manager:
-        _shift_manager(actor, attendance.shift)
+        raise _forbidden()
     return attendance
 
 
