@@ -235,7 +235,15 @@ def test_hours_cap_confirmation_event_once_and_correction(past_shift, users, lea
     with pytest.raises(ApplicationError) as exc:
         services.hours_correct(actor=leader, record_id=record.pk, data=HoursIn(hours=Decimal(2)))
     assert refused(exc)[1] == "reason"
-    fixed = services.hours_correct(actor=leader, record_id=record.pk, data=HoursIn(hours=Decimal(2), reason="早退"))
+    withdrawn: list[dict] = []
+    listen("organizations.hours_withdrawn")(withdrawn_listener := lambda **payload: withdrawn.append(payload))
+    try:
+        fixed = services.hours_correct(actor=leader, record_id=record.pk, data=HoursIn(hours=Decimal(2), reason="早退"))
+    finally:
+        _LISTENERS["organizations.hours_withdrawn"].remove(withdrawn_listener)
+    assert [(w["key"], w["record_id"], w["replaced_by"], w["hours"]) for w in withdrawn] == [
+        (f"withdrawn:{record.pk}", record.pk, fixed.pk, Decimal("2.50"))
+    ]
     assert fixed.replaces_id == record.pk and len(hours_events) == 2 and hours_events[1]["key"] == f"hours:{fixed.pk}"
     record.refresh_from_db()
     assert record.hours == Decimal("2.50")  # the first record stays as it was
