@@ -32,6 +32,7 @@ def test_demo_organisations_loaded_once_through_the_services(area_tree, users):
     mine = Organization.objects.get(name=LEADER_ORG, area_code=LEADER_COMMUNITY)
     assert mine.leader.username == "leader" and mine.state == OrgState.APPROVED
     assert Membership.objects.filter(organization=mine, state="active").count() >= 2
+    assert Membership.objects.get(organization=mine, person__username="resident").state == "active"
     # every confirmation went through the service: one event per record, keyed by the record
     assert sorted(keys) == sorted(f"hours:{pk}" for pk in HoursRecord.objects.values_list("pk", flat=True))
     assert counts["hours_records"] == HoursRecord.objects.count() > 50

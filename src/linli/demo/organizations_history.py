@@ -166,6 +166,11 @@ def _members(
         return 1
     pool = [p for p in local if p.pk != head.pk] or [p for p in everyone if p.pk != head.pk]
     chosen = rng.sample(pool, min(len(pool), rng.randrange(3, 12)))
+    demo_resident = next((p for p in everyone if p.username == "resident"), None)
+    if org.name == LEADER_ORG and demo_resident is not None and demo_resident.pk != head.pk:
+        # the demo `resident` is a member of the demo leader's organisation, signed up for its next shifts
+        chosen = [p for p in chosen if p.pk != demo_resident.pk]
+        chosen.insert(min(1, len(chosen)), demo_resident)
     for n, person in enumerate(chosen):
         membership = services.membership_request(actor=person, org_id=org.pk)
         if n % 7 == 6 or (org.name == LEADER_ORG and n == len(chosen) - 1):
