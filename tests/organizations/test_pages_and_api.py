@@ -188,3 +188,34 @@ def test_api_hours_cap_and_stats(client, past_shift, leader, users, token_for):
     assert Decimal(mine["total"]) == Decimal(3)
     assert services.hours_confirm  # the API went through the service: one record, one event key
     assert HoursRecord.objects.count() == 1 and HoursIn
+
+
+def test_api_roster_and_attendance(client, past_shift, leader, users, token_for):
+    shift, _ = past_shift
+    org = shift.organization
+    join = client.post(f"/api/organizations/{org.pk}/join", content_type="application/json",
+                       **token_for(users["resident"]))  # fmt: skip
+    assert join.status_code == 201 and join.json()["state"] == "requested"
+    again = client.post(f"/api/organizations/{org.pk}/join", content_type="application/json",
+                        **token_for(users["resident"]))  # fmt: skip
+    assert again.status_code == 409 and again.json()["detail"]["field"] == "person"
+    mid = join.json()["id"]
+    assert client.post(f"/api/organizations/members/{mid}/decide", {"accept": True}, content_type="application/json",
+                       **token_for(users["resident_b"])).status_code == 403  # fmt: skip
+    decided = client.post(f"/api/organizations/members/{mid}/decide", {"accept": True},
+                          content_type="application/json", **token_for(leader))  # fmt: skip
+    assert decided.json()["state"] == "active"
+    roster = client.get(f"/api/organizations/{org.pk}/members", **token_for(leader)).json()
+    assert {m["person"] for m in roster} == {"leader", "resident"}
+    own = client.get(f"/api/organizations/{org.pk}/members", **token_for(users["resident_b"])).json()
+    assert own == []  # another resident does not read the roster
+    signup = client.post(f"/api/organizations/shifts/{shift.pk}/signup", content_type="application/json",
+                         **token_for(users["resident"])).json()  # fmt: skip
+    move_to_past(shift)
+    checked = client.post(f"/api/organizations/attendances/{signup['id']}/check-in", content_type="application/json",
+                          **token_for(leader)).json()  # fmt: skip
+    assert checked["checked_in_at"] is not None
+    assert client.post(f"/api/organizations/attendances/{signup['id']}/check-in", content_type="application/json",
+                       **token_for(users["resident"])).status_code == 403  # fmt: skip
+    assert client.get(f"/api/organizations/shifts/{shift.pk}/attendances",
+                      **token_for(users["other_community"])).status_code == 404  # fmt: skip
