@@ -219,3 +219,15 @@ def test_api_roster_and_attendance(client, past_shift, leader, users, token_for)
                        **token_for(users["resident"])).status_code == 403  # fmt: skip
     assert client.get(f"/api/organizations/shifts/{shift.pk}/attendances",
                       **token_for(users["other_community"])).status_code == 404  # fmt: skip
+
+
+def test_auditor_reads_the_register_but_may_not_review(client, file_org, leader, users):
+    org = file_org()
+    services.organization_submit(actor=leader, org_id=org.pk)
+    login(client, users["auditor"])
+    page = client.get("/organizations/?kind=volunteer")
+    assert_chinese(page)
+    assert org.name in page.content.decode() and "待审核" not in visible_text(page.content.decode())
+    assert client.post(f"/organizations/{org.pk}/approve/").status_code == 403
+    org.refresh_from_db()
+    assert org.state == OrgState.SUBMITTED

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from linli.core.errors import ApplicationError
-from linli.core.permissions import has_perm
+from linli.core.permissions import has_perm, scope_prefix
 from linli.organizations import rubric, selectors, services
 from linli.organizations.enums import (
     Grade,
@@ -88,11 +89,12 @@ def home(request: HttpRequest) -> HttpResponse:
     """Staff: the register of their scope with filters. Others: my organisations, those of my community,
     my shifts and hours."""
     user = request.user
-    if _is_staff(request):
+    if scope_prefix(user) is not None:  # staff, auditors and evaluators: the register of their scope
         filters = {k: request.GET.get(k) or None for k in ("area", "kind", "state", "q")}
         qs = selectors.organizations_filtered(viewer=user, **filters)
         page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
         return render(request, "organizations/register.html", {
+            "query": urlencode({k: v for k, v in filters.items() if v}), "reviews": _is_staff(request),
             "page": page, "filters": filters, "kinds": OrgKind.choices, "states": OrgState.choices,
             "queue": selectors.review_queue(viewer=user).count(), "renewals": selectors.renewals_due(viewer=user)[:20],
         })  # fmt: skip
