@@ -231,3 +231,23 @@ def test_auditor_reads_the_register_but_may_not_review(client, file_org, leader,
     assert client.post(f"/organizations/{org.pk}/approve/").status_code == 403
     org.refresh_from_db()
     assert org.state == OrgState.SUBMITTED
+
+
+def test_register_exported_to_excel_masked_and_audited(client, approved_org, file_org, users):
+    import io
+
+    from openpyxl import load_workbook
+
+    from linli.core.models import AuditLog
+
+    file_org(name="东湖议事会", kind="self_governance")
+    login(client, users["community"])
+    response = client.get("/organizations/export.xlsx?kind=volunteer")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("名称", "类别", "类型")
+    assert [r[0] for r in rows[1:]] == [approved_org.name]
+    assert rows[1][1] == "志愿" and rows[1][7] == "王**" and rows[1][8] == "139****0000"
+    assert AuditLog.objects.filter(action="export", object_type="organizations.organization").count() == 1
+    login(client, users["resident"])
+    assert client.get("/organizations/export.xlsx").status_code == 403

@@ -32,7 +32,7 @@ class Organization(AreaOwned, TimeStampedModel):
     """An organisation of residents, owned by its community or village (`area_code`)."""
 
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=24, choices=OrgKind.choices)
+    kind = models.CharField(_("kind of organisation"), max_length=24, choices=OrgKind.choices)
     track = models.CharField(_("track"), max_length=16, choices=OrgTrack.choices, default=OrgTrack.FILED)
     grade = models.CharField(_("grade (等级)"), max_length=2, choices=Grade.choices, blank=True)
     purpose = models.TextField(_("purpose"), blank=True)

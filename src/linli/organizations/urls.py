@@ -6,6 +6,7 @@ app_name = "organizations"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("new/", views.org_new, name="new"),
+    path("export.xlsx", views.register_export, name="export"),
     path("review/", views.review, name="review"),
     path("ratings/", views.ratings, name="ratings"),
     path("incubation/", views.incubations, name="incubations"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import has_perm, scope_prefix
+from linli.core.tabular import XLSX
 from linli.organizations import rubric, selectors, services
 from linli.organizations.enums import (
     Grade,
@@ -32,6 +33,7 @@ from linli.organizations.enums import (
     OrgTrack,
     SentDownService,
 )
+from linli.organizations.exports import register_workbook
 from linli.organizations.inputs import HoursIn, OrganizationIn, RatingIn, SentDownIn, ShiftIn
 from linli.organizations.models import Attendance
 
@@ -44,7 +46,7 @@ SHIFT_FIELDS = ("title", "facility", "place", "starts_at", "ends_at", "places", 
 def field_labels() -> dict[str, str]:
     """The fields the services name, as the forms label them."""
     return {
-        "name": _("Name"), "kind": _("Kind"), "track": _("Track"), "grade": _("Grade"),
+        "name": _("Name"), "kind": _("Kind of organisation"), "track": _("Track"), "grade": _("Grade"),
         "community": _("Community or village"), "purpose": _("Purpose"), "leader": _("Leader (user name)"),
         "guide_role": _("Led by"), "guide_name": _("Guide's name"), "guide_phone": _("Guide's phone"),
         "members_declared": _("Members"), "documents": _("Documents"), "state": _("State"),
@@ -111,6 +113,18 @@ def home(request: HttpRequest) -> HttpResponse:
         "total_hours": selectors.my_hours(viewer=user),
         "to_confirm": selectors.to_confirm(viewer=user).count() if led else 0,
     })  # fmt: skip
+
+
+@login_required
+def register_export(request: HttpRequest) -> HttpResponse:
+    """The register (with the page's filters) as an Excel file, for those who read the register."""
+    if scope_prefix(request.user) is None:
+        raise ApplicationError("forbidden", _("You may not do this here."), status=403)
+    filters = {k: request.GET.get(k) or None for k in ("area", "kind", "state", "q")}
+    response = HttpResponse(register_workbook(viewer=request.user, **filters), content_type=XLSX)
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="linli-organizations-{stamp}.xlsx"'
+    return response
 
 
 @login_required
