@@ -252,6 +252,28 @@ def test_hours_cap_confirmation_event_once_and_correction(past_shift, users, lea
     assert exc.value.status == 409
 
 
+def test_no_hours_for_a_cancelled_shift_and_no_cancelling_after_confirmation(past_shift, users, leader):
+    shift, _ = past_shift
+    first = services.shift_signup(actor=users["resident"], shift_id=shift.pk)
+    move_to_past(shift)
+    services.hours_confirm(actor=leader, attendance_id=first.pk, data=HoursIn(hours=Decimal(1)))
+    with pytest.raises(ApplicationError) as exc:
+        services.shift_cancel(actor=leader, shift_id=shift.pk)
+    assert refused(exc) == ("conflict", "shift", 409)
+    starts = timezone.now() + dt.timedelta(days=2)
+    data = ShiftIn(
+        title="环境清洁", place="小区花园", starts_at=starts, ends_at=starts + dt.timedelta(hours=2), places=3
+    )
+    other = services.shift_publish(actor=leader, org_id=shift.organization_id, data=data)
+    attendance = services.shift_signup(actor=users["resident"], shift_id=other.pk)
+    services.shift_cancel(actor=leader, shift_id=other.pk)
+    move_to_past(other)
+    with pytest.raises(ApplicationError) as exc:
+        services.hours_confirm(actor=leader, attendance_id=attendance.pk, data=HoursIn(hours=Decimal(1)))
+    assert refused(exc) == ("conflict", "shift", 409)
+    assert HoursRecord.objects.count() == 1
+
+
 def test_database_caps_hours_at_the_shift_length(past_shift, users, leader):
     shift, _ = past_shift
     attendance = services.shift_signup(actor=users["resident"], shift_id=shift.pk)

@@ -758,6 +758,8 @@ def hours_confirm(*, actor: AnyUser, attendance_id: int, data: HoursIn) -> Hours
     shift = attendance.shift
     if attendance.cancelled:
         raise ApplicationError("conflict", _("This person withdrew."), {"field": "person"}, status=409)
+    if shift.cancelled:
+        raise ApplicationError("conflict", _("This shift is over or cancelled."), {"field": "shift"}, status=409)
     if shift.starts_at > timezone.now():
         raise ApplicationError("conflict", _("The shift has not started yet."), {"field": "shift"}, status=409)
     hours = _hours_value(attendance, data)
