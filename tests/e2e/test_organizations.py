@@ -90,3 +90,5 @@ def test_file_review_join_shift_and_confirm_hours(new_page, area_tree, users, le
 
     resident.goto(resident.base_url + "/organizations/")
     wait_until(resident, "document.querySelector('[data-testid=total-hours]').textContent.trim() === '2.00'")
+    assert resident.evaluate(NO_SIDEWAYS)
+    shot(resident, "organizations-resident-phone")
