@@ -25,7 +25,7 @@ def test_production_refuses_the_demo_everywhere(client, settings):
     with translation.override("en"):
         assert "production" in (demo_refusal() or "")
     with pytest.raises(ApplicationError) as refused:
-        demo_load()
+        demo_load(apps=False)
     assert refused.value.code == "demo_refused"
     with translation.override("en"), pytest.raises(CommandError, match="production"):
         call_command("demo", "--no-progress")

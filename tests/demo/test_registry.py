@@ -43,7 +43,7 @@ def counts() -> tuple[int, ...]:
 
 
 def test_demo_registry(db):
-    result = demo_load()["registry"]
+    result = demo_load(apps=False)["registry"]
     assert result["facilities"] == Facility.objects.count()
     assert 500 <= Facility.objects.count() <= 2000
 
@@ -123,6 +123,6 @@ def test_demo_registry(db):
     assert CalendarDay.objects.filter(date__year=2026, name="春节").exists()
 
     first = counts()
-    again = demo_load()["registry"]
+    again = demo_load(apps=False)["registry"]
     assert counts() == first
     assert not any(again.values())

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo(transactional_db):
-    return demo_load()
+    return demo_load(apps=False)
 
 
 def test_area_browser_map_and_charts(page, demo):

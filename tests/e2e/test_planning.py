@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo(transactional_db):
-    return demo_load()
+    return demo_load(apps=False)
 
 
 def test_planner_runs_a_coverage_scenario(page, demo):

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_resident_searches_on_a_phone(browser, live_server, transactional_db):
-    demo_load()
+    demo_load(apps=False)
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(20_000)

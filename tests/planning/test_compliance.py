@@ -205,7 +205,7 @@ def test_background_job_keeps_a_planning_run(world, users, django_capture_on_com
 def test_demo_district_has_gaps_in_every_rule_kind(db) -> None:
     from linli.demo.services import demo_load
 
-    demo_load()
+    demo_load(apps=False)
     admin = User.objects.get(username="admin")
     result = compliance_evaluate(viewer=admin, area_code=DISTRICT)
     assert result["network"] is not None and result["elapsed_s"] < 10

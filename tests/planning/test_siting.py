@@ -289,7 +289,7 @@ def test_demo_kindergarten_mclp(db):
     from linli.core.models import User
     from linli.demo.services import demo_load
 
-    demo_load()
+    demo_load(apps=False)
     admin = User.objects.get(username="admin")
     run = siting_run_start(
         actor=admin,

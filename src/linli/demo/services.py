@@ -56,7 +56,10 @@ def demo_refusal() -> str | None:
     return None
 
 
-def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str, Any]:
+def demo_load(*, seed: int = 2026, progress: Progress | None = None, apps: bool = True) -> dict[str, Any]:
+    """Load the demo district. `apps=False` stops after the base (areas, network, registry, users, a year of
+    resident services): what the planning and registry tests need, without the organisations, points,
+    purchases, construction projects and indicators built on top."""
     refusal = demo_refusal()
     if refusal:
         raise ApplicationError("demo_refused", refusal, status=409)
@@ -77,6 +80,9 @@ def demo_load(*, seed: int = 2026, progress: Progress | None = None) -> dict[str
     result["users"] = _load_users(district)
     report(6, STEPS, _("generating a year of history"))
     result["history"] = demo_history_load(district, np.random.default_rng(seed + 3))
+    if not apps:
+        report(STEPS, STEPS, _("done"))
+        return result
     report(7, STEPS, _("the demo resident's own registrations and request"))
     result["workbench"] = demo_desk_load()
     report(8, STEPS, _("construction projects"))
