@@ -12,6 +12,9 @@ Events in use (name: payload keys):
 - "organizations.hours_confirmed": key (str, unique per confirmed record), record_id, organization_id,
   resident_id, area_code (the organisation's community), occurred_at, hours (Decimal), kind ("volunteer" or
   "sent_down")
+- "organizations.hours_withdrawn": a confirmed record replaced by a correction (emitted before the new
+  record's "hours_confirmed"): key (f"withdrawn:{old id}"), record_id, replaced_by, organization_id,
+  resident_id, area_code, occurred_at, hours, kind; the points minted for the old record are reversed
 """
 
 from __future__ import annotations
