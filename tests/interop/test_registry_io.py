@@ -534,3 +534,28 @@ def test_command_line_export_and_import(data, tmp_path, capsys):
     call_command("import_registry", str(tmp_path / "catalog.xlsx"))
     assert snapshot() == before
     assert "Imported" in capsys.readouterr().out
+
+
+def test_a_registry_preview_shows_each_change_by_its_header_and_label(data, users):
+    facility = data["facility"]
+    content = edit(
+        facilities_export(actor=users["district"], fmt="xlsx"),
+        lambda wb: (
+            set_cell("设施 facilities", facility.code, "name", "新名字")(wb),
+            set_cell("设施 facilities", facility.code, "status", "在建")(wb),
+        ),
+    )
+    before = snapshot()
+    with translation.override("zh-hans"):  # the preview speaks the uploader's language
+        started = registry_import_start(actor=users["district"], name="f.xlsx", content=content, enqueue=False)
+    job = job_run(job_id=str(started.pk))
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert snapshot() == before  # a preview writes nothing
+    (row,) = [r for r in job.result["preview"]["rows"] if r["key"] == facility.code]
+    changes = {c["field"]: (c["old"], c["new"]) for c in row["changes"]}
+    assert changes["名称"] == (facility.name, "新名字")
+    assert changes["建设状态"] == ("建成", "在建")  # labels, not the codes built / under_construction
+    applied = job_run(job_id=str(job_confirm(actor=users["district"], job=job, enqueue=False).pk))
+    assert applied.status == JobStatus.SUCCEEDED, applied.error
+    facility.refresh_from_db()
+    assert facility.name == "新名字"

@@ -109,7 +109,7 @@ def job_confirm(*, actor: User, job: Job, enqueue: bool = True) -> Job:
     """Start the import that `job` previewed: the same file, refused if it would no longer write exactly
     what the preview showed."""
     params = {
-        **{k: v for k, v in job.params.items() if k != "language"},
+        **job.params,  # its language too: the confirmed run compares its rows with the preview's, word for word
         "mode": APPLY,
         "expect": (job.result or {}).get("preview", {}).get("fingerprint"),
         "preview_of": str(job.pk),
