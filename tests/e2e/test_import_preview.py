@@ -55,7 +55,9 @@ def test_the_template_uploaded_unchanged_is_refused(page, area_tree, tmp_path):
     with page.expect_download() as download:
         page.click("[data-testid=template-link]")
     before = sorted(Area.objects.values_list("code", "name"))
-    page.set_input_files("input[type=file]", str(download.value.path()))
+    template = tmp_path / download.value.suggested_filename
+    download.value.save_as(template)
+    page.set_input_files("input[type=file]", str(template))
     page.click("form.form button[type=submit]")
     page.wait_for_selector("[data-testid=job-progress][data-status=failed]")
     assert "区划代码" in page.inner_text("[data-testid=row-errors]")

@@ -8,16 +8,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can
 from linli.planning import siting
 from linli.planning.siting_forms import SitingForm
 
+# An objective's short name on pages (the form offers the long descriptions), never the solver's code.
+OBJECTIVE_NAMES = {
+    "mclp": gettext_lazy("maximal covering"),
+    "lscp": gettext_lazy("set covering"),
+    "pmedian": gettext_lazy("shortest total walk"),
+}
+
+
+def objective_name(code: str | None) -> str:
+    return str(OBJECTIVE_NAMES.get(code or "", code or ""))
+
 
 @login_required
 def siting_home(request: HttpRequest) -> HttpResponse:
-    runs = siting.siting_runs_visible(viewer=request.user)[:30]
+    runs = list(siting.siting_runs_visible(viewer=request.user)[:30])
+    for run in runs:
+        run.objective_name = objective_name((run.params or {}).get("objective"))  # type: ignore[attr-defined]
     form = SitingForm(request.POST or None, viewer=request.user)
     if form.is_bound and form.is_valid():
         try:
@@ -59,6 +73,7 @@ def siting_run(request: HttpRequest, run_id: int) -> HttpResponse:
         {
             "run": run,
             "result": result,
+            "objective_name": objective_name((run.params or {}).get("objective")),
             "sites": sites,
             "error": error,
             "can_accept": can(request.user, Perm.FACILITY_CHANGE, run.scenario.area_code),
