@@ -56,11 +56,11 @@ def import_summary(result: dict[str, Any], job: Job) -> Summary:
     updated, left unchanged."""
     preview = result.get("preview") or {}
     applied = job.params.get("mode") != "preview"
-    items: list[tuple[str, Any]] = [(_("File"), result.get("source", ""))]
+    items: list[tuple[str, Any]] = [(_("Source file"), result.get("source", ""))]
     if applied:
         items += [
-            (_("Created"), preview.get("create", 0)),
-            (_("Updated"), preview.get("update", 0)),
+            (_("Records created"), preview.get("create", 0)),
+            (_("Records updated"), preview.get("update", 0)),
             (_("Unchanged"), preview.get("unchanged", 0)),
         ]
     else:

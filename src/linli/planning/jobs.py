@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.jobs.models import Job
 from linli.jobs.registry import Progress, job_handler
@@ -31,7 +32,7 @@ def siting_summary(result: dict[str, Any], job: Job) -> Summary:
     return Summary(
         items=[
             (_("Sites chosen"), result.get("sites")),
-            (_("Proven optimal"), _("yes") if result.get("optimal") else _("no")),
+            (_("Proven optimal"), pgettext("answer", "yes") if result.get("optimal") else pgettext("answer", "no")),
             (_("Gap to the best bound"), "—" if gap is None else f"{100 * float(gap):.2f}%"),
             (_("Demand covered before"), _number(result.get("covered_before"))),
             (_("Demand covered after"), _number(result.get("covered_after"))),
