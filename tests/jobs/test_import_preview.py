@@ -193,9 +193,10 @@ def test_the_calendar_file_previews_days_added_changed_and_removed(db, tmp_path)
     result = calendar_file_load(path, dry_run=True)
     assert CalendarDay.objects.count() == 3  # nothing written
     rows = {r["key"]: r for r in result["preview"]["rows"]}
-    assert rows["2027-02-06"]["changes"] == [{"field": "类型", "old": "节假日", "new": "调休上班"}] or rows[
-        "2027-02-06"
-    ]["changes"][0]["field"] == "类型"
+    assert (
+        rows["2027-02-06"]["changes"] == [{"field": "类型", "old": "节假日", "new": "调休上班"}]
+        or rows["2027-02-06"]["changes"][0]["field"] == "类型"
+    )
     assert rows["2027-05-01"]["action"] == "delete" and rows["2027-10-01"]["action"] == "create"
     assert result["preview"]["unchanged"] == 1
     out = io.StringIO()

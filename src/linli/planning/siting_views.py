@@ -8,23 +8,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can
 from linli.planning import siting
+from linli.planning.siting import candidates_name, objective_name
 from linli.planning.siting_forms import SitingForm
-
-# An objective's short name on pages (the form offers the long descriptions), never the solver's code.
-OBJECTIVE_NAMES = {
-    "mclp": gettext_lazy("maximal covering"),
-    "lscp": gettext_lazy("set covering"),
-    "pmedian": gettext_lazy("shortest total walk"),
-}
-
-
-def objective_name(code: str | None) -> str:
-    return str(OBJECTIVE_NAMES.get(code or "", code or ""))
 
 
 @login_required
@@ -32,6 +21,7 @@ def siting_home(request: HttpRequest) -> HttpResponse:
     runs = list(siting.siting_runs_visible(viewer=request.user)[:30])
     for run in runs:
         run.objective_name = objective_name((run.params or {}).get("objective"))  # type: ignore[attr-defined]
+        run.candidates_name = candidates_name((run.params or {}).get("candidates"))  # type: ignore[attr-defined]
     form = SitingForm(request.POST or None, viewer=request.user)
     if form.is_bound and form.is_valid():
         try:
