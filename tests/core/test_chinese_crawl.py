@@ -63,16 +63,16 @@ class _Text(HTMLParser):
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.VOID:
-            values = dict(attrs)
-            if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
-                self._add(str(values["value"]))
-            return
         values = dict(attrs)
-        hidden = tag in SKIP_TAGS or (values.get("lang") or "").startswith("en")
-        self.stack.append((tag, hidden or any(h for _t, h in self.stack[-1:])))
+        if tag not in self.VOID:
+            hidden = tag in SKIP_TAGS or (values.get("lang") or "").startswith("en")
+            self.stack.append((tag, hidden or any(h for _t, h in self.stack[-1:])))
+        if self.hidden:
+            return
+        if tag == "input" and values.get("type") in ("submit", "button") and values.get("value"):
+            self._add(str(values["value"]))
         for name in ("placeholder", "title", "aria-label", "alt"):
-            if values.get(name) and not self.hidden:
+            if values.get(name):
                 self._add(str(values[name]))
 
     def handle_endtag(self, tag: str) -> None:
