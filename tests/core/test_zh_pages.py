@@ -32,7 +32,7 @@ def test_error_pages_keep_codes_to_the_api(client, users):
     assert "forbidden" not in visible and "代码" not in visible
 
 
-def test_codes_only_for_those_who_edit_the_catalogue(client, users, registry):
+def test_codes_only_for_those_who_edit_the_catalogue(client, users, registry):  # noqa: F811
     login(client, users["town"])
     assert "elderly-meals" not in page(client, "/catalog/")
     assert "nc-community" not in page(client, "/catalog/types/")
@@ -69,11 +69,11 @@ def test_the_jobs_list_is_paginated_without_error_details(client, users):
     assert "导入0" in page(client, "/jobs/?page=2")
 
 
-def test_a_residents_facility_breadcrumb_leads_to_services_near_me(client, users, registry):
+def test_a_residents_facility_breadcrumb_leads_to_services_near_me(client, users, registry):  # noqa: F811
     login(client, users["resident"])
     body = page(client, "/facilities/F990102001001-01/")
     crumbs = body.split('data-testid="breadcrumbs"')[1].split("</nav>")[0]
-    assert "/services/" in crumbs and "/facilities/\"" not in crumbs
+    assert "/services/" in crumbs and '/facilities/"' not in crumbs
 
 
 def test_no_settings_names_file_names_or_solver_codes(client, users, area_tree):
@@ -92,7 +92,7 @@ def test_the_compliance_page_cites_documents_by_title(client, users, area_tree):
     assert "由规划人员" in body  # N is a parameter the planner sets, not a published figure
 
 
-def test_a_paused_request_shows_time_left_and_since_when(client, users, calendar2026, rtype):
+def test_a_paused_request_shows_time_left_and_since_when(client, users, calendar2026, rtype):  # noqa: F811
     request = request_file(actor=users["resident"], request_type=rtype, description="x", now=at(2026, 9, 14, 10))
     request_transition(actor=users["community"], request=request, action="accept", now=at(2026, 9, 14, 10))
     request = request_transition(
@@ -105,7 +105,7 @@ def test_a_paused_request_shows_time_left_and_since_when(client, users, calendar
     assert request.deadline_at.astimezone().strftime("%Y-%m-%d %H:%M") not in facts
 
 
-def test_services_near_me_says_when_it_stopped_and_when_no_place_was_chosen(client, registry, monkeypatch):
+def test_services_near_me_says_when_it_stopped_and_when_no_place_was_chosen(client, registry, monkeypatch):  # noqa: F811
     from linli.catalog import public_views
 
     body = page(client, "/services/?area=&radius=2000")
