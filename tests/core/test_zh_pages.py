@@ -8,6 +8,7 @@ from django.test import Client
 from linli.cases.services import request_file, request_transition
 from linli.core.enums import Role
 from linli.jobs.models import Job
+from tests.bookings.conftest import centre, make_session  # noqa: F401 - fixtures
 from tests.cases.conftest import at, calendar2026, rtype  # noqa: F401 - fixtures
 from tests.conftest import login, make_user
 from tests.facilities.conftest import registry  # noqa: F401 - fixture
@@ -125,3 +126,17 @@ def test_an_evaluator_sees_the_staff_navigation_a_resident_does_not(client, user
     client.logout()
     login(client, users["district"])
     assert 'data-testid="staff-nav"' in page(client, "/")
+
+
+def test_staff_session_lists_start_today(client, users, make_session):  # noqa: F811
+    import datetime as dt
+
+    past = make_session(title="上月的课", starts_in=-dt.timedelta(days=30))
+    later = make_session(title="下周的课", starts_in=dt.timedelta(days=7))
+    soon = make_session(title="明天的课", starts_in=dt.timedelta(days=1))
+    login(client, users["community"])
+    body = page(client, "/activities/manage/")
+    table = body.split('data-testid="session-table"')[1]
+    assert past.activity.title not in table
+    assert table.index(soon.activity.title) < table.index(later.activity.title)  # soonest first
+    assert past.activity.title in page(client, "/activities/manage/?when=past")
