@@ -62,3 +62,13 @@ def test_phone_and_desktop_layouts(new_page, demo):
     )
     assert gaps and all(width < 200 and dy < 12 for width, dy in gaps), gaps
     shot(desk, "31-activity-form")
+
+
+def test_services_near_me_says_when_the_location_is_refused(new_page, area_tree):
+    phone = new_page(phone=True)  # no geolocation permission granted: the browser refuses
+    phone.goto(phone.base_url + "/services/")
+    assert phone.locator("[data-testid=locate-notice]").is_hidden()
+    phone.click("#locate")
+    phone.wait_for_selector("[data-testid=locate-notice]", state="visible")
+    assert "社区或村" in phone.inner_text("[data-testid=locate-notice]")
+    assert phone.evaluate(SCROLL_WIDTH) <= 390
