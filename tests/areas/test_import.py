@@ -17,7 +17,7 @@ from linli.areas.services import area_import, area_import_start
 from linli.core.errors import ApplicationError
 from linli.core.models import AuditLog
 from linli.jobs.enums import JobStatus
-from linli.jobs.services import job_run
+from linli.jobs.services import awaits_confirmation, job_confirm, job_run
 
 
 @pytest.fixture(autouse=True)
@@ -42,17 +42,23 @@ def xlsx(rows, header=HEADER) -> bytes:
 
 
 def run_import(user, name, content):
-    job = area_import_start(actor=user, name=name, content=content, enqueue=False)
-    return job_run(job_id=str(job.pk))
+    """Upload, preview and (when the preview has changes) confirm, as the page does."""
+    job = job_run(job_id=str(area_import_start(actor=user, name=name, content=content, enqueue=False).pk))
+    if not awaits_confirmation(job):
+        return job
+    return job_run(job_id=str(job_confirm(actor=user, job=job, enqueue=False).pk))
 
 
-def test_template_round_trip_reads_its_own_example_rows():
+def test_the_template_uploaded_unchanged_touches_no_area(area_tree, users):
+    """Its example rows have no code: they are refused by the code's header and cannot rename a real
+    area (they once carried the demo's own codes and renamed 安阳街道 to 东湖街道)."""
+    before = sorted(Area.objects.values_list("code", "name", "households"))
     rows, errors = read_excel(io.BytesIO(template_workbook()))
-    assert errors.errors == []
-    assert [r.code for r in rows] == ["990102001000", "990102001001"]
-    assert rows[1].population == {"0-2": 172, "3-5": 207, "6-14": 621, "15-59": 4416, "60-79": 1242, "80+": 242}
-    assert rows[1].households == 2650
-    assert rows[1].kind == "urban"
+    assert rows == []
+    assert {(e["row"], e["field"]) for e in errors.errors} == {(2, "区划代码"), (3, "区划代码")}
+    job = run_import(users["district"], "linli-areas-template.xlsx", template_workbook())
+    assert job.status == JobStatus.FAILED
+    assert sorted(Area.objects.values_list("code", "name", "households")) == before
 
 
 def test_excel_import_creates_and_updates(area_tree, users):

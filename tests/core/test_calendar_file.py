@@ -43,7 +43,7 @@ def test_a_csv_file_makes_a_new_year_usable(tmp_path):
     assert provisional.provisional == {2027}
     path = tmp_path / "2027.csv"
     path.write_text("\ufeff" + GOOD, encoding="utf-8")  # Excel's CSV has a BOM
-    assert calendar_file_load(path) == {"years": [2027], "days": 4, "replaced": 0}
+    assert calendar_file_load(path).items() >= {"years": [2027], "days": 4, "replaced": 0}.items()
     assert CalendarDay.objects.get(date="2027-01-09").kind == CalendarDay.Kind.WORKDAY
     # Fri 1 Jan 2027 is a holiday and the weekend rests: the clock starts Mon 4 Jan 00:00, one working day on.
     assert add_working_days(at(2027, 1, 1, 9), 1) == at(2027, 1, 5)

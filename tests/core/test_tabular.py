@@ -79,7 +79,7 @@ def test_an_area_file_with_a_stale_dimension_imports_every_row(area_tree, users)
 
     rows = [["990102003000", "南湖街道", "城镇"]] + [[f"99010200300{i}", f"社区{i}", "城镇", 10] for i in range(1, 5)]
     content = stale_dimension(xlsx([["区划代码", "名称", "城乡类型", "户数"], *rows]))
-    job = area_import_start(actor=users["district"], name="a.xlsx", content=content, enqueue=False)
+    job = area_import_start(actor=users["district"], name="a.xlsx", content=content, enqueue=False, preview=False)
     job = job_run(job_id=str(job.pk))
     assert job.status == "succeeded", job.error
     assert job.result["rows"] == 5

@@ -55,6 +55,13 @@ def upload(page, path: Path, status: str) -> None:
     page.wait_for_selector(f"[data-testid=job-progress][data-status={status}]")
 
 
+def confirm(page) -> None:
+    """The upload showed its preview: confirm it and wait for the import it starts."""
+    with page.expect_navigation():
+        page.click("[data-testid=confirm-import]")
+    page.wait_for_selector("[data-testid=job-progress][data-status=succeeded]")
+
+
 def test_excel_round_trip(page, small_registry, tmp_path):
     log_in(page, "town", "pw-town")
     page.goto(page.base_url + "/data/")
@@ -70,7 +77,9 @@ def test_excel_round_trip(page, small_registry, tmp_path):
     offerings.cell(2, column(offerings, "schedule"), "周二、周四 09:00-11:00")
 
     upload(page, save(workbook, tmp_path / "edited.xlsx"), "succeeded")
-    assert "updated" in page.inner_text("[data-testid=job-result]")
+    assert "800" in page.inner_text("[data-testid=preview-rows]")
+    assert Facility.objects.get(code="F990102001001-01").floor_area_m2 == 450  # the preview wrote nothing
+    confirm(page)
     assert Facility.objects.get(code="F990102001001-01").floor_area_m2 == 800
     assert Facility.objects.get(code="F990102001002-01").opening_rules.count() == 5
 

@@ -24,7 +24,7 @@ from linli.facilities.services import opening_hours_set
 from linli.interop.registry_io import format_opening_hours, parse_opening_hours
 from linli.interop.services import catalog_export, facilities_export, registry_import_start
 from linli.jobs.enums import JobStatus
-from linli.jobs.services import job_run
+from linli.jobs.services import awaits_confirmation, job_confirm, job_run
 from tests.facilities.conftest import credit_code, registry  # noqa: F401
 
 FACILITY = "F990102001001-01"
@@ -96,8 +96,11 @@ def snapshot() -> dict[str, Any]:
 
 
 def run(user, name: str, content: bytes):
-    job = registry_import_start(actor=user, name=name, content=content, enqueue=False)
-    return job_run(job_id=str(job.pk))
+    """Upload, preview and (when the preview has changes) confirm, as the page does."""
+    job = job_run(job_id=str(registry_import_start(actor=user, name=name, content=content, enqueue=False).pk))
+    if not awaits_confirmation(job):
+        return job
+    return job_run(job_id=str(job_confirm(actor=user, job=job, enqueue=False).pk))
 
 
 def edit(content: bytes, change: Callable[[Any], None]) -> bytes:
@@ -180,7 +183,10 @@ def test_reimporting_an_unchanged_export_changes_nothing(data, users):
     assert job.result["updated"] == 0 and job.result["unchanged"] == 2 and job.result["offerings_updated"] == 0
     assert snapshot() == before
     assert sorted(Facility.objects.values_list("updated_at", flat=True)) == stamps
-    assert list(AuditLog.objects.filter(pk__gt=audits).values_list("action", flat=True)) == ["import"]
+    # the preview found nothing to change, so there is nothing to confirm and nothing was written
+    assert job.params["mode"] == "preview" and not awaits_confirmation(job)
+    assert job.result["preview"]["unchanged"] == 2 + Offering.objects.count()
+    assert not AuditLog.objects.filter(pk__gt=audits).exists()
 
 
 def _last_audit() -> int:
@@ -439,10 +445,10 @@ def test_unmasked_contact_export_is_audited(data, users):
 
 def test_catalog_round_trip_and_bad_credit_code(data, users):
     content = catalog_export(actor=users["district"])
-    assert run(users["district"], "catalog.xlsx", content).result == {
+    assert run(users["district"], "catalog.xlsx", content).result.items() >= {
         "source": "catalog.xlsx", "items_created": 0, "items_updated": 0,
         "operators_created": 0, "operators_updated": 0,
-    }  # fmt: skip
+    }.items()  # fmt: skip
     before = snapshot()
 
     def change(workbook) -> None:
@@ -527,4 +533,29 @@ def test_command_line_export_and_import(data, tmp_path, capsys):
     call_command("import_registry", str(tmp_path / "facilities.xlsx"))
     call_command("import_registry", str(tmp_path / "catalog.xlsx"))
     assert snapshot() == before
-    assert "imported" in capsys.readouterr().out
+    assert "Imported" in capsys.readouterr().out
+
+
+def test_a_registry_preview_shows_each_change_by_its_header_and_label(data, users):
+    facility = data["facility"]
+    content = edit(
+        facilities_export(actor=users["district"], fmt="xlsx"),
+        lambda wb: (
+            set_cell("设施 facilities", facility.code, "name", "新名字")(wb),
+            set_cell("设施 facilities", facility.code, "status", "在建")(wb),
+        ),
+    )
+    before = snapshot()
+    with translation.override("zh-hans"):  # the preview speaks the uploader's language
+        started = registry_import_start(actor=users["district"], name="f.xlsx", content=content, enqueue=False)
+    job = job_run(job_id=str(started.pk))
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert snapshot() == before  # a preview writes nothing
+    (row,) = [r for r in job.result["preview"]["rows"] if r["key"] == facility.code]
+    changes = {c["field"]: (c["old"], c["new"]) for c in row["changes"]}
+    assert changes["名称"] == (facility.name, "新名字")
+    assert changes["建设状态"] == ("建成", "在建")  # labels, not the codes built / under_construction
+    applied = job_run(job_id=str(job_confirm(actor=users["district"], job=job, enqueue=False).pk))
+    assert applied.status == JobStatus.SUCCEEDED, applied.error
+    facility.refresh_from_db()
+    assert facility.name == "新名字"

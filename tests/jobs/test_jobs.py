@@ -91,7 +91,7 @@ def test_cli_watch_shows_the_outcome(db):
     job = job_run(job_id=str(job_create(kind="test.count", title="count", params={"n": 1}, user=None).pk))
     out = io.StringIO()
     call_command("job", str(job.pk), stdout=out)
-    assert "count: succeeded" in out.getvalue()
+    assert "count: 完成" in out.getvalue()
     listing = io.StringIO()
     call_command("job", stdout=listing)
     assert str(job.pk) in listing.getvalue()

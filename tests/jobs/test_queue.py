@@ -54,7 +54,7 @@ def test_worker_process_runs_a_queued_import(area_tree, tmp_path):
         timeout=300,
         check=True,
     )
-    job_id = re.search(r"queued job ([0-9a-f-]{36})", queued.stdout).group(1)
+    job_id = re.search(r"([0-9a-f]{8}-[0-9a-f-]{27})", queued.stdout).group(1)
     assert Job.objects.get(pk=job_id).status == JobStatus.PENDING
 
     worker = subprocess.Popen(
@@ -79,4 +79,4 @@ def test_worker_process_runs_a_queued_import(area_tree, tmp_path):
     watched = subprocess.run(
         [sys.executable, "-m", "linli", "job", job_id], env=env, capture_output=True, text=True, timeout=300
     )
-    assert watched.returncode == 0 and "succeeded" in watched.stdout
+    assert watched.returncode == 0 and "完成" in watched.stdout

@@ -81,8 +81,9 @@ def area_list(
 
 
 @router.post("/import", response={202: JobOut}, summary="Import areas from Excel (.xlsx) or GeoJSON; returns the job")
-def area_import(request: HttpRequest, file: File[UploadedFile]) -> Status:
-    job = area_import_start(actor=request.user, name=file.name or "upload", content=file.read())
+def area_import(request: HttpRequest, file: File[UploadedFile], dry_run: bool = False) -> Status:
+    """`dry_run=true`: the job's result lists what the file would create and change, and writes nothing."""
+    job = area_import_start(actor=request.user, name=file.name or "upload", content=file.read(), preview=dry_run)
     return Status(202, job)
 
 

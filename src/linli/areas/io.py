@@ -247,12 +247,14 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
 
 
 def template_workbook() -> bytes:
-    """The Excel template: the header row, two example rows and a sheet explaining the columns."""
+    """The Excel template: the header row, two example rows and a sheet explaining the columns. The
+    examples have no code, so a template uploaded unchanged is refused (区划代码 required) and can never
+    rename or overwrite a real area."""
     writer = tabular.Writer()
     examples = [
-        {"code": "990102001000", "name": "东湖街道", "kind": "urban", "lon": 120.28, "lat": 30.21},
+        {"code": "", "name": "示例街道（填写代码后使用，或删除本行）", "kind": "urban", "lon": 120.28, "lat": 30.21},
         {
-            "code": "990102001001", "name": "东湖社区", "kind": "urban", "households": 2650,
+            "code": "", "name": "示例社区（填写代码后使用，或删除本行）", "kind": "urban", "households": 2650,
             **dict(zip(AGE_GROUPS, (172, 207, 621, 4416, 1242, 242), strict=True)), "lon": 120.281, "lat": 30.212,
         },
     ]  # fmt: skip
@@ -263,7 +265,8 @@ def template_workbook() -> bytes:
             (
                 "区划代码 code",
                 "12位统计用区划代码 / 12-digit statistical code; "
-                "the parent (the code with its last segment zeroed) must exist or be in the file",
+                "the parent (the code with its last segment zeroed) must exist or be in the file. "
+                "示例行没有代码，原样上传会被拒绝 / the example rows have no code and are refused as they are",
             ),
             ("名称 name", "必填 / required"),
             ("城乡类型 kind", "城镇 urban / 乡村 rural"),

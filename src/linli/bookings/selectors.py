@@ -61,14 +61,17 @@ def session_get_public(*, session_id: int) -> Session:
     return session
 
 
-def sessions_managed(*, viewer: AnyUser) -> QuerySet[Session]:
-    """Sessions in the staff member's scope, past ones included."""
+def sessions_managed(*, viewer: AnyUser, when: str | None = None) -> QuerySet[Session]:
+    """Sessions in the staff member's scope, past ones included; `when="upcoming"`: from the start of
+    today, soonest first; `when="past"`: before today, latest first."""
     require(viewer, Perm.AREA_VIEW)
-    return (
-        Session.objects.visible_to(viewer)
-        .select_related("activity", "activity__facility")
-        .order_by("-starts_at", "-id")
-    )
+    sessions = Session.objects.visible_to(viewer).select_related("activity", "activity__facility")
+    today = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
+    if when == "upcoming":
+        return sessions.filter(starts_at__gte=today).order_by("starts_at", "id")
+    if when == "past":
+        sessions = sessions.filter(starts_at__lt=today)
+    return sessions.order_by("-starts_at", "-id")
 
 
 def session_get_managed(*, viewer: AnyUser, session_id: int) -> Session:

@@ -130,11 +130,13 @@ def my_registrations(request: HttpRequest) -> HttpResponse:
 @login_required
 def manage(request: HttpRequest) -> HttpResponse:
     require(request.user, Perm.AREA_VIEW)
-    page = Paginator(selectors.sessions_managed(viewer=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    when = "past" if request.GET.get("when") == "past" else "upcoming"  # staff start with today
+    sessions = selectors.sessions_managed(viewer=request.user, when=when)
+    page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "bookings/manage.html",
-        {"page": page, "may_manage": has_perm(request.user, Perm.FACILITY_CHANGE)},
+        {"page": page, "when": when, "may_manage": has_perm(request.user, Perm.FACILITY_CHANGE)},
     )
 
 

@@ -18,7 +18,7 @@ from linli.cases.consultations import consultation_answer, consultation_ask, con
 from linli.cases.enums import HandlingLevel
 from linli.core.errors import ApplicationError
 from linli.core.models import User
-from linli.core.permissions import has_perm
+from linli.core.permissions import Perm, has_perm, require
 from linli.core.services import person_contact
 
 
@@ -171,6 +171,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def type_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.AREA_VIEW)  # staff's configuration; residents choose a type on the request form
     may_change = has_perm(request.user, request_types.TYPE_CHANGE)
     errors: dict[str, str] = {}
     if request.method == "POST":

@@ -41,9 +41,13 @@ def services_near(request: HttpRequest) -> HttpResponse:
     if (lon is not None and lat is not None) or area:
         try:
             point = search_point(lon, lat, None if lon is not None else area)
-            rows = nearby_rows(point[0], point[1], domain or None, radius, RESULTS)
+            rows = nearby_rows(point[0], point[1], domain or None, radius, RESULTS + 1)
         except ApplicationError as exc:
             error = exc.message
+    more = len(rows) > RESULTS  # one more than shown was asked for: the list stops at RESULTS
+    rows = rows[:RESULTS]
+    # the form was sent (it always sends `radius`) without a community and without a location
+    missing_place = "radius" in request.GET and not area and lon is None
     villages = Area.objects.filter(level=AreaLevel.VILLAGE).select_related("parent").order_by("code")
     groups: dict[str, list[Area]] = {}
     for village in villages:
@@ -59,6 +63,8 @@ def services_near(request: HttpRequest) -> HttpResponse:
         "services/near.html",
         {
             "rows": rows,
+            "more": more,
+            "missing_place": missing_place,
             "error": error,
             "groups": groups,
             "area": area,

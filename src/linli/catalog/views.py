@@ -38,6 +38,7 @@ def _facility_type(code: str) -> FacilityType:
 
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.AREA_VIEW)  # the catalogue is staff's; residents find services near them
     filters = ItemFilterForm(request.GET)
     data = filters.cleaned_data if filters.is_valid() else {}
     items = selectors.service_items(domain=data.get("domain") or None, q=(data.get("q") or "").strip() or None)
@@ -84,6 +85,7 @@ def item_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def type_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Perm.AREA_VIEW)  # staff's reference
     types = facility_types().select_related("standard").prefetch_related("standard__required_items")
     labels = dict(Domain.choices)
     rows = []

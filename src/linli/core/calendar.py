@@ -22,6 +22,7 @@ from linli.core import tabular
 from linli.core.errors import ApplicationError
 from linli.core.models import CalendarDay
 from linli.core.parsing import blank, date_value, text
+from linli.core.preview import CREATE, DELETE, Preview, previewed
 from linli.core.tabular import DATE, Column, Sheet, TableErrors
 
 # The law's holidays, before the year's notice is out ---------------------------------------------------
@@ -161,13 +162,13 @@ def _file_rows(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], TableError
     return table.rows, errors
 
 
-@transaction.atomic
-def calendar_file_load(path: str | Path) -> dict[str, Any]:
+def calendar_file_load(path: str | Path, *, dry_run: bool = False) -> dict[str, Any]:
     """Replace the calendar of each year in a data file (the State Council's notice for a year, typed in by
     an admin when the package does not know it yet): columns `date` (YYYY-MM-DD), `kind` (holiday or
     workday, or 休/班) and `name` (e.g. 春节). Every day of each holiday period is listed, weekends
     included; make-up working days fall on a Saturday or Sunday. All rows are checked first, every problem
-    reported with its row; nothing is written unless the whole file is right."""
+    reported with its row; nothing is written unless the whole file is right. The result's `preview`
+    lists the days added, changed (类型, 名称: old -> new) and removed; `dry_run` writes nothing."""
     rows, errors = _file_rows(Path(path))
     days: dict[datetime.date, tuple[str, str]] = {}
     for row, item in rows:
@@ -189,6 +190,35 @@ def calendar_file_load(path: str | Path) -> dict[str, Any]:
         errors.add(0, "file", _("no days in the file"))
     errors.raise_if_any("invalid_calendar", _("The calendar file was not loaded; nothing was changed."))
     years = sorted({day.year for day in days})
+
+    def write(preview: Preview) -> dict[str, Any]:
+        return _calendar_replace(years, days, preview)
+
+    result, preview = previewed(write, dry_run=dry_run)
+    return {**result, "dry_run": dry_run, "preview": preview.as_dict()}
+
+
+def _calendar_replace(years: list[int], days: dict[datetime.date, tuple[str, str]], preview: Preview) -> dict[str, Any]:
+    """Make the stored days of `years` exactly `days`, recording each day added, changed or removed."""
+    kind_label = dict(CalendarDay.Kind.choices)
+    kind_header, name_header = FILE_SHEET.column("kind").zh, FILE_SHEET.column("name").zh
+    stored = {row.date: row for row in CalendarDay.objects.filter(date__year__in=years)}
+    sheet = _("calendar day")
+    for day in sorted(set(stored) | set(days)):
+        row = stored.get(day)
+        if day not in days and row is not None:
+            changes = [(kind_header, kind_label[row.kind], None), (name_header, row.name, None)]
+            preview.add(sheet=sheet, key=day.isoformat(), name=row.name, changes=changes, action=DELETE)
+            continue
+        kind, name = days[day]
+        old_kind, old_name = (kind_label[row.kind], row.name) if row is not None else (None, None)
+        preview.add(
+            sheet=sheet,
+            key=day.isoformat(),
+            name=name,
+            changes=[(kind_header, old_kind, kind_label[kind]), (name_header, old_name, name)],
+            action=CREATE if row is None else None,
+        )
     removed, _removed_by_type = CalendarDay.objects.filter(date__year__in=years).delete()
     CalendarDay.objects.bulk_create(
         [CalendarDay(date=day, kind=kind, name=name) for day, (kind, name) in sorted(days.items())], batch_size=500

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -27,10 +26,11 @@ from linli.catalog.models import Offering, ServiceItem
 from linli.catalog.services import offering_check, offerings_audit, service_item_check
 from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError, RowErrors
-from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, mask_phone, operator_contact
+from linli.core.masking import OPERATOR_CONTACT_FIELDS, is_masked, mask_name, mask_phone, operator_contact
 from linli.core.models import User
 from linli.core.parsing import text
 from linli.core.permissions import Perm, has_perm, in_scope, require
+from linli.core.preview import CREATE, Preview, field_display, previewed
 from linli.core.services import audit_record
 from linli.facilities.inputs import FacilityIn, OperatorIn
 from linli.facilities.models import Facility, FacilityType, OpeningRule, Operator
@@ -38,7 +38,11 @@ from linli.facilities.selectors import facilities_visible, operators_visible
 from linli.facilities.services import Lookups, facility_check, opening_hours_check, operator_check
 from linli.interop.registry_io import (
     FACILITIES,
+    FACILITY_LABELS,
+    ITEM_LABELS,
+    OFFERING_LABELS,
     OPENING_HOURS_EXAMPLE,
+    OPERATOR_LABELS,
     Row,
     catalog_workbook,
     facilities_geojson,
@@ -50,7 +54,7 @@ from linli.interop.registry_io import (
     workbook_kind,
 )
 from linli.jobs.models import Job
-from linli.jobs.services import job_create, job_enqueue
+from linli.jobs.services import APPLY, PREVIEW, job_create, job_enqueue
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -158,17 +162,20 @@ def registry_import(
     source: str,
     errors: RowErrors | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
+    expect: str | None = None,
 ) -> dict[str, Any]:
     """Import the rows of a file (`sheets` by sheet key, as read by `registry_io`): if the file has any
     problem, raise one `ApplicationError("invalid_rows")` listing every bad row and field, and write
     nothing; otherwise create or update everything by code in one transaction. `actor` None is the
-    command line, which is trusted."""
+    command line, which is trusted. The result carries the preview (`core.preview`): a dry run writes
+    nothing; `expect` refuses a run that would not write what the confirmed preview showed."""
     errors = errors if errors is not None else RowErrors()
     if actor is not None:
         require(actor, Perm.FACILITY_CHANGE if kind == FACILITIES else Perm.CATALOG_CHANGE)
     if not any(sheets.values()) and not errors:
         raise ApplicationError("empty_file", _("The file has no rows."), {"source": source})
-    write: Callable[[], dict[str, int]]
+    write: Callable[[Preview], dict[str, int]]
     if kind == FACILITIES:
         facility_rows = sheets.get("facilities", [])
         facilities = _facilities_check(actor, facility_rows, errors, progress)
@@ -187,12 +194,16 @@ def registry_import(
             _("%(n)d problem(s) in the file; nothing was imported.") % {"n": len(errors.errors)},
             {"errors": errors.errors, "source": source},
         )
-    with transaction.atomic():
-        counts = write()
+
+    def run(preview: Preview) -> dict[str, Any]:
+        counts = write(preview)
         audit_record(
             actor=actor, action=AuditAction.IMPORT, object_type=object_type, detail={"source": source, **counts}
         )
-    return {"source": source, **counts}
+        return counts
+
+    counts, preview = previewed(run, dry_run=dry_run, expect=expect)
+    return {"source": source, **counts, "dry_run": dry_run, "preview": preview.as_dict()}
 
 
 def _duplicates(rows: list[Row], key: str, errors: RowErrors, field: str) -> set[int]:
@@ -328,11 +339,29 @@ def _offerings_check(
     return entries
 
 
+FACILITY_CHANGE_LABELS = {**FACILITY_LABELS, "facility_type": FACILITY_LABELS["type"]}
+ITEM_CHANGE_LABELS = ITEM_LABELS
+OPERATOR_CHANGE_LABELS = OPERATOR_LABELS
+
+
+def _changes(
+    model: type[Any], labels: Mapping[str, str], changed: Mapping[str, tuple[Any, Any]]
+) -> list[tuple[str, str, str]]:
+    """(header, old, new) as a person reads them, for the preview; internal fields (the area behind its
+    code) are left out."""
+    return [
+        (labels[name], field_display(model, name, old), field_display(model, name, new))
+        for name, (old, new) in changed.items()
+        if name in labels
+    ]
+
+
 def _facilities_write(
     actor: AnyUser | None,
     facilities: dict[str, FacilityEntry],
     offerings: list[OfferingEntry],
     progress: Progress | None,
+    preview: Preview,
 ) -> dict[str, int]:
     """Create or update the facilities, their opening hours and offerings; each change audited."""
     counts = {"created": 0, "updated": 0, "unchanged": 0, "offerings_created": 0, "offerings_updated": 0}
@@ -358,6 +387,13 @@ def _facilities_write(
                     OpeningRule(facility=facility, weekday=w, opens=o, closes=c) for w, o, c in entry.hours
                 )
                 changed["opening_hours"] = (format_opening_hours(old_hours), format_opening_hours(entry.hours))
+        preview.add(
+            sheet=_("facility"),
+            key=facility.code,
+            name=facility.name,
+            changes=_changes(Facility, FACILITY_CHANGE_LABELS, changed),
+            action=CREATE if entry.instance is None else None,
+        )
         if entry.instance is None or changed:
             counts["created" if entry.instance is None else "updated"] += 1
             audit_record(
@@ -375,12 +411,23 @@ def _facilities_write(
             progress(done, len(facilities), _("writing facilities"))
     stored = {f.code: f for f in Facility.objects.filter(code__in={o.facility_code for o in offerings} - set(saved))}
     for offering in offerings:
-        _offering_write(actor, saved.get(offering.facility_code) or stored[offering.facility_code], offering, counts)
+        facility = saved.get(offering.facility_code) or stored[offering.facility_code]
+        _offering_write(actor, facility, offering, counts, preview)
     return counts
 
 
-def _offering_write(actor: AnyUser | None, facility: Facility, entry: OfferingEntry, counts: dict[str, int]) -> None:
+def _offering_write(
+    actor: AnyUser | None, facility: Facility, entry: OfferingEntry, counts: dict[str, int], preview: Preview
+) -> None:
     offering = entry.instance
+    old = {k: (getattr(offering, k) if offering is not None else None, v) for k, v in entry.values.items()}
+    preview.add(
+        sheet=_("service offering"),
+        key=f"{facility.code} {entry.item.code}",
+        name=entry.item.name,
+        changes=_changes(Offering, OFFERING_LABELS, {k: pair for k, pair in old.items() if pair[0] != pair[1]}),
+        action=CREATE if offering is None else None,
+    )
     if offering is None:
         Offering.objects.create(facility=facility, item=entry.item, **entry.values)
         changed = sorted(entry.values)
@@ -469,15 +516,30 @@ def _operators_check(rows: list[Row], errors: RowErrors) -> list[OperatorEntry]:
     return entries
 
 
-def _catalog_write(actor: AnyUser | None, items: list[ItemEntry], operators: list[OperatorEntry]) -> dict[str, int]:
+def _catalog_write(
+    actor: AnyUser | None, items: list[ItemEntry], operators: list[OperatorEntry], preview: Preview
+) -> dict[str, int]:
     counts = {"items_created": 0, "items_updated": 0, "operators_created": 0, "operators_updated": 0}
     for item_entry in items:
         item = item_entry.instance or ServiceItem()
         values = dict(item_entry.values)
         hosts = values.pop("host_types", None)
         changed = sorted(k for k, v in values.items() if item.pk is None or getattr(item, k) != v)
+        old_hosts = sorted(str(t) for t in item.host_types.all()) if item.pk is not None else []
         if hosts is not None and (item.pk is None or {t.pk for t in item.host_types.all()} != {t.pk for t in hosts}):
             changed.append("host_types")
+        pairs = {
+            k: (getattr(item, k) if item.pk is not None else None, values[k]) for k in changed if k != "host_types"
+        }
+        if "host_types" in changed:
+            pairs["host_types"] = (old_hosts, sorted(str(t) for t in hosts or ()))
+        preview.add(
+            sheet=_("service item"),
+            key=values.get("code") or item.code,
+            name=values.get("name") or item.name,
+            changes=_changes(ServiceItem, ITEM_CHANGE_LABELS, pairs),
+            action=CREATE if item.pk is None else None,
+        )
         if not changed:
             continue
         for field in changed:
@@ -492,6 +554,20 @@ def _catalog_write(actor: AnyUser | None, items: list[ItemEntry], operators: lis
         changed = sorted(
             k for k, v in operator_entry.values.items() if operator.pk is None or getattr(operator, k) != v
         )
+        contacts_masked = {
+            k: (getattr(operator, k) if operator.pk is not None else None, operator_entry.values[k]) for k in changed
+        }
+        for k in OPERATOR_CONTACT_FIELDS:  # the preview never shows personal data in full
+            if k in contacts_masked:
+                old_value, new_value = contacts_masked[k]
+                contacts_masked[k] = (_mask_contact(k, old_value), _mask_contact(k, new_value))
+        preview.add(
+            sheet=_("operator"),
+            key=operator_entry.values.get("credit_code") or (str(operator.pk) if operator.pk else ""),
+            name=operator_entry.values.get("name") or operator.name,
+            changes=_changes(Operator, OPERATOR_CHANGE_LABELS, contacts_masked),
+            action=CREATE if operator.pk is None else None,
+        )
         if not changed:
             continue
         for field in changed:
@@ -500,6 +576,12 @@ def _catalog_write(actor: AnyUser | None, items: list[ItemEntry], operators: lis
         created = operator_entry.instance is None
         _audit_saved(actor, "facilities.operator", str(operator.pk), created, changed, counts, "operators")
     return counts
+
+
+def _mask_contact(field: str, value: Any) -> str:
+    if not value:
+        return ""
+    return mask_phone(str(value)) if field == "contact_phone" else mask_name(str(value))
 
 
 def _audit_saved(
@@ -521,10 +603,13 @@ def _audit_saved(
     )
 
 
-def registry_import_start(*, actor: AnyUser | None, name: str, content: bytes, enqueue: bool = True) -> Job:
+def registry_import_start(
+    *, actor: AnyUser | None, name: str, content: bytes, enqueue: bool = True, preview: bool = True
+) -> Job:
     """Check the upload is a registry file (a facilities or catalogue workbook by its sheets, GeoJSON or
     GeoPackage), keep it in the data directory and create the import job (handed to the worker when
-    `enqueue`). `actor` None is the command line, which is trusted."""
+    `enqueue`): by default a preview, which writes nothing and keeps the file for
+    `jobs.services.job_confirm`. `actor` None is the command line, which is trusted."""
     file_format = sniff(name, content)
     if file_format is None:
         raise ApplicationError(
@@ -551,7 +636,7 @@ def registry_import_start(*, actor: AnyUser | None, name: str, content: bytes, e
     job = job_create(
         kind=IMPORT_JOB,
         title=title,
-        params={"path": stored, "format": file_format, "name": name},
+        params={"path": stored, "format": file_format, "name": name, "mode": PREVIEW if preview else APPLY},
         user=actor if isinstance(actor, User) else None,
     )
     return job_enqueue(job=job) if enqueue else job

@@ -46,17 +46,5 @@ class Job(models.Model):
         return min(100, int(100 * self.done / self.total))
 
     @property
-    def result_summary(self) -> list[tuple[str, object]]:
-        """The plain values of the result, for the job page (tables and lists are shown where they belong)."""
-        if not isinstance(self.result, dict):
-            return []
-        return [(k, v) for k, v in self.result.items() if k != "url" and not isinstance(v, dict | list)]
-
-    @property
-    def result_url(self) -> str:
-        """Where to see the result in full, when the job says."""
-        return str(self.result.get("url", "")) if isinstance(self.result, dict) else ""
-
-    @property
     def finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from linli.areas import selectors as area_selectors
@@ -19,6 +19,11 @@ from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, require
 from linli.facilities.models import FacilityType
 from linli.planning.compliance import compliance_evaluate
+
+# The engine's reasons (plain English: it has no Django) as the page says them.
+ENGINE_REASONS = {
+    "no residential points or walking network": gettext_lazy("no residential points or walking network"),
+}
 
 
 def _value_text(kind: str, value: float | None) -> str:
@@ -49,6 +54,7 @@ def _rule_rows(result: dict[str, Any], type_names: dict[str, str]) -> list[dict[
             {
                 **rule,
                 "title": rule["title_zh"] if chinese else rule["title_en"],
+                "reason": str(ENGINE_REASONS.get(rule.get("reason") or "", rule.get("reason") or "")),
                 "type_names": [type_names.get(t, t) for t in params.get("types", [])],
                 "threshold_text": _value_text(kind, rule["areas"][0]["threshold"]) if rule["areas"] else "",
                 "failing_rows": [e for e in rule["areas"] if e["code"] in failing],

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from linli.areas import selectors as area_selectors
 from linli.areas.codes import prefix_of
@@ -46,6 +47,23 @@ if TYPE_CHECKING:
 
 OBJECTIVES = siting_run.OBJECTIVES
 CANDIDATE_SOURCES = ("idle", "generated")
+# Names on pages and job titles, never the solver's codes.
+OBJECTIVE_NAMES = {
+    "mclp": gettext_lazy("maximal covering"),
+    "lscp": gettext_lazy("set covering"),
+    "pmedian": gettext_lazy("shortest total walk"),
+}
+CANDIDATE_NAMES = {"idle": gettext_lazy("idle spaces"), "generated": gettext_lazy("generated on the network")}
+
+
+def objective_name(code: str | None) -> str:
+    return str(OBJECTIVE_NAMES.get(code or "", code or ""))
+
+
+def candidates_name(code: str | None) -> str:
+    return str(CANDIDATE_NAMES.get(code or "", code or ""))
+
+
 MAX_TIME_LIMIT_S = 600
 MAX_K = 200
 
@@ -225,7 +243,7 @@ def siting_run_start(
     title = _("Siting %(type)s in %(area)s (%(objective)s)") % {
         "type": facility_type.name,
         "area": area.name,
-        "objective": objective.upper() if objective != "pmedian" else "p-median",
+        "objective": objective_name(objective),
     }
     job = job_create(kind=JOB_KIND, title=title, params={"run": run.pk}, user=actor)  # type: ignore[arg-type]
     run.job = job

@@ -49,7 +49,7 @@ class SitingForm(forms.Form):
         super().__init__(*args, **kwargs)
         areas = siting_areas(viewer=viewer).order_by("code")
         self._set("area_code", [(a.code, f"{a.name} ({a.code})") for a in areas])
-        self._set("facility_type", [(t.code, f"{t.name} · {t.code}") for t in siting_types()])
+        self._set("facility_type", [(t.code, t.name) for t in siting_types()])
 
     def _set(self, name: str, choices: list[tuple[str, str]]) -> None:
         field = self.fields[name]

@@ -12,12 +12,16 @@ from django.utils.translation import gettext as _
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, can
 from linli.planning import siting
+from linli.planning.siting import candidates_name, objective_name
 from linli.planning.siting_forms import SitingForm
 
 
 @login_required
 def siting_home(request: HttpRequest) -> HttpResponse:
-    runs = siting.siting_runs_visible(viewer=request.user)[:30]
+    runs = list(siting.siting_runs_visible(viewer=request.user)[:30])
+    for run in runs:
+        run.objective_name = objective_name((run.params or {}).get("objective"))  # type: ignore[attr-defined]
+        run.candidates_name = candidates_name((run.params or {}).get("candidates"))  # type: ignore[attr-defined]
     form = SitingForm(request.POST or None, viewer=request.user)
     if form.is_bound and form.is_valid():
         try:
@@ -59,6 +63,7 @@ def siting_run(request: HttpRequest, run_id: int) -> HttpResponse:
         {
             "run": run,
             "result": result,
+            "objective_name": objective_name((run.params or {}).get("objective")),
             "sites": sites,
             "error": error,
             "can_accept": can(request.user, Perm.FACILITY_CHANGE, run.scenario.area_code),

@@ -6,14 +6,27 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("near-form");
     var locate = document.getElementById("locate");
-    if (locate && navigator.geolocation) {
+    var notice = document.getElementById("locate-notice");
+    function tell(text) {
+      // Location refused, unavailable or unsupported: say so and point to the community list.
+      notice.textContent = text;
+      notice.hidden = false;
+    }
+    if (locate) {
       locate.addEventListener("click", function () {
+        if (!navigator.geolocation) {
+          tell(notice.dataset.unsupported);
+          return;
+        }
+        notice.hidden = true;
         navigator.geolocation.getCurrentPosition(function (pos) {
           form.elements.lon.value = pos.coords.longitude.toFixed(6);
           form.elements.lat.value = pos.coords.latitude.toFixed(6);
           form.elements.area.value = "";
           form.submit();
-        });
+        }, function (error) {
+          tell(error && error.code === 1 ? notice.dataset.denied : notice.dataset.unavailable);
+        }, { timeout: 15000 });
       });
     }
     form.elements.area.addEventListener("change", function () {
