@@ -30,8 +30,15 @@ def rule(area_tree, users) -> Rule:
     )
 
 
-def hours_confirmed(resident, hours: str | Decimal, *, area_code: str = COMMUNITY, at: dt.datetime | None = None,
-                    record_id: int | None = None, **extra) -> None:  # fmt: skip
+def hours_confirmed(
+    resident,
+    hours: str | Decimal,
+    *,
+    area_code: str = COMMUNITY,
+    at: dt.datetime | None = None,
+    record_id: int | None = None,
+    **extra,
+) -> None:
     record_id = record_id or next(_serial)
     emit(
         "organizations.hours_confirmed",

@@ -42,8 +42,15 @@ def test_same_key_refused_by_the_database(rule, users):
     hours_confirmed(users["resident"], "2", record_id=8)
     t = Transfer.objects.get()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Transfer.objects.create(key=t.key, kind=t.kind, debit=t.debit, credit=t.credit, amount=1,
-                                area_code=COMMUNITY, occurred_at=timezone.now())  # fmt: skip
+        Transfer.objects.create(
+            key=t.key,
+            kind=t.kind,
+            debit=t.debit,
+            credit=t.credit,
+            amount=1,
+            area_code=COMMUNITY,
+            occurred_at=timezone.now(),
+        )
 
 
 def test_sent_down_hours_and_communities_without_a_rule_earn_nothing(rule, users):
@@ -77,8 +84,14 @@ def test_caps_per_day_and_month(area_tree, users):
 
 def test_checkin_event_earns_only_for_activity_kinds_of_the_rule(area_tree, users):
     services.rule_set(actor=users["district"], data=RuleIn(area_code=COMMUNITY, per_attendance=8, domains=["elderly"]))
-    payload = dict(session_id=1, activity_id=1, resident_id=users["resident"].pk, area_code=COMMUNITY,
-                   occurred_at=timezone.now(), hours=Decimal(2))  # fmt: skip
+    payload = dict(
+        session_id=1,
+        activity_id=1,
+        resident_id=users["resident"].pk,
+        area_code=COMMUNITY,
+        occurred_at=timezone.now(),
+        hours=Decimal(2),
+    )
     emit("bookings.checked_in", key="checkin:901", registration_id=901, domain="sports", **payload)
     assert balance(users["resident"]) == 0
     emit("bookings.checked_in", key="checkin:902", registration_id=902, domain="elderly", **payload)
@@ -237,10 +250,17 @@ def test_operator_settlement_counts_collected_redemptions(rule, users, earn):
     from linli.points.selectors import settlement_for_operator
 
     operator = Operator.objects.create(name="理发服务社", kind="company", area_code=COMMUNITY)
-    haircut = CatalogueItem.objects.create(area_code=COMMUNITY, name="理发", kind="service", cost=10, stock=5,
-                                           operator=operator, price_yuan=Decimal("15.00"))  # fmt: skip
+    haircut = CatalogueItem.objects.create(
+        area_code=COMMUNITY,
+        name="理发",
+        kind="service",
+        cost=10,
+        stock=5,
+        operator=operator,
+        price_yuan=Decimal("15.00"),
+    )
     earn(users["resident"], 30)
-    r1, code1 = services.redemption_create(resident=users["resident"], item_id=haircut.pk)
+    _r1, code1 = services.redemption_create(resident=users["resident"], item_id=haircut.pk)
     services.redemption_create(resident=users["resident"], item_id=haircut.pk)
     services.redemption_collect(actor=users["community"], code=code1)
     figures = settlement_for_operator(operator_id=operator.pk)
@@ -252,9 +272,13 @@ def test_adjustment_needs_a_reason(rule, users):
     from linli.points.inputs import AdjustIn
 
     with pytest.raises(ApplicationError) as err:
-        services.points_adjust(actor=users["community"],
-                               data=AdjustIn(resident_id=users["resident"].pk, area_code=COMMUNITY, amount=5, memo=""))  # fmt: skip
+        services.points_adjust(
+            actor=users["community"],
+            data=AdjustIn(resident_id=users["resident"].pk, area_code=COMMUNITY, amount=5, memo=""),
+        )
     assert [e["field"] for e in err.value.extra["errors"]] == ["memo"]
-    services.points_adjust(actor=users["community"],
-                           data=AdjustIn(resident_id=users["resident"].pk, area_code=COMMUNITY, amount=5, memo="补录"))  # fmt: skip
+    services.points_adjust(
+        actor=users["community"],
+        data=AdjustIn(resident_id=users["resident"].pk, area_code=COMMUNITY, amount=5, memo="补录"),
+    )
     assert balance(users["resident"]) == 5 and ledger_breaches() == []

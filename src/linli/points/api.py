@@ -169,20 +169,33 @@ class ComputedOut(Schema):
 
 def _item_out(i: CatalogueItem) -> dict[str, Any]:
     return {
-        "id": i.pk, "area_code": i.area_code, "name": i.name, "description": i.description, "kind": i.kind,
-        "cost": i.cost, "stock": i.stock, "operator_id": i.operator_id,
-        "operator": i.operator.name if i.operator_id else None, "price_yuan": i.price_yuan, "active": i.active,
-    }  # fmt: skip
+        "id": i.pk,
+        "area_code": i.area_code,
+        "name": i.name,
+        "description": i.description,
+        "kind": i.kind,
+        "cost": i.cost,
+        "stock": i.stock,
+        "operator_id": i.operator_id,
+        "operator": i.operator.name if i.operator is not None else None,
+        "price_yuan": i.price_yuan,
+        "active": i.active,
+    }
 
 
 def _redemption_out(r: Redemption, *, with_code: bool = False, staff: bool = False) -> dict[str, Any]:
     return {
-        "id": r.pk, "item_id": r.item_id, "item": r.item.name, "area_code": r.area_code, "points": r.points,
+        "id": r.pk,
+        "item_id": r.item_id,
+        "item": r.item.name,
+        "area_code": r.area_code,
+        "points": r.points,
         "status": r.status,
         "code": codes.code_for(r.code_nonce) if with_code and r.status == RedemptionStatus.ISSUED else None,
-        "created_at": r.created_at, "collected_at": r.collected_at,
+        "created_at": r.created_at,
+        "collected_at": r.collected_at,
         "resident": mask_name(str(r.resident)) if staff else None,
-    }  # fmt: skip
+    }
 
 
 def _rule_out(r: Rule) -> dict[str, Any]:
@@ -192,18 +205,33 @@ def _rule_out(r: Rule) -> dict[str, Any]:
 def _transfer_out(t: Transfer) -> dict[str, Any]:
     resident = t.credit.user if t.credit.user_id else t.debit.user
     return {
-        "id": t.pk, "key": t.key, "kind": t.kind, "amount": t.amount, "debit_id": t.debit_id,
-        "debit_kind": t.debit.kind, "credit_id": t.credit_id, "credit_kind": t.credit.kind, "area_code": t.area_code,
-        "occurred_at": t.occurred_at, "memo": t.memo, "reverses": t.reverses_id,
+        "id": t.pk,
+        "key": t.key,
+        "kind": t.kind,
+        "amount": t.amount,
+        "debit_id": t.debit_id,
+        "debit_kind": t.debit.kind,
+        "credit_id": t.credit_id,
+        "credit_kind": t.credit.kind,
+        "area_code": t.area_code,
+        "occurred_at": t.occurred_at,
+        "memo": t.memo,
+        "reverses": t.reverses_id,
         "resident": mask_name(str(resident)) if resident else None,
-    }  # fmt: skip
+    }
 
 
 def _flag_out(f: FraudFlag) -> dict[str, Any]:
     return {
-        "id": f.pk, "kind": f.kind, "area_code": f.area_code, "resident": mask_name(str(f.resident)) if f.resident else None,
-        "detail": f.detail, "status": f.status, "found_at": f.found_at, "note": f.note,
-    }  # fmt: skip
+        "id": f.pk,
+        "kind": f.kind,
+        "area_code": f.area_code,
+        "resident": mask_name(str(f.resident)) if f.resident else None,
+        "detail": f.detail,
+        "status": f.status,
+        "found_at": f.found_at,
+        "note": f.note,
+    }
 
 
 # Residents --------------------------------------------------------------------------------------------
@@ -235,7 +263,7 @@ def my_statement(request: HttpRequest) -> Any:
             "occurred_at": t.occurred_at,
             "memo": t.memo,
             "reverses": t.reverses_id,
-        },  # fmt: skip
+        },
     )
 
 
@@ -330,7 +358,7 @@ def settlements(request: HttpRequest) -> list[dict[str, Any]]:
             "redemptions": s["count"],
             "points": s["points"] or 0,
             "yuan": s["yuan"],
-        }  # fmt: skip
+        }
         for s in selectors.settlements_for_staff(actor=request.user)
     ]
 

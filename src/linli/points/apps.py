@@ -14,8 +14,8 @@ class PointsConfig(AppConfig):
         from linli.core.permissions import Perm, has_perm
         from linli.points import appendonly, jobs, minting, workbench  # noqa: F401  (registers)
 
-        listen("bookings.checked_in")(minting.mint_for_checkin)
-        listen("organizations.hours_confirmed")(minting.mint_for_hours)
+        listen("bookings.checked_in")(minting.on_checked_in)
+        listen("organizations.hours_confirmed")(minting.on_hours_confirmed)
         if (appendonly.lock, appendonly.unlock) not in core_appendonly.GUARDS:
             core_appendonly.GUARDS.append((appendonly.lock, appendonly.unlock))
         nav_register(

@@ -90,33 +90,57 @@ def flags_compute(*, since: dt.datetime | None = None, now: dt.datetime | None =
             hours = Decimal(meta.get("hours") or 0)
             shift = meta.get("shift_hours")
             if shift is not None and hours > Decimal(shift):
-                new += _flag(FlagKind.LONG_HOURS, f"long_hours:{e['key']}", area, resident,
-                             {"hours": str(hours), "shift_hours": str(shift), "transfer": e["id"]})  # fmt: skip
+                new += _flag(
+                    FlagKind.LONG_HOURS,
+                    f"long_hours:{e['key']}",
+                    area,
+                    resident,
+                    {"hours": str(hours), "shift_hours": str(shift), "transfer": e["id"]},
+                )
             hours_a_day[(area, resident, timezone.localtime(e["occurred_at"]).date())] += hours
         elif meta.get("event") == "bookings.checked_in":
             by_device[(area, str(meta.get("device") or "kiosk"))].append((e["occurred_at"], e["id"]))
             by_resident[(area, resident)].append((e["occurred_at"], e["id"]))
     for (area, resident, day), hours in hours_a_day.items():
         if hours > MAX_HOURS_A_DAY:
-            new += _flag(FlagKind.LONG_HOURS, f"long_day:{area}:{resident}:{day}", area, resident,
-                         {"hours": str(hours), "date": day.isoformat()})  # fmt: skip
+            new += _flag(
+                FlagKind.LONG_HOURS,
+                f"long_day:{area}:{resident}:{day}",
+                area,
+                resident,
+                {"hours": str(hours), "date": day.isoformat()},
+            )
     for (area, device), times in by_device.items():
         if device == "kiosk":  # a kiosk at the door checks everybody in: only staff devices are people
             continue
         for run in _windows(times, DEVICE_BURST, DEVICE_WINDOW):
-            new += _flag(FlagKind.DEVICE_BURST, f"device:{area}:{device}:{run[0][1]}", area, None,
-                         {"device": device, "count": len(run), "from": run[0][0].isoformat(),
-                          "to": run[-1][0].isoformat()})  # fmt: skip
+            new += _flag(
+                FlagKind.DEVICE_BURST,
+                f"device:{area}:{device}:{run[0][1]}",
+                area,
+                None,
+                {"device": device, "count": len(run), "from": run[0][0].isoformat(), "to": run[-1][0].isoformat()},
+            )
     for (area, resident), times in by_resident.items():
         for run in _windows(times, RESIDENT_BURST, RESIDENT_WINDOW):
-            new += _flag(FlagKind.CHECKIN_BURST, f"burst:{area}:{resident}:{run[0][1]}", area, resident,
-                         {"count": len(run), "from": run[0][0].isoformat(), "to": run[-1][0].isoformat()})  # fmt: skip
+            new += _flag(
+                FlagKind.CHECKIN_BURST,
+                f"burst:{area}:{resident}:{run[0][1]}",
+                area,
+                resident,
+                {"count": len(run), "from": run[0][0].isoformat(), "to": run[-1][0].isoformat()},
+            )
     by_area: dict[str, list[int]] = defaultdict(list)
     for (area, _resident), total in earned.items():
         by_area[area].append(total)
     for (area, resident), total in earned.items():
         median = statistics.median(by_area[area])
         if len(by_area[area]) >= 5 and total >= NORM_MIN and total > NORM_FACTOR * median:
-            new += _flag(FlagKind.ABOVE_NORM, f"norm:{area}:{resident}:{now:%Y-%m}", area, resident,
-                         {"points": total, "median": median, "days": NORM_DAYS})  # fmt: skip
+            new += _flag(
+                FlagKind.ABOVE_NORM,
+                f"norm:{area}:{resident}:{now:%Y-%m}",
+                area,
+                resident,
+                {"points": total, "median": median, "days": NORM_DAYS},
+            )
     return new

@@ -118,9 +118,14 @@ def mint_for_checkin(
         "device": device,
     }
     return mint(
-        key=key, area_code=area_code, resident_id=resident_id, rule=rule, amount=rule.per_attendance,
-        occurred_at=occurred_at, meta=meta,
-    )  # fmt: skip
+        key=key,
+        area_code=area_code,
+        resident_id=resident_id,
+        rule=rule,
+        amount=rule.per_attendance,
+        occurred_at=occurred_at,
+        meta=meta,
+    )
 
 
 def mint_for_hours(
@@ -154,9 +159,14 @@ def mint_for_hours(
     if shift_hours is not None:
         meta["shift_hours"] = str(shift_hours)
     return mint(
-        key=key, area_code=area_code, resident_id=resident_id, rule=rule, amount=amount,
-        occurred_at=occurred_at, meta=meta,
-    )  # fmt: skip
+        key=key,
+        area_code=area_code,
+        resident_id=resident_id,
+        rule=rule,
+        amount=amount,
+        occurred_at=occurred_at,
+        meta=meta,
+    )
 
 
 def points_mint_backfill(*, since: dt.datetime | None = None) -> int:
@@ -194,3 +204,13 @@ def points_mint_backfill(*, since: dt.datetime | None = None) -> int:
             )
         written += made is not None
     return written
+
+
+def on_checked_in(**payload: Any) -> None:
+    """The listener of "bookings.checked_in" (registered in `PointsConfig.ready`)."""
+    mint_for_checkin(**payload)
+
+
+def on_hours_confirmed(**payload: Any) -> None:
+    """The listener of "organizations.hours_confirmed" (registered in `PointsConfig.ready`)."""
+    mint_for_hours(**payload)

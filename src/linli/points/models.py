@@ -215,9 +215,13 @@ class CatalogueItem(AreaOwned, TimeStampedModel):
     cost = models.PositiveIntegerField(_("cost in points"))
     stock = models.PositiveIntegerField(_("stock"), default=0)
     operator = models.ForeignKey(
-        Operator, null=True, blank=True, on_delete=models.PROTECT, related_name="points_items",
+        Operator,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="points_items",
         verbose_name=_("delivered by"),
-    )  # fmt: skip
+    )
     price_yuan = models.DecimalField(
         _("settlement price (yuan)"), max_digits=10, decimal_places=2, null=True, blank=True
     )

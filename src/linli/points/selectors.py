@@ -161,7 +161,7 @@ def settlements_for_staff(*, actor: AnyUser) -> list[dict[str, Any]]:
         .annotate(count=Count("id"), points=Sum("points"), yuan=Sum("price_yuan"))
         .order_by("operator__name")
     )
-    return list(qs)
+    return [dict(row) for row in qs]
 
 
 def item_get(*, item_id: int) -> CatalogueItem:

@@ -89,9 +89,8 @@ def rule_set(*, actor: AnyUser, data: RuleIn) -> Rule:
     rule_check(data)
     values = data.model_dump(exclude={"area_code"})
     values["domains"] = sorted(set(values["domains"]))
-    rule, _created = Rule.objects.update_or_create(
-        area_code=data.area_code, defaults={**values, "updated_by": actor if getattr(actor, "pk", None) else None}
-    )
+    values["updated_by_id"] = getattr(actor, "pk", None)
+    rule, _created = Rule.objects.update_or_create(area_code=data.area_code, defaults=values)
     return rule
 
 
@@ -437,12 +436,28 @@ def points_adjust(*, actor: AnyUser, data: AdjustIn) -> Transfer:
         )
     key = f"adjust:{uuid.uuid4().hex}"
     if data.amount > 0:
-        transfer = post(kind=TransferKind.ADJUST, debit=issuing, credit=resident, amount=amount, key=key,
-                        area_code=data.area_code, actor=actor, memo=data.memo)  # fmt: skip
+        transfer = post(
+            kind=TransferKind.ADJUST,
+            debit=issuing,
+            credit=resident,
+            amount=amount,
+            key=key,
+            area_code=data.area_code,
+            actor=actor,
+            memo=data.memo,
+        )
         add_lot(resident, transfer, valid_days=valid_days_for(data.area_code))
     else:
-        transfer = post(kind=TransferKind.ADJUST, debit=resident, credit=issuing, amount=amount, key=key,
-                        area_code=data.area_code, actor=actor, memo=data.memo)  # fmt: skip
+        transfer = post(
+            kind=TransferKind.ADJUST,
+            debit=resident,
+            credit=issuing,
+            amount=amount,
+            key=key,
+            area_code=data.area_code,
+            actor=actor,
+            memo=data.memo,
+        )
         spend_lots(resident, amount)
     audit_record(actor=actor, action=AuditAction.UPDATE, on=transfer, fields=["amount"], detail={"memo": data.memo})
     return transfer

@@ -24,9 +24,7 @@ def ledger_breaches() -> list[str]:
         moved[account_id] += int(amount)
     for account_id, amount in Transfer.objects.values("debit").annotate(s=Sum("amount")).values_list("debit", "s"):
         moved[account_id] -= int(amount)
-    lots: dict[int, int] = dict(
-        Lot.objects.values("account").annotate(s=Sum("remaining")).values_list("account", "s")  # type: ignore[arg-type]
-    )
+    lots: dict[int, int] = dict(Lot.objects.values("account").annotate(s=Sum("remaining")).values_list("account", "s"))
     for account in Account.objects.all().order_by("pk"):
         if account.balance != moved.get(account.pk, 0):
             breaches.append(
@@ -37,7 +35,7 @@ def ledger_breaches() -> list[str]:
                     "area": account.area_code,
                     "balance": account.balance,
                     "moved": moved.get(account.pk, 0),
-                }  # fmt: skip
+                }
             )
         wrong_side = account.balance > 0 if account.kind == AccountKind.ISSUING else account.balance < 0
         if wrong_side:
@@ -48,7 +46,7 @@ def ledger_breaches() -> list[str]:
                     "kind": account.get_kind_display(),
                     "area": account.area_code,
                     "balance": account.balance,
-                }  # fmt: skip
+                }
             )
         if account.kind == AccountKind.RESIDENT and lots.get(account.pk, 0) != account.balance:
             breaches.append(
@@ -58,7 +56,7 @@ def ledger_breaches() -> list[str]:
                     "area": account.area_code,
                     "lots": lots.get(account.pk, 0),
                     "balance": account.balance,
-                }  # fmt: skip
+                }
             )
     keys = Counter(Transfer.objects.values_list("key", flat=True))
     for key, count in sorted(keys.items()):

@@ -140,7 +140,7 @@ def _communities(request: HttpRequest) -> list[tuple[str, str]]:
 
     prefix = scope_prefix(request.user) or ""
     return list(
-        Area.objects.filter(code__startswith=prefix, level=AreaLevel.COMMUNITY)
+        Area.objects.filter(code__startswith=prefix, level=AreaLevel.VILLAGE)
         .order_by("code")
         .values_list("code", "name")
     )
@@ -219,15 +219,22 @@ def manage_item(request: HttpRequest, item_id: int) -> HttpResponse:
             "error": error,
             "changes": changes,
             "posted": request.POST if request.method == "POST" else None,
-        },  # fmt: skip
+        },
         status=400 if error else 200,
     )
 
 
 def _item_changes(item: Any, data: ItemIn) -> list[dict[str, Any]]:
-    labels = {"name": _("Name"), "description": _("Description"), "kind": _("Kind"), "cost": _("Cost in points"),
-              "stock": _("Stock"), "operator_id": _("Delivered by"), "price_yuan": _("Settlement price (yuan)"),
-              "active": _("Offered")}  # fmt: skip
+    labels = {
+        "name": _("Name"),
+        "description": _("Description"),
+        "kind": _("Kind"),
+        "cost": _("Cost in points"),
+        "stock": _("Stock"),
+        "operator_id": _("Delivered by"),
+        "price_yuan": _("Settlement price (yuan)"),
+        "active": _("Offered"),
+    }
     out = []
     for field, value in data.model_dump(exclude_unset=True).items():
         if field not in labels:
@@ -247,8 +254,10 @@ def manage_rules(request: HttpRequest) -> HttpResponse:
     posted: dict[str, Any] | None = None
     if request.method == "POST":
         posted = request.POST.dict()
-        raw: dict[str, Any] = {k: request.POST.get(k) for k in
-                               ("area_code", "per_attendance", "per_hour", "daily_cap", "monthly_cap", "valid_days")}  # fmt: skip
+        raw: dict[str, Any] = {
+            k: request.POST.get(k)
+            for k in ("area_code", "per_attendance", "per_hour", "daily_cap", "monthly_cap", "valid_days")
+        }
         raw["domains"] = request.POST.getlist("domains")
         try:
             data = RuleIn.parse(raw)
