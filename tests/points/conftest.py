@@ -15,7 +15,9 @@ from linli.core.events import emit
 from linli.points.inputs import RuleIn
 from linli.points.models import CatalogueItem, Rule
 from linli.points.services import rule_set
+from tests.bookings.conftest import centre, crowded_live_server, make_session  # noqa: F401  (fixtures)
 from tests.conftest import make_user
+from tests.facilities.conftest import registry  # noqa: F401  (the fixture)
 
 COMMUNITY = "990102001001"
 OTHER_COMMUNITY = "990102002001"

@@ -21,8 +21,6 @@ from linli.points.flags import flags_compute
 from linli.points.inputs import RuleIn
 from linli.points.minting import points_mint_backfill
 from linli.points.models import Account, FraudFlag, Transfer
-from tests.bookings.conftest import centre, crowded_live_server, make_session  # noqa: F401  (fixtures)
-from tests.facilities.conftest import registry  # noqa: F401  (the fixture)
 from tests.points.conftest import COMMUNITY, hours_confirmed
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +65,7 @@ def test_verify_names_a_negative_balance_and_an_event_earned_twice(rule, users, 
                 COMMUNITY,
                 timezone.now(),
                 timezone.now(),
-                '{"record_id": %s}' % t.meta["record_id"],
+                f'{{"record_id": {t.meta["record_id"]}}}',
             ],
         )
     code, _out, err = verify()
@@ -94,10 +92,9 @@ def test_backfill_mints_attended_registrations_once(rule, users, make_session):
 
 
 def test_a_real_checkin_mints_through_the_event(rule, users, make_session):
+    from linli.bookings import codes as booking_codes
     from linli.bookings.checkin import checkin_record
     from linli.bookings.registrations import registration_create
-    from linli.bookings.selectors import registrations_of  # noqa: F401
-    from linli.bookings import codes as booking_codes
 
     session = make_session(starts_in=dt.timedelta(minutes=30))
     registration = registration_create(actor=users["resident"], session_id=session.pk)
