@@ -77,3 +77,32 @@ def make_resident(db):
         return make_user(f"p{next(_serial):05d}", Role.RESIDENT, home=home)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def pooled_live_server():
+    """A live server that answers with a bounded pool of worker threads (like the production server's
+    workers) and a listen backlog for a crowd: 120 requests are all in flight at once, at most `WORKERS`
+    are in Django at once, so PostgreSQL (100 connections, shared) is not asked for one connection each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.core.servers.basehttp import ThreadedWSGIServer
+    from pytest_django.live_server_helper import LiveServer
+
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+
+    class PooledServer(ThreadedWSGIServer):
+        request_queue_size = 512
+
+        def process_request(self, request, client_address):  # type: ignore[no-untyped-def]
+            pool.submit(self.process_request_thread, request, client_address)
+
+    server = LiveServer("localhost:0", start=False)
+    server.thread.server_class = PooledServer
+    server.start()
+    yield server
+    server.stop()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+WORKERS = 24
