@@ -116,7 +116,7 @@ def _redemptions(staff: User, rng: np.random.Generator) -> tuple[int, int, int]:
         Account.objects.filter(kind=AccountKind.RESIDENT, balance__gt=0).select_related("user").order_by("pk")
     )
     for account in accounts:
-        if rng.random() > 0.4:
+        if rng.random() > 0.4 or account.user is None:
             continue
         for _ in range(int(rng.integers(1, 3))):
             affordable = [i for i in items.get(account.area_code, []) if i.cost <= account.balance and i.stock > 0]
@@ -139,7 +139,7 @@ def _redemptions(staff: User, rng: np.random.Generator) -> tuple[int, int, int]:
 
 def _reversals(staff: User, rng: np.random.Generator) -> int:
     earns = list(Transfer.objects.filter(kind=TransferKind.EARN).select_related("credit").order_by("pk")[:2000])
-    rng.shuffle(earns)  # type: ignore[arg-type]
+    rng.shuffle(earns)
     done = 0
     for earn in earns:
         if done == 3:
