@@ -102,7 +102,7 @@ def test_rule_with_a_negative_amount_refused_naming_the_field(area_tree, users):
     with pytest.raises(ApplicationError) as err:
         services.rule_set(actor=users["district"], data=RuleIn(area_code=COMMUNITY, per_hour=-3))
     assert [e["field"] for e in err.value.extra["errors"]] == ["per_hour"]
-    assert "points per volunteer hour" in err.value.extra["errors"][0]["message"]
+    assert err.value.extra["errors"][0]["message"] == "每志愿小时积分：不能小于 0。"
     from linli.points.models import Rule
 
     assert not Rule.objects.exists()

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PointsConfig(AppConfig):
@@ -21,7 +22,7 @@ class PointsConfig(AppConfig):
         nav_register(
             NavItem(
                 key="points",
-                label=_("Points"),
+                label=pgettext_lazy("points ledger", "Points"),
                 url_name="points:home",
                 visible=lambda user: user.is_authenticated and not has_perm(user, Perm.POINTS_MANAGE),
                 order=40,
@@ -30,7 +31,7 @@ class PointsConfig(AppConfig):
         nav_register(
             NavItem(
                 key="points-manage",
-                label=_("Points"),
+                label=pgettext_lazy("points ledger", "Points"),
                 url_name="points:manage",
                 visible=lambda user: has_perm(user, Perm.POINTS_MANAGE),
                 order=40,

@@ -103,9 +103,9 @@ class Transfer(models.Model):
 
     key = models.CharField(_("idempotency key"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=TransferKind.choices)
-    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits", verbose_name=_("from"))
-    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits", verbose_name=_("to"))
-    amount = models.PositiveBigIntegerField(_("points"))
+    debit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="debits", verbose_name=_("from account"))
+    credit = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="credits", verbose_name=_("to account"))
+    amount = models.PositiveBigIntegerField(_("number of points"))
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("reverses")
     )
@@ -157,7 +157,7 @@ class Lot(models.Model):
 
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
     transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="lot")
-    amount = models.PositiveBigIntegerField(_("points"))
+    amount = models.PositiveBigIntegerField(_("number of points"))
     remaining = models.PositiveBigIntegerField(_("remaining"))
     earned_at = models.DateTimeField(_("earned at"))
     expires_at = models.DateTimeField(_("expires at"), db_index=True)
@@ -249,7 +249,7 @@ class Redemption(AreaOwned):
     item = models.ForeignKey(CatalogueItem, on_delete=models.PROTECT, related_name="redemptions")
     resident = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="redemptions")
     operator = models.ForeignKey(Operator, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    points = models.PositiveIntegerField(_("points"))
+    points = models.PositiveIntegerField(_("number of points"))
     price_yuan = models.DecimalField(_("settlement price (yuan)"), max_digits=10, decimal_places=2, null=True)
     transfer = models.OneToOneField(Transfer, on_delete=models.PROTECT, related_name="redemption")
     status = models.CharField(_("status"), max_length=12, choices=RedemptionStatus.choices)

@@ -266,7 +266,7 @@ def redemption_collect(*, actor: AnyUser, code: str) -> Redemption:
     if redemption.status == RedemptionStatus.COLLECTED:
         raise ApplicationError(
             "code_used",
-            _("This code was already used at %(at)s.")
+            _("This redemption code was already used at %(at)s.")
             % {"at": f"{timezone.localtime(redemption.collected_at or timezone.now()):%Y-%m-%d %H:%M}"},
             {"field": "code"},
             status=409,
