@@ -23,7 +23,7 @@ def test_resident_api_balance_statement_redeem_codes(rule, users, item, earn, to
     me = client.get("/api/points/me", **auth).json()
     assert me["balance"] == 50 and me["accounts"][0]["area_code"] == COMMUNITY
     assert [i["name"] for i in client.get("/api/points/catalogue", **auth).json()] == ["大米 5kg"]
-    response = client.post(f"/api/points/catalogue/{item.pk}/redeem", **auth)
+    response = client.post(f"/api/points/catalogue/{item.pk}/redeem", content_type="application/json", **auth)
     assert response.status_code == 201
     code = response.json()["code"]
     assert codes.code_hash(code) == Redemption.objects.get().code_hash
@@ -31,14 +31,20 @@ def test_resident_api_balance_statement_redeem_codes(rule, users, item, earn, to
     assert [m["amount"] for m in statement] == [-30, 50]
     mine = client.get("/api/points/me/redemptions", **auth).json()["items"]
     assert mine[0]["code"] == code and mine[0]["status"] == "issued"
-    again = client.post(f"/api/points/catalogue/{item.pk}/redeem", **auth)
+    again = client.post(f"/api/points/catalogue/{item.pk}/redeem", content_type="application/json", **auth)
     assert again.status_code == 409 and again.json()["code"] == "not_enough_points"
     assert again.json()["detail"]["field"] == "points"
 
 
 def test_staff_api_counter_collects_once(rule, users, item, earn, token_for):
     earn(users["resident"], 50)
-    code = Client().post(f"/api/points/catalogue/{item.pk}/redeem", **token_for(users["resident"])).json()["code"]
+    code = (
+        Client()
+        .post(
+            f"/api/points/catalogue/{item.pk}/redeem", content_type="application/json", **token_for(users["resident"])
+        )
+        .json()["code"]
+    )
     staff = token_for(users["community"])
     client = Client()
     forged = client.post("/api/points/manage/redemptions/collect", {"code": "AAAAA-BBBBB"}, "application/json", **staff)

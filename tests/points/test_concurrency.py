@@ -43,6 +43,7 @@ def test_no_overspend_under_concurrent_redemptions(pooled_live_server, rule, mak
             start.wait()
             response = http.post(
                 f"{pooled_live_server.url}/api/points/catalogue/{item_id}/redeem",
+                json={},
                 headers={"Authorization": f"Bearer {keys[resident_id]}"},
                 timeout=120,
             )

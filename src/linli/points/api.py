@@ -163,6 +163,18 @@ class CodeIn(Schema):
     code: str
 
 
+class RedeemIn(Schema):
+    note: str = Field("", description="unused; the item is the path's")
+
+
+class CancelIn(Schema):
+    memo: str = Field("", description="why (staff); empty: the resident cancelled")
+
+
+class ComputeIn(Schema):
+    area: str | None = Field(None, description="an area-code prefix inside my scope; default: my whole scope")
+
+
 class ComputedOut(Schema):
     new_flags: int
 
@@ -289,7 +301,7 @@ def catalogue(request: HttpRequest, area: str | None = None) -> list[dict[str, A
 
 
 @router.post("/catalogue/{item_id}/redeem", response={201: RedemptionOut}, summary="Redeem an item: the code is shown")
-def redeem(request: HttpRequest, item_id: int) -> Status:
+def redeem(request: HttpRequest, item_id: int, payload: RedeemIn | None = None) -> Status:
     redemption, _code = services.redemption_create(resident=request.user, item_id=item_id)
     return Status(201, _redemption_out(redemption, with_code=True))
 
@@ -303,8 +315,9 @@ def my_redemptions(request: HttpRequest) -> Any:
 @router.post(
     "/redemptions/{redemption_id}/cancel", response=RedemptionOut, summary="Cancel a redemption not yet collected"
 )
-def redemption_cancel(request: HttpRequest, redemption_id: int) -> dict[str, Any]:
-    redemption = services.redemption_cancel(actor=request.user, redemption_id=redemption_id)
+def redemption_cancel(request: HttpRequest, redemption_id: int, payload: CancelIn | None = None) -> dict[str, Any]:
+    memo = payload.memo if payload else ""
+    redemption = services.redemption_cancel(actor=request.user, redemption_id=redemption_id, memo=memo)
     return _redemption_out(redemption, staff=redemption.resident_id != request.user.pk)
 
 
@@ -372,11 +385,15 @@ def flags(request: HttpRequest, status: str = "open") -> Any:
 
 
 @router.post("/manage/flags/compute", response=ComputedOut, summary="Look for new fraud patterns in my scope")
-def flags_find(request: HttpRequest) -> dict[str, int]:
+def flags_find(request: HttpRequest, payload: ComputeIn | None = None) -> dict[str, int]:
     from linli.core.permissions import scope_prefix
 
     require(request.user, Perm.POINTS_MANAGE)
-    return {"new_flags": flags_compute(area_prefix=scope_prefix(request.user) or "")}
+    prefix = scope_prefix(request.user) or ""
+    area = (payload.area if payload else None) or prefix
+    if not area.startswith(prefix):
+        require(request.user, Perm.POINTS_MANAGE, area.ljust(12, "0"))
+    return {"new_flags": flags_compute(area_prefix=area)}
 
 
 @router.post("/manage/flags/{flag_id}/review", response=FlagOut, summary="Clear or confirm a flag")
