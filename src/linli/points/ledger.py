@@ -89,9 +89,11 @@ def post(
     memo: str = "",
     meta: dict[str, Any] | None = None,
     reverses: Transfer | None = None,
+    lot_days: int | None = None,
 ) -> Transfer:
     """Write one transfer and move both balances (the caller holds the locks and runs in a transaction).
-    Refused by the database if a balance would cross zero the wrong way or the key was used."""
+    Refused by the database if a balance would cross zero the wrong way or the key was used. `lot_days`:
+    the points credited to a resident's account become an earn lot valid that many days."""
     if amount <= 0:
         raise ApplicationError(
             "invalid", _("The number of points must be a whole number above 0."), {"field": "amount"}
@@ -109,10 +111,16 @@ def post(
         meta=meta or {},
         reverses=reverses,
     )
-    Account.objects.filter(pk=debit.pk).update(balance=F("balance") - amount)
-    Account.objects.filter(pk=credit.pk).update(balance=F("balance") + amount)
-    debit.balance -= amount
-    credit.balance += amount
+    # The resident's side first, the community's last: the community's row (every earn of the community
+    # updates its issuing account) stays locked for as short a time as possible before the commit.
+    moves = sorted([(debit, -amount), (credit, amount)], key=lambda m: m[0].kind != AccountKind.RESIDENT)
+    for account, change in moves:
+        if account.kind == AccountKind.RESIDENT and change > 0 and lot_days is not None:
+            Account.objects.filter(pk=account.pk).update(balance=F("balance") + change)
+            add_lot(account, transfer, valid_days=lot_days)
+        else:
+            Account.objects.filter(pk=account.pk).update(balance=F("balance") + change)
+        account.balance += change
     return transfer
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Registration
 from linli.points.enums import AccountKind, TransferKind
-from linli.points.ledger import account_for, add_lot, community_of, post, rule_for
+from linli.points.ledger import account_for, community_of, post, rule_for
 from linli.points.models import Account, Rule, Transfer
 
 
@@ -55,11 +55,15 @@ def mint(
     if amount <= 0 or Transfer.objects.filter(key=key).exists():
         return None
     community = community_of(area_code)
-    resident = account_for(AccountKind.RESIDENT, community, user_id=resident_id)
-    issuing = account_for(AccountKind.ISSUING, community)
+    resident_lock = Account.objects.select_for_update().filter(area_code=community, user_id=resident_id)
     try:
         with transaction.atomic():
-            resident = Account.objects.select_for_update().get(pk=resident.pk)  # caps: one earn at a time
+            # the resident's row first (the fixed order; the caps: one earn at a time), the issuing account after
+            resident = resident_lock.first()
+            if resident is None:
+                account_for(AccountKind.RESIDENT, community, user_id=resident_id)
+                resident = resident_lock.get()
+            issuing = account_for(AccountKind.ISSUING, community)
             amount = _capped(rule, resident, amount, occurred_at)
             if amount <= 0:
                 return None
@@ -72,8 +76,8 @@ def mint(
                 area_code=community,
                 occurred_at=occurred_at,
                 meta=meta,
+                lot_days=rule.valid_days,
             )
-            add_lot(resident, transfer, valid_days=rule.valid_days)
             return transfer
     except IntegrityError:
         if Transfer.objects.filter(key=key).exists():  # the same event, minted at the same moment elsewhere
