@@ -158,6 +158,8 @@ def test_staff_pages_counter_rules_and_reverse(rule, users, item, earn, client):
     preview = client.get(f"/points/manage/transfers/{earn_t.pk}/reverse/").content.decode()
     assert 'data-testid="problem"' in preview  # 30 of the 50 points were spent
     assert client.get("/points/manage/flags/").status_code == 200
+    home = client.get("/").content.decode()
+    assert 'data-panel="points.staff"' in home and 'href="/points/manage/"' in home
     assert client.get("/points/manage/catalogue/").status_code == 200
     assert client.get(f"/points/manage/catalogue/{item.pk}/").status_code == 200
     assert client.get("/points/manage/transfers/").status_code == 200
