@@ -147,3 +147,22 @@ def test_fraud_patterns_flagged_once_and_reviewed(rule, users, make_resident):
     with pytest.raises(Exception) as err:
         services.flag_review(actor=users["other_community"], flag_id=flag.pk, status="cleared")
     assert getattr(err.value, "status", None) == 404
+
+
+def test_commands_and_jobs_expire_flag_and_backfill(area_tree, users):
+    from linli.jobs.models import Job
+    from linli.jobs.registry import handler_for
+
+    services.rule_set(actor=users["district"], data=RuleIn(area_code=COMMUNITY, per_hour=10, valid_days=30))
+    hours_confirmed(users["resident"], "2", at=timezone.now() - dt.timedelta(days=40))
+    out = StringIO()
+    with translation.override("en"):
+        call_command("points_expire", stdout=out)
+        call_command("points_backfill", stdout=out)
+        call_command("points_flags", stdout=out)
+    assert "1 lot(s) of points expired." in out.getvalue()
+    assert "0 earn transfer(s) written." in out.getvalue()
+    assert Account.objects.get(user=users["resident"]).balance == 0
+    job = Job(kind="points.expire", params={})
+    assert handler_for("points.expire")(job, lambda *a, **k: None) == {"lots_expired": 0}
+    assert handler_for("points.flags")(job, lambda *a, **k: None) == {"new_flags": 0}
