@@ -2,15 +2,17 @@
 transaction; earn lots are spent and expired first-in first-out; a reversal is a new transfer.
 
 Lock order (every transaction that moves points takes its row locks in this order, so two of them never
-wait on each other in a cycle): the resident's account first, then the community's account on the other
-side (issuing, settlement or expiry), then the catalogue item. Every transfer has a resident's account on
-one side. On SQLite the whole write transaction is serialised (IMMEDIATE); on PostgreSQL the rows are
-locked with SELECT ... FOR UPDATE. The CHECK constraints of `models.py` refuse an overspend even if a
-check here were wrong."""
+wait on each other in a cycle): the resident's account first (SELECT ... FOR UPDATE, at the start), then
+the catalogue item (a conditional UPDATE of its stock), then the community's account on the other side
+(issuing, settlement or expiry: an UPDATE, last, so these rows every transaction of the community touches
+stay locked for as short a time as possible). Every transfer has a resident's account on one side. On
+SQLite the whole write transaction is serialised (IMMEDIATE). The CHECK constraints of `models.py` refuse
+an overspend even if a check here were wrong."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -90,10 +92,13 @@ def post(
     meta: dict[str, Any] | None = None,
     reverses: Transfer | None = None,
     lot_days: int | None = None,
+    between: Callable[[Transfer], None] | None = None,
 ) -> Transfer:
     """Write one transfer and move both balances (the caller holds the locks and runs in a transaction).
     Refused by the database if a balance would cross zero the wrong way or the key was used. `lot_days`:
-    the points credited to a resident's account become an earn lot valid that many days."""
+    the points credited to a resident's account become an earn lot valid that many days. `between(transfer)`
+    runs after the resident's side moved and before the community's account is touched (the item's stock:
+    the hot rows are taken last, in the fixed order)."""
     if amount <= 0:
         raise ApplicationError(
             "invalid", _("The number of points must be a whole number above 0."), {"field": "amount"}
@@ -121,6 +126,8 @@ def post(
         else:
             Account.objects.filter(pk=account.pk).update(balance=F("balance") + change)
         account.balance += change
+        if account.kind == AccountKind.RESIDENT and between is not None:
+            between(transfer)
     return transfer
 
 

@@ -202,8 +202,7 @@ def redemption_create(*, resident: AnyUser, item_id: int) -> tuple[Redemption, s
             status=409,
         )
     settlement = account_for(AccountKind.SETTLEMENT, item.area_code, operator_id=item.operator_id)
-    own, settlement = lock_accounts(own, settlement)
-    item = CatalogueItem.objects.select_for_update().get(pk=item.pk)  # the fixed order: accounts, then item
+    own = Account.objects.select_for_update().get(pk=own.pk)  # the fixed order: the resident's account first
     if own.balance < item.cost:
         raise ApplicationError(
             "not_enough_points",
@@ -212,11 +211,37 @@ def redemption_create(*, resident: AnyUser, item_id: int) -> tuple[Redemption, s
             {"field": "points"},
             status=409,
         )
-    if item.stock < 1 or not item.active:
-        raise ApplicationError(
-            "out_of_stock", _("%(item)s is out of stock.") % {"item": item.name}, {"field": "item"}, status=409
+    out_of_stock = ApplicationError(
+        "out_of_stock", _("%(item)s is out of stock.") % {"item": item.name}, {"field": "item"}, status=409
+    )
+    if item.stock < 1:
+        raise out_of_stock
+    nonce = codes.new_nonce()
+    code = codes.code_for(nonce)
+    made: list[Redemption] = []
+
+    def take_item(transfer: Transfer) -> None:
+        """After the points left the resident's account, before the settlement account: the item's stock,
+        by a conditional update (its row lock), and the redemption."""
+        spend_lots(own, item.cost)
+        if not CatalogueItem.objects.filter(pk=item.pk, stock__gte=1, active=True).update(stock=F("stock") - 1):
+            raise out_of_stock  # the whole transaction rolls back: nothing written
+        made.append(
+            Redemption.objects.create(
+                item=item,
+                resident=resident,
+                operator_id=item.operator_id,
+                area_code=item.area_code,
+                points=item.cost,
+                price_yuan=item.price_yuan,
+                transfer=transfer,
+                status=RedemptionStatus.ISSUED,
+                code_nonce=nonce,
+                code_hash=codes.code_hash(code),
+            )
         )
-    transfer = post(
+
+    post(
         kind=TransferKind.REDEEM,
         debit=own,
         credit=settlement,
@@ -226,23 +251,9 @@ def redemption_create(*, resident: AnyUser, item_id: int) -> tuple[Redemption, s
         actor=resident,
         memo=item.name,
         meta={"item_id": item.pk, "operator_id": item.operator_id},
+        between=take_item,
     )
-    spend_lots(own, item.cost)
-    CatalogueItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
-    nonce = codes.new_nonce()
-    code = codes.code_for(nonce)
-    redemption = Redemption.objects.create(
-        item=item,
-        resident=resident,
-        operator_id=item.operator_id,
-        area_code=item.area_code,
-        points=item.cost,
-        price_yuan=item.price_yuan,
-        transfer=transfer,
-        status=RedemptionStatus.ISSUED,
-        code_nonce=nonce,
-        code_hash=codes.code_hash(code),
-    )
+    redemption = made[0]
     return redemption, code
 
 
@@ -374,11 +385,24 @@ def transfer_reverse(*, actor: AnyUser, transfer_id: int, memo: str = "", _own: 
     else:
         transfer = transfer_for_staff(actor=actor, transfer_id=transfer_id)
     resident, other, credited = _resident_side(transfer)
-    resident, other = lock_accounts(resident, other)
+    resident = Account.objects.select_for_update().get(pk=resident.pk)  # the fixed order: the resident first
     redemption = Redemption.objects.select_for_update().filter(transfer=transfer).first()
     problem = reverse_problem(transfer, resident.balance)
     if problem is not None:
         raise problem
+
+    def lots_and_stock(reversal: Transfer) -> None:
+        """After the resident's side moved, before the community's account: the lots, the item's stock."""
+        if credited:
+            spend_lots(resident, transfer.amount, first=Lot.objects.filter(transfer=transfer).first())
+        else:
+            add_lot(resident, reversal, valid_days=valid_days_for(transfer.area_code))
+        if redemption is not None:
+            CatalogueItem.objects.filter(pk=redemption.item_id).update(stock=F("stock") + 1)
+            redemption.status = RedemptionStatus.CANCELLED
+            redemption.cancelled_at = timezone.now()
+            redemption.save(update_fields=["status", "cancelled_at"])
+
     try:
         with transaction.atomic():
             reversal = post(
@@ -392,21 +416,12 @@ def transfer_reverse(*, actor: AnyUser, transfer_id: int, memo: str = "", _own: 
                 memo=memo,
                 meta={"reverses": transfer.pk, "kind": transfer.kind},
                 reverses=transfer,
+                between=lots_and_stock,
             )
     except IntegrityError:
         raise ApplicationError(
             "already_reversed", _("This transfer was reversed already."), {"field": "transfer"}, status=409
         ) from None
-    if credited:
-        first = Lot.objects.filter(transfer=transfer).first()
-        spend_lots(resident, transfer.amount, first=first)
-    else:
-        add_lot(resident, reversal, valid_days=valid_days_for(transfer.area_code))
-    if redemption is not None:
-        CatalogueItem.objects.select_for_update().filter(pk=redemption.item_id).update(stock=F("stock") + 1)
-        redemption.status = RedemptionStatus.CANCELLED
-        redemption.cancelled_at = timezone.now()
-        redemption.save(update_fields=["status", "cancelled_at"])
     return reversal
 
 
