@@ -8,6 +8,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, require, scope_q
@@ -164,8 +165,9 @@ def settlements_for_staff(*, actor: AnyUser) -> list[dict[str, Any]]:
     return [dict(row) for row in qs]
 
 
-def item_get(*, item_id: int) -> CatalogueItem:
-    item = CatalogueItem.objects.filter(pk=item_id, active=True).select_related("operator").first()
+def item_for_staff(*, actor: AnyUser, item_id: int) -> CatalogueItem:
+    """An item of the staff member's scope (404 outside it)."""
+    item = items_for_staff(actor=actor).filter(pk=item_id).first()
     if item is None:
-        raise ApplicationError("not_found", "not found", status=404)
+        raise ApplicationError("not_found", _("No such item."), status=404)
     return item

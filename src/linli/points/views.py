@@ -194,7 +194,7 @@ def _item_form(post: Any) -> dict[str, Any]:
 @login_required
 def manage_item(request: HttpRequest, item_id: int) -> HttpResponse:
     """Edit an item: the first POST shows what will change, the confirmed one saves it."""
-    item = services._item_for_staff(request.user, item_id)
+    item = selectors.item_for_staff(actor=request.user, item_id=item_id)
     error = ""
     changes: list[dict[str, Any]] = []
     if request.method == "POST":
