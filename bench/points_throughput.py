@@ -170,7 +170,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="earn processes = pgbench clients")
     parser.add_argument("--redeem-clients", type=int, default=50)
     parser.add_argument("--redeem-seconds", type=float, default=20.0)
-    parser.add_argument("--points", type=int, default=300, help="points each redeeming resident holds")
+    parser.add_argument("--points", type=int, default=15, help="points each redeeming resident holds")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server (no db)")
     args = parser.parse_args()
 
