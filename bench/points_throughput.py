@@ -40,7 +40,7 @@ from _common import table
 from registration_load import free_port, loadavg, percentile, pg_admin, start_server, stop_server
 
 COMMUNITY = "990102001001"
-RESIDENTS = 200
+RESIDENTS = 250
 
 
 def setup(redeem_clients: int, points: int) -> tuple[list[int], list[str], int]:
@@ -71,7 +71,7 @@ def setup(redeem_clients: int, points: int) -> tuple[list[int], list[str], int]:
         )
         keys.append(api_token_create(user=person, name="bench")[1])
     item = CatalogueItem.objects.create(area_code=COMMUNITY, name="毛巾", cost=1, stock=10_000_000)
-    ids = [p.pk for p in residents]
+    ids = [p.pk for p in residents[redeem_clients:]]  # the earn loop never tops up a redeeming resident
     connections.close_all()
     return ids, keys, item.pk
 
