@@ -148,8 +148,9 @@ def test_staff_pages_counter_rules_and_reverse(rule, users, item, earn, client):
     forged = client.post("/points/manage/counter/", {"code": "ZZZZZ-ZZZZZ"})
     assert forged.status_code == 400 and "兑换码无效" in forged.content.decode()
     form = {"area_code": COMMUNITY, "per_attendance": "10", "per_hour": "6", "valid_days": "365"}
-    preview = client.post("/points/manage/rules/", form).content.decode()
+    preview = client.post("/points/manage/rules/", {**form, "domains": ["elderly", "sports"]}).content.decode()
     assert 'data-testid="changes"' in preview and Rule.objects.get().per_hour == 5
+    assert "养老、体育" in preview.replace(" ", "") and "[" not in preview.split('data-testid="changes"')[1][:800]
     client.post("/points/manage/rules/", {**form, "confirm": "1"})
     assert Rule.objects.get().per_hour == 6
     bad = client.post("/points/manage/rules/", {**form, "per_hour": "-2"})

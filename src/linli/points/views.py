@@ -23,6 +23,7 @@ from linli.points import codes, selectors, services
 from linli.points.enums import FlagStatus, ItemKind, RedemptionStatus, TransferKind
 from linli.points.flags import flags_compute
 from linli.points.inputs import ItemIn, RuleIn
+from linli.points.models import Rule
 
 PAGE_SIZE = 30
 
@@ -267,7 +268,7 @@ def manage_rules(request: HttpRequest) -> HttpResponse:
                 services.rule_set(actor=request.user, data=data)
                 messages.success(request, _("The rule was saved."))
                 return redirect("points:rules")
-            changes = services.rule_changes(data)
+            changes = [_shown(c) for c in services.rule_changes(data)]
             if not changes:
                 messages.info(request, _("Nothing would change."))
         except ApplicationError as exc:
@@ -287,12 +288,25 @@ def manage_rules(request: HttpRequest) -> HttpResponse:
             "communities": _rule_areas(request),
             "domains": Domain.choices,
             "changes": changes,
+            "new_rule": posted is not None and not Rule.objects.filter(area_code=posted.get("area_code", "")).exists(),
             "posted": posted,
             "posted_domains": request.POST.getlist("domains") if posted else [],
             "error": error,
         },
         status=400 if error else 200,
     )
+
+
+def _shown(change: dict[str, Any]) -> dict[str, Any]:
+    """A rule change as the page shows it: activity kinds by their names, nothing for an empty value."""
+    names = dict(Domain.choices)
+
+    def show(value: Any) -> Any:
+        if isinstance(value, list):
+            return "、".join(str(names.get(v, v)) for v in value) or _("all")
+        return "" if value is None else value
+
+    return {**change, "before": show(change["before"]), "after": show(change["after"])}
 
 
 def _rule_areas(request: HttpRequest) -> list[tuple[str, str]]:
