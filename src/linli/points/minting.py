@@ -97,10 +97,12 @@ def mint_for_checkin(
     hours: Decimal,
     domain: str | None = None,
     device: str | None = None,
+    rule: Rule | None = None,
     **extra: Any,
 ) -> Transfer | None:
-    """Listener of "bookings.checked_in": points per attendance, if the activity's kind earns."""
-    rule = rule_for(area_code)
+    """Listener of "bookings.checked_in": points per attendance, if the activity's kind earns. (`rule`: the
+    community's rule when the caller has it already, as the backfill does.)"""
+    rule = rule or rule_for(area_code)
     if rule is None or rule.per_attendance <= 0:
         return None
     if domain is None:
@@ -189,10 +191,15 @@ def points_mint_backfill(*, since: dt.datetime | None = None) -> int:
     if since is not None:
         rows = rows.filter(checked_in_at__gte=since)
     written = 0
+    rules: dict[str, Rule | None] = {}
     for registration in rows.iterator(chunk_size=500):
         if registration.pk in done:
             continue
         session = registration.session
+        if session.area_code not in rules:
+            rules[session.area_code] = rule_for(session.area_code)
+        if rules[session.area_code] is None:
+            continue
         with transaction.atomic():
             made = mint_for_checkin(
                 key=f"checkin:{registration.pk}",
@@ -205,6 +212,7 @@ def points_mint_backfill(*, since: dt.datetime | None = None) -> int:
                 hours=Decimal((session.ends_at - session.starts_at).total_seconds()) / Decimal(3600),
                 domain=session.activity.domain,
                 device=f"staff:{registration.checked_in_by_id}" if registration.checked_in_by_id else "kiosk",
+                rule=rules[session.area_code],
             )
         written += made is not None
     return written
