@@ -15,6 +15,10 @@ from typing import Any
 TABLE = "core_auditlog"
 MESSAGE = "the audit log is append-only"
 
+# Other apps' append-only guards, (lock, unlock) pairs registered in their AppConfig.ready (the points
+# ledger): `linli flush` lifts and puts them back with this one.
+GUARDS: list[tuple[Any, Any]] = []
+
 _SQL: dict[str, tuple[list[str], list[str]]] = {
     "sqlite": (
         [

@@ -18,5 +18,9 @@ class Command(FlushCommand):
         connection = connections[database]
         with transaction.atomic(using=database):
             appendonly.unlock(connection)
+            for _lock, unlock in appendonly.GUARDS:
+                unlock(connection)
             super().handle(**options)
             appendonly.lock(connection)
+            for lock, _unlock in appendonly.GUARDS:
+                lock(connection)
