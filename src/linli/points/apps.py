@@ -17,6 +17,7 @@ class PointsConfig(AppConfig):
 
         listen("bookings.checked_in")(minting.on_checked_in)
         listen("organizations.hours_confirmed")(minting.on_hours_confirmed)
+        listen("organizations.hours_withdrawn")(minting.on_hours_withdrawn)
         if (appendonly.lock, appendonly.unlock) not in core_appendonly.GUARDS:
             core_appendonly.GUARDS.append((appendonly.lock, appendonly.unlock))
         nav_register(

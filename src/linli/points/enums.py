@@ -36,6 +36,7 @@ class FlagKind(models.TextChoices):
     DEVICE_BURST = "device_burst", _("many check-ins from one device (同一设备集中签到)")
     CHECKIN_BURST = "checkin_burst", _("check-ins in a burst (短时间内多次签到)")
     ABOVE_NORM = "above_norm", _("earning far above the community's norm (积分远超社区常态)")
+    WITHDRAWN_SPENT = "withdrawn_spent", _("hours withdrawn after their points were spent (时长被更正但积分已使用)")
 
 
 class FlagStatus(models.TextChoices):

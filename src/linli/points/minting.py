@@ -15,9 +15,9 @@ from django.utils import timezone
 
 from linli.bookings.enums import RegistrationStatus
 from linli.bookings.models import Registration
-from linli.points.enums import AccountKind, TransferKind
+from linli.points.enums import AccountKind, FlagKind, TransferKind
 from linli.points.ledger import account_for, community_of, post, rule_for
-from linli.points.models import Account, Rule, Transfer
+from linli.points.models import Account, FraudFlag, Rule, Transfer
 
 
 def _earned_since(account: Account, start: dt.datetime, end: dt.datetime) -> int:
@@ -226,3 +226,27 @@ def on_checked_in(**payload: Any) -> None:
 def on_hours_confirmed(**payload: Any) -> None:
     """The listener of "organizations.hours_confirmed" (registered in `PointsConfig.ready`)."""
     mint_for_hours(**payload)
+
+
+def on_hours_withdrawn(*, record_id: int, resident_id: int, area_code: str, **payload: Any) -> None:
+    """The listener of "organizations.hours_withdrawn": a confirmed record was replaced by a correction, so
+    the points it earned are taken back by a reversal (never an edit) before the corrected record earns
+    anew. When the resident has spent them already, the correction is not blocked: a flag asks staff to
+    settle it (an adjustment with its reason)."""
+    from linli.points.services import reverse_problem, transfer_reverse
+
+    earned = Transfer.objects.filter(key=f"hours:{record_id}").select_related("credit").first()
+    if earned is None or Transfer.objects.filter(reverses=earned).exists():
+        return
+    if reverse_problem(earned, earned.credit.balance) is None:
+        transfer_reverse(actor=None, transfer_id=earned.pk, memo="volunteer hours corrected", _own=True)
+        return
+    FraudFlag.objects.get_or_create(
+        key=f"withdrawn:{record_id}",
+        defaults={
+            "kind": FlagKind.WITHDRAWN_SPENT,
+            "resident_id": resident_id,
+            "area_code": earned.area_code,
+            "detail": {"transfer": earned.pk, "amount": earned.amount, "record_id": record_id},
+        },
+    )

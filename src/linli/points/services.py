@@ -377,12 +377,14 @@ def reverse_preview(*, actor: AnyUser, transfer_id: int) -> dict[str, Any]:
 
 
 @transaction.atomic
-def transfer_reverse(*, actor: AnyUser, transfer_id: int, memo: str = "", _own: bool = False) -> Transfer:
+def transfer_reverse(*, actor: AnyUser | None, transfer_id: int, memo: str = "", _own: bool = False) -> Transfer:
     """Reverse a transfer by a new one the other way (never an edit): refused for a reversal, a transfer
     reversed already, a collected redemption, or an earn whose points were spent already."""
     if _own:
         transfer = Transfer.objects.select_related("debit", "credit").get(pk=transfer_id)
     else:
+        if actor is None:
+            raise ApplicationError("forbidden", _("Only staff reverse a transfer."), status=403)
         transfer = transfer_for_staff(actor=actor, transfer_id=transfer_id)
     resident, other, credited = _resident_side(transfer)
     resident = Account.objects.select_for_update().get(pk=resident.pk)  # the fixed order: the resident first
