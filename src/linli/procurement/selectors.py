@@ -1,0 +1,383 @@
+"""Every read of the purchase of services, scoped: staff see their area's projects and contracts
+(`visible_to`), an operator's account its own operator's bids, contracts and payments, an evaluator the
+evaluations assigned to them, the public the disclosed (三务公开) fields only. Out of scope answers 404.
+
+Bids are sealed: `bid_content` is the only way to read a bid's price or proposal and it refuses before the
+tender's deadline, whoever asks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.enums import Role
+from linli.core.errors import ApplicationError
+from linli.core.masking import mask_name, mask_phone
+from linli.core.permissions import Perm, has_perm, require, scope_q
+from linli.facilities.models import Facility, Operator
+from linli.feedback.models import Need
+from linli.procurement.enums import STAGE_ORDER, OpinionKind, Stage, TenderStatus
+from linli.procurement.models import (
+    Bid,
+    Contract,
+    Evaluation,
+    GuidanceItem,
+    KpiObservation,
+    Lot,
+    Opinion,
+    Payment,
+    Project,
+    Rectification,
+    Tender,
+)
+from linli.procurement.services import area_prefix, eligibility_problem, operator_of
+
+if TYPE_CHECKING:
+    from linli.core.permissions import AnyUser
+
+
+def _not_found(what: str) -> ApplicationError:
+    return ApplicationError("not_found", what, status=404)
+
+
+# Staff ------------------------------------------------------------------------------------------------------
+
+
+def guidance_items(*, year: int | None = None) -> QuerySet[GuidanceItem]:
+    qs = GuidanceItem.objects.prefetch_related("service_items")
+    return qs.filter(year=year) if year else qs
+
+
+def projects_visible(*, viewer: AnyUser) -> QuerySet[Project]:
+    require(viewer, Perm.PROCUREMENT_VIEW)
+    return Project.objects.visible_to(viewer).select_related("guidance")
+
+
+def project_get(*, viewer: AnyUser, pk: int) -> Project:
+    project = projects_visible(viewer=viewer).filter(pk=pk).first()
+    if project is None:
+        raise _not_found(_("No such project."))
+    return project
+
+
+@dataclass(frozen=True)
+class Gap:
+    facility_type: str
+    age_groups: list[str]
+    covered: int
+    total: int
+    uncovered: int
+
+
+def project_evidence(*, viewer: AnyUser, project: Project) -> dict[str, Any]:
+    """What linli already knows about the project's area, computed: the needs list with its supports, the
+    latest coverage run's uncovered residents by facility type and age group, the facilities without an
+    operator, and the residents' votes on the proposal."""
+    prefix = area_prefix(project.area_code)
+    needs = list(
+        Need.objects.filter(area_code__startswith=prefix, domain=project.domain)
+        .annotate(supports_n=Count("supports", distinct=True))
+        .order_by("-supports_n", "created_at")[:10]
+    )
+    gaps: list[Gap] = []
+    run_info: dict[str, Any] | None = None
+    from linli.planning.models import PlanningRun
+
+    run = (
+        PlanningRun.objects.filter(result__isnull=False, kind="coverage")
+        .filter(Q(scenario__area_code__startswith=project.area_code[:6]))
+        .filter(scope_q(viewer, "scenario__area_code"))
+        .order_by("-created_at")
+        .first()
+    )
+    if run is not None and run.result:
+        run_info = {"id": run.pk, "at": run.created_at}
+        for row in run.result.get("types", []):
+            total, covered = int(row.get("total") or 0), int(row.get("covered") or 0)
+            gaps.append(Gap(str(row.get("type")), list(row.get("age_groups") or []), covered, total, total - covered))
+    unoperated = list(
+        Facility.objects.visible_to(viewer)
+        .filter(area_code__startswith=prefix, operator__isnull=True)
+        .select_related("facility_type")
+        .order_by("code")[:50]
+    )
+    votes = Opinion.objects.filter(project=project).aggregate(
+        support=Count("id", filter=Q(kind=OpinionKind.SUPPORT)),
+        oppose=Count("id", filter=Q(kind=OpinionKind.OPPOSE)),
+        comments=Count("id", filter=Q(kind=OpinionKind.COMMENT)),
+        problems=Count("id", filter=Q(kind=OpinionKind.PROBLEM)),
+    )
+    return {"needs": needs, "gaps": gaps, "run": run_info, "unoperated": unoperated, "votes": votes}
+
+
+def tenders_of(project: Project) -> QuerySet[Tender]:
+    return project.tenders.prefetch_related("lots").order_by("-opens_at")
+
+
+def sealed(tender: Tender, now: dt.datetime | None = None) -> bool:
+    return (now or timezone.now()) < tender.closes_at
+
+
+@dataclass(frozen=True)
+class BidView:
+    id: int
+    lot: int
+    operator: str
+    submitted_at: dt.datetime
+    price: Decimal | None
+    proposal: str | None
+    award_score: Decimal | None
+    sealed: bool
+
+
+def bid_content(bid: Bid, now: dt.datetime | None = None) -> BidView:
+    """A bid as anyone may see it: before the deadline only that it exists (no price, no proposal)."""
+    closed = not sealed(bid.lot.tender, now)
+    return BidView(
+        id=bid.pk,
+        lot=bid.lot.number,
+        operator=bid.operator.name if closed else _("(sealed)"),
+        submitted_at=bid.submitted_at,
+        price=bid.price if closed else None,
+        proposal=bid.proposal if closed else None,
+        award_score=bid.award_score if closed else None,
+        sealed=not closed,
+    )
+
+
+def tender_get(*, viewer: AnyUser, pk: int) -> Tender:
+    tender = Tender.objects.filter(pk=pk, project__in=projects_visible(viewer=viewer)).select_related("project").first()
+    if tender is None:
+        raise _not_found(_("No such tender."))
+    return tender
+
+
+def tender_bids(*, viewer: AnyUser, tender: Tender) -> list[BidView]:
+    """The bids of a tender for staff of its area; sealed ones show only that they exist."""
+    require(viewer, Perm.PROCUREMENT_VIEW, tender.project.area_code)
+    bids = (
+        Bid.objects.filter(lot__tender=tender).select_related("lot__tender", "operator").order_by("lot__number", "id")
+    )
+    return [bid_content(b) for b in bids]
+
+
+def contracts_visible(*, viewer: AnyUser) -> QuerySet[Contract]:
+    """Staff: their area's contracts; an operator's account: its operator's."""
+    operator = operator_of(viewer)
+    if operator is not None:
+        qs = Contract.objects.filter(operator=operator)
+    else:
+        require(viewer, Perm.PROCUREMENT_VIEW)
+        qs = Contract.objects.visible_to(viewer)
+    return qs.select_related("project", "operator", "lot")
+
+
+def contract_get(*, viewer: AnyUser, pk: int) -> Contract:
+    contract = contracts_visible(viewer=viewer).filter(pk=pk).first()
+    if contract is None:
+        raise _not_found(_("No such contract."))
+    return contract
+
+
+def kpi_table(contract: Contract) -> list[dict[str, Any]]:
+    """Month by month, each target's value and attainment with its evidence."""
+    rows: dict[dt.date, dict[str, Any]] = {}
+    for o in KpiObservation.objects.filter(contract=contract).select_related("target").order_by("month", "target_id"):
+        row = rows.setdefault(o.month, {"month": o.month, "cells": []})
+        row["cells"].append(o)
+    return list(rows.values())
+
+
+def payments_of(contract: Contract) -> QuerySet[Payment]:
+    return contract.payments.order_by("period_start", "id")
+
+
+def payment_totals(contract: Contract) -> dict[str, Decimal]:
+    agg = contract.payments.aggregate(
+        base=Sum("base", filter=Q(corrects__isnull=True)),
+        paid=Sum("amount", filter=Q(status="paid")),
+        withheld=Sum("withheld"),
+    )
+    return {k: v or Decimal(0) for k, v in agg.items()}
+
+
+def payment_get(*, viewer: AnyUser, pk: int) -> Payment:
+    payment = (
+        Payment.objects.filter(pk=pk, contract__in=contracts_visible(viewer=viewer)).select_related("contract").first()
+    )
+    if payment is None:
+        raise _not_found(_("No such payment."))
+    return payment
+
+
+def payment_evidence(payment: Payment) -> list[KpiObservation]:
+    return list(KpiObservation.objects.filter(pk__in=payment.evidence.get("observations", [])).select_related("target"))
+
+
+def rectifications_of(contract: Contract) -> QuerySet[Rectification]:
+    return contract.rectifications.all()
+
+
+def contracts_at_risk(*, viewer: AnyUser, threshold: Decimal = Decimal("0.8")) -> list[dict[str, Any]]:
+    """Contracts whose latest month's mean attainment is below `threshold`, or with an overdue order."""
+    contracts = contracts_visible(viewer=viewer).filter(ends_on__gte=timezone.localdate() - dt.timedelta(days=62))
+    out = []
+    today = timezone.localdate()
+    latest = {}
+    for row in (
+        KpiObservation.objects.filter(contract__in=contracts)
+        .values("contract_id", "month")
+        .annotate(mean=Sum("attainment") / Count("id"))
+        .order_by("contract_id", "month")
+    ):
+        latest[row["contract_id"]] = row
+    overdue = dict(
+        Rectification.objects.filter(contract__in=contracts, status="open", due_on__lt=today)
+        .values("contract_id")
+        .annotate(n=Count("id"))
+        .values_list("contract_id", "n")
+    )
+    for c in contracts:
+        mean = latest.get(c.pk, {}).get("mean")
+        if (mean is not None and mean < threshold) or overdue.get(c.pk):
+            out.append({"contract": c, "attainment": mean, "overdue": overdue.get(c.pk, 0)})
+    return out
+
+
+# Operators --------------------------------------------------------------------------------------------------
+
+
+def operator_required(viewer: AnyUser) -> Operator:
+    operator = operator_of(viewer)
+    if operator is None:
+        raise ApplicationError("forbidden", _("This page is for operators' accounts."), status=403)
+    return operator
+
+
+def tenders_open_for(*, operator: Operator) -> list[tuple[Tender, str | None]]:
+    """Open tenders with why the operator may not bid (None: eligible)."""
+    now = timezone.now()
+    today = timezone.localdate()
+    tenders = Tender.objects.filter(status=TenderStatus.OPEN, opens_at__lte=now, closes_at__gt=now).select_related(
+        "project"
+    )
+    return [(t, eligibility_problem(t, operator, today)) for t in tenders.prefetch_related("lots")]
+
+
+def bids_of(*, operator: Operator) -> list[BidView]:
+    bids = Bid.objects.filter(operator=operator).select_related("lot__tender", "operator")
+    return [bid_content(b) for b in bids]
+
+
+def lot_get_open(*, pk: int) -> Lot:
+    lot = Lot.objects.filter(pk=pk, tender__status=TenderStatus.OPEN).select_related("tender__project").first()
+    if lot is None:
+        raise _not_found(_("No such lot."))
+    return lot
+
+
+# Evaluators -------------------------------------------------------------------------------------------------
+
+
+def evaluations_assigned(*, viewer: AnyUser) -> QuerySet[Evaluation]:
+    if not viewer.is_authenticated:
+        raise ApplicationError("unauthenticated", _("Log in first."), status=401)
+    if has_perm(viewer, Perm.PROCUREMENT_VIEW):
+        return Evaluation.objects.filter(contract__in=Contract.objects.visible_to(viewer)).select_related(
+            "contract__operator", "contract__project"
+        )
+    return Evaluation.objects.filter(evaluator=viewer).select_related("contract__operator", "contract__project")
+
+
+def evaluation_get(*, viewer: AnyUser, pk: int) -> Evaluation:
+    evaluation = evaluations_assigned(viewer=viewer).filter(pk=pk).first()
+    if evaluation is None:
+        raise _not_found(_("No such evaluation."))
+    return evaluation
+
+
+def evidence_pack(*, evaluation: Evaluation, sample: int = 5, seed: int | None = None) -> dict[str, Any]:
+    """What the evaluator checks, computed: KPIs month by month, attendance and on-time totals, complaints
+    and ratings, and residents who used the service to call back (name and phone masked)."""
+    from linli.bookings.models import Registration
+
+    contract = evaluation.contract
+    observations = list(KpiObservation.objects.filter(contract=contract).select_related("target").order_by("month"))
+    facilities = contract.facility_links.values("facility_id")
+    users = list(
+        Registration.objects.filter(checked_in_at__isnull=False, session__activity__facility_id__in=facilities)
+        .values_list("resident_id", "resident__display_name", "resident__username", "resident__phone")
+        .distinct()
+        .order_by("resident_id")[:500]
+    )
+    rng = random.Random(seed if seed is not None else evaluation.pk)
+    picked = rng.sample(users, min(sample, len(users)))
+    residents = [
+        {"name": mask_name(name or username), "phone": mask_phone(phone or "")} for _i, name, username, phone in picked
+    ]
+    opinions = Opinion.objects.filter(project=contract.project).aggregate(
+        problems=Count("id", filter=Q(kind=OpinionKind.PROBLEM)),
+        ratings=Count("id", filter=Q(kind=OpinionKind.RATING)),
+        low=Count("id", filter=Q(kind=OpinionKind.RATING, rating__lte=2)),
+    )
+    rect = contract.rectifications.aggregate(n=Count("id"), open=Count("id", filter=Q(status="open")))
+    return {
+        "observations": observations,
+        "residents": residents,
+        "opinions": opinions,
+        "rectifications": rect,
+        "users_total": len(users),
+    }
+
+
+# Public (三务公开) ----------------------------------------------------------------------------------------------
+
+
+def projects_public() -> QuerySet[Project]:
+    """Every project past the needs survey: stage, budget, winner, amount, targets and results; no person."""
+    return Project.objects.exclude(stage=Stage.NEEDS).order_by("-year", "-id")
+
+
+def project_public(*, pk: int) -> Project:
+    project = Project.objects.filter(pk=pk).first()
+    if project is None:
+        raise _not_found(_("No such project."))
+    return project
+
+
+def project_disclosure(project: Project) -> dict[str, Any]:
+    contracts = list(project.contracts.select_related("operator"))
+    latest: dict[int, list[KpiObservation]] = {}
+    for c in contracts:
+        last = KpiObservation.objects.filter(contract=c).order_by("-month").values_list("month", flat=True).first()
+        if last:
+            latest[c.pk] = list(KpiObservation.objects.filter(contract=c, month=last).select_related("target"))
+    evaluations = list(Evaluation.objects.filter(contract__project=project, signed_at__isnull=False))
+    ratings = Opinion.objects.filter(project=project, kind=OpinionKind.RATING).aggregate(n=Count("id"), s=Sum("rating"))
+    failed = project.tenders.filter(status=TenderStatus.FAILED).count()
+    return {
+        "contracts": [{"contract": c, "kpis": latest.get(c.pk, [])} for c in contracts],
+        "targets": list(project.targets.all()),
+        "evaluations": evaluations,
+        "rating_mean": round(ratings["s"] / ratings["n"], 1) if ratings["n"] else None,
+        "ratings": ratings["n"],
+        "failed_tenders": failed,
+        "stage_index": STAGE_ORDER.index(Stage(project.stage)),
+        "stages": STAGE_ORDER,
+    }
+
+
+def projects_for_resident(*, viewer: AnyUser) -> QuerySet[Project]:
+    """Projects of the resident's area."""
+    home = getattr(viewer, "home_area_code", "") or ""
+    if not home or viewer.role != Role.RESIDENT:
+        return Project.objects.none()
+    codes = {home[:6] + "000000", home[:9] + "000", home}
+    return Project.objects.filter(area_code__in=codes).order_by("-year", "-id")
