@@ -110,7 +110,9 @@ def test_award_standstill_contract(buy):
     a = lot.bids.get(operator=buy["ops"][0])
     c = lot.bids.get(operator=buy["ops"][2])
     price_a = (Decimal("250000") / Decimal("280000") * 100).quantize(Decimal("0.01"))
-    assert a.award_score == (90 * Decimal("0.5") + price_a * Decimal("0.3") + 80 * Decimal("0.2")).quantize(Decimal("0.01"))
+    assert a.award_score == (90 * Decimal("0.5") + price_a * Decimal("0.3") + 80 * Decimal("0.2")).quantize(
+        Decimal("0.01")
+    )
     assert a.award_score == Decimal("87.79")  # 45 + 26.787 + 16, rounded
     assert c.award_score == Decimal("70") * Decimal("0.5") + 100 * Decimal("0.3") + 80 * Decimal("0.2")
     assert lot.winner == a and contract.operator == buy["ops"][0] and contract.amount == Decimal("280000")
