@@ -230,8 +230,8 @@ def test_evaluation_signed_never_changes_and_enters_the_formula(buy):
     assert ev.score == 90
     with pytest.raises(ApplicationError):
         services.evaluation_sign(
-            actor=evaluator, evaluation=ev, scores={"delivery": 40, "quality": 30, "satisfaction": 20, "management": 10},
-            comment="改",
+            actor=evaluator, evaluation=ev, comment="改",
+            scores={"delivery": 40, "quality": 30, "satisfaction": 20, "management": 10},
         )  # fmt: skip
     ev.comment = "changed"
     with pytest.raises(Exception, match="never changes"):

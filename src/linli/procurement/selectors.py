@@ -381,3 +381,8 @@ def projects_for_resident(*, viewer: AnyUser) -> QuerySet[Project]:
         return Project.objects.none()
     codes = {home[:6] + "000000", home[:9] + "000", home}
     return Project.objects.filter(area_code__in=codes).order_by("-year", "-id")
+
+
+def projects_public_all() -> QuerySet[Project]:
+    """Every project, for the OCDS feed (which leaves sealed bids and persons out)."""
+    return Project.objects.select_related("guidance").order_by("pk")

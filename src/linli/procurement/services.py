@@ -849,10 +849,8 @@ def payment_figures(contract: Contract, period_start: dt.date, period_end: dt.da
     ev_score = evaluation.score if evaluation is not None else None
     kpi_w = Decimal(contract.kpi_weight) / 100
     ev_w = Decimal(contract.evaluation_weight) / 100
-    if ev_score is None:  # no evaluation yet: the KPIs carry the whole formula
-        factor = attain
-    else:
-        factor = kpi_w * attain + ev_w * ev_score / 100
+    # no evaluation yet: the KPIs carry the whole formula
+    factor = attain if ev_score is None else kpi_w * attain + ev_w * ev_score / 100
     factor = min(factor, Decimal("1")).quantize(Decimal("0.0001"))
     amount = (base * factor).quantize(CENT, rounding=ROUND_HALF_UP)
     withheld = base - amount

@@ -25,4 +25,6 @@ class Command(BaseCommand):
             n = services.kpi_compute(month=month)
         except ApplicationError as exc:
             raise CommandError(str(exc.message)) from exc
-        self.stdout.write(self.style.SUCCESS(_("%(n)s observations for %(month)s") % {"n": n, "month": f"{month:%Y-%m}"}))
+        self.stdout.write(
+            self.style.SUCCESS(_("%(n)s observations for %(month)s") % {"n": n, "month": f"{month:%Y-%m}"})
+        )
