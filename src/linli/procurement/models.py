@@ -32,8 +32,6 @@ from linli.procurement.enums import (
     TenderStatus,
 )
 
-MONEY = {"max_digits": 14, "decimal_places": 2}
-
 
 class GuidanceItem(TimeStampedModel):
     """One line of the year's purchase guidance catalogue (指导性目录): what may be bought."""
@@ -45,8 +43,10 @@ class GuidanceItem(TimeStampedModel):
     service_items = models.ManyToManyField(
         ServiceItem, blank=True, related_name="guidance_items", verbose_name=_("service items")
     )
-    price_min = models.DecimalField(_("guide price from (yuan)"), null=True, blank=True, **MONEY)
-    price_max = models.DecimalField(_("guide price to (yuan)"), null=True, blank=True, **MONEY)
+    price_min = models.DecimalField(
+        _("guide price from (yuan)"), null=True, blank=True, max_digits=14, decimal_places=2
+    )
+    price_max = models.DecimalField(_("guide price to (yuan)"), null=True, blank=True, max_digits=14, decimal_places=2)
     price_unit = models.CharField(_("price unit"), max_length=32, blank=True)
     eligible_kinds = models.JSONField(_("eligible operator kinds"), default=list, blank=True)
 
@@ -141,7 +141,7 @@ class Project(AreaOwned, TimeStampedModel):
         related_name="projects",
         verbose_name=_("catalogue item"),
     )
-    budget = models.DecimalField(_("budget (yuan)"), **MONEY)
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
     description = models.TextField(_("description"), blank=True)
     stage = models.CharField(_("stage"), max_length=16, choices=Stage.choices, default=Stage.NEEDS)
     facilities = models.ManyToManyField(
@@ -246,7 +246,7 @@ class Lot(models.Model):
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
     number = models.PositiveSmallIntegerField(_("lot"))
     title = models.CharField(_("title"), max_length=200)
-    budget = models.DecimalField(_("budget (yuan)"), **MONEY)
+    budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2)
     facilities = models.ManyToManyField(Facility, blank=True, related_name="procurement_lots")
     service_items = models.ManyToManyField(ServiceItem, blank=True, related_name="procurement_lots")
     winner = models.OneToOneField("Bid", null=True, blank=True, on_delete=models.PROTECT, related_name="won_lot")
@@ -265,7 +265,7 @@ class Bid(models.Model):
 
     lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="bids")
     operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="procurement_bids")
-    price = models.DecimalField(_("price (yuan)"), **MONEY)
+    price = models.DecimalField(_("price (yuan)"), max_digits=14, decimal_places=2)
     proposal = models.TextField(_("technical proposal"))
     submitted_at = models.DateTimeField(_("submitted at"))
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -349,7 +349,7 @@ class Contract(AreaOwned, TimeStampedModel):
     lot = models.OneToOneField(Lot, on_delete=models.PROTECT, related_name="contract")
     operator = models.ForeignKey(Operator, on_delete=models.PROTECT, related_name="procurement_contracts")
     number = models.CharField(_("contract number"), max_length=32, unique=True)
-    amount = models.DecimalField(_("contract amount (yuan)"), **MONEY)
+    amount = models.DecimalField(_("contract amount (yuan)"), max_digits=14, decimal_places=2)
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until"))
     kpi_weight = models.PositiveSmallIntegerField(_("weight of KPI attainment in payments (%)"), default=70)
@@ -444,12 +444,12 @@ class Payment(TimeStampedModel):
     milestone = models.CharField(_("milestone"), max_length=100)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period until"))
-    base = models.DecimalField(_("base amount (yuan)"), **MONEY)
+    base = models.DecimalField(_("base amount (yuan)"), max_digits=14, decimal_places=2)
     kpi_attainment = models.DecimalField(_("KPI attainment"), max_digits=5, decimal_places=4)
     evaluation_score = models.DecimalField(_("evaluation score"), max_digits=5, decimal_places=2, null=True)
     factor = models.DecimalField(_("factor"), max_digits=5, decimal_places=4)
-    amount = models.DecimalField(_("amount (yuan)"), **MONEY)
-    withheld = models.DecimalField(_("withheld (yuan)"), **MONEY)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    withheld = models.DecimalField(_("withheld (yuan)"), max_digits=14, decimal_places=2)
     withheld_reasons = models.JSONField(_("why withheld"), default=list)
     evidence = models.JSONField(_("evidence"), default=dict)
     status = models.CharField(_("status"), max_length=16, choices=PaymentStatus.choices, default="calculated")

@@ -230,14 +230,14 @@ def contracts_at_risk(*, viewer: AnyUser, threshold: Decimal = Decimal("0.8")) -
     contracts = contracts_visible(viewer=viewer).filter(ends_on__gte=timezone.localdate() - dt.timedelta(days=62))
     out = []
     today = timezone.localdate()
-    latest = {}
+    latest: dict[int, dict[str, Any]] = {}
     for row in (
         KpiObservation.objects.filter(contract__in=contracts)
         .values("contract_id", "month")
         .annotate(mean=Sum("attainment") / Count("id"))
         .order_by("contract_id", "month")
     ):
-        latest[row["contract_id"]] = row
+        latest[row["contract_id"]] = dict(row)
     overdue = dict(
         Rectification.objects.filter(contract__in=contracts, status="open", due_on__lt=today)
         .values("contract_id")
@@ -377,7 +377,7 @@ def project_disclosure(project: Project) -> dict[str, Any]:
 def projects_for_resident(*, viewer: AnyUser) -> QuerySet[Project]:
     """Projects of the resident's area."""
     home = getattr(viewer, "home_area_code", "") or ""
-    if not home or viewer.role != Role.RESIDENT:
+    if not home or getattr(viewer, "role", "") != Role.RESIDENT:
         return Project.objects.none()
     codes = {home[:6] + "000000", home[:9] + "000", home}
     return Project.objects.filter(area_code__in=codes).order_by("-year", "-id")

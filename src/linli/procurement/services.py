@@ -66,6 +66,13 @@ MANAGE = Perm.PROCUREMENT_MANAGE
 CENT = Decimal("0.01")
 
 
+def _user(actor: AnyUser) -> User | None:
+    """The actor as a user row (None for an anonymous caller)."""
+    from linli.core.models import User
+
+    return actor if isinstance(actor, User) else None
+
+
 def _refuse(field: str, message: str, code: str = "invalid", status: int = 400, **extra: Any) -> ApplicationError:
     return ApplicationError(code, message, {"field": field, **extra}, status=status)
 
@@ -179,7 +186,12 @@ def operator_sanction(
     if ends_on is not None and ends_on < starts_on:
         raise _refuse("ends_on", _("Until: must not be before From."))
     sanction = OperatorSanction.objects.create(
-        operator=operator, kind=kind, starts_on=starts_on, ends_on=ends_on, reason=reason.strip(), decided_by=actor
+        operator=operator,
+        kind=kind,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        reason=reason.strip(),
+        decided_by=_user(actor),
     )
     audit_record(actor=actor, action=AuditAction.CREATE, on=sanction, detail={"operator": operator.pk, "kind": kind})
     return sanction
@@ -298,10 +310,12 @@ def project_create(
         budget=amount,
         guidance=guidance,
         description=description,
-        created_by=actor,
+        created_by=_user(actor),
     )
     project.facilities.set(facilities)
-    StageChange.objects.create(project=project, from_stage="", to_stage=Stage.NEEDS, actor=actor, at=timezone.now())
+    StageChange.objects.create(
+        project=project, from_stage="", to_stage=Stage.NEEDS, actor=_user(actor), at=timezone.now()
+    )
     audit_record(actor=actor, action=AuditAction.CREATE, on=project, detail={"stage": Stage.NEEDS})
     return project
 
@@ -365,7 +379,7 @@ def project_advance(*, actor: AnyUser, project: Project, to_stage: str, note: st
     project.save(update_fields=["stage", "updated_at"])
     given.stage = to_stage
     StageChange.objects.create(
-        project=project, from_stage=before, to_stage=to_stage, actor=actor, at=timezone.now(), note=note
+        project=project, from_stage=before, to_stage=to_stage, actor=_user(actor), at=timezone.now(), note=note
     )
     audit_record(
         actor=actor, action=AuditAction.UPDATE, on=project, fields=["stage"], detail={"from": before, "to": to_stage}
@@ -530,7 +544,7 @@ def bid_submit(*, actor: AnyUser, lot_id: int, price: Any, proposal: str) -> Bid
                 price=amount,
                 proposal=proposal.strip(),
                 submitted_at=now,
-                submitted_by=actor,
+                submitted_by=_user(actor),
             )
             audit_record(actor=actor, action=AuditAction.CREATE, on=bid, detail={"lot": lot.pk})
             return bid
@@ -617,7 +631,8 @@ def tender_award(*, actor: AnyUser, tender: Tender) -> Tender:
         if not valid:
             continue
         low = min(b.price for b in valid)
-        best = None
+        best: Bid | None = None
+        best_score = Decimal(0)
         for b in valid:
             price_score = (low / b.price * 100).quantize(CENT)
             credit = Decimal(CREDIT_POINTS[operator_profile(b.operator).credit_level])
@@ -625,11 +640,11 @@ def tender_award(*, actor: AnyUser, tender: Tender) -> Tender:
             total = (
                 tech * tender.weight_technical + price_score * tender.weight_price + credit * tender.weight_credit
             ) / 100
-            b.award_score = total.quantize(CENT)
+            b.award_score = score = total.quantize(CENT)
             b.award_detail = {"technical": str(tech), "price": str(price_score), "credit": str(credit)}
             b.save(update_fields=["award_score", "award_detail"])
-            if best is None or b.award_score > best.award_score:
-                best = b
+            if best is None or score > best_score:
+                best, best_score = b, score
         lot.winner = best
         lot.save(update_fields=["winner"])
         awarded += 1
@@ -797,7 +812,7 @@ def rectification_issue(*, actor: AnyUser, contract: Contract, issue: str, due_o
         raise _refuse("issue", _("Issue: required."))
     if due_on < timezone.localdate():
         raise _refuse("due_on", _("Due on: must not be in the past."))
-    order = Rectification.objects.create(contract=contract, issue=issue.strip(), due_on=due_on, issued_by=actor)
+    order = Rectification.objects.create(contract=contract, issue=issue.strip(), due_on=due_on, issued_by=_user(actor))
     audit_record(actor=actor, action=AuditAction.CREATE, on=order)
     return order
 
@@ -854,7 +869,7 @@ def payment_figures(contract: Contract, period_start: dt.date, period_end: dt.da
     factor = min(factor, Decimal("1")).quantize(Decimal("0.0001"))
     amount = (base * factor).quantize(CENT, rounding=ROUND_HALF_UP)
     withheld = base - amount
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     for o in observations:
         if o.attainment < 1:
             reasons.append(

@@ -100,7 +100,7 @@ def project_list(request: HttpRequest) -> HttpResponse:
             "may_manage": has_perm(request.user, Perm.PROCUREMENT_MANAGE),
             "errors": errors,
             "year": timezone.localdate().year,
-            "scope": request.user.scope.ljust(12, "0") if request.user.scope else "",
+            "scope": str(getattr(request.user, "scope", "") or "").ljust(12, "0"),
         },
         status=400 if errors else 200,
     )

@@ -25,7 +25,11 @@ class Command(BaseCommand):
         out = options["out"]
         if out == "-":
             try:
-                n = ocds.stream_package(self.stdout, options["uri"], ocds.all_projects())
+                ocds.stream_package(
+                    self.stdout,  # type: ignore[arg-type]  # OutputWrapper writes like a file
+                    options["uri"],
+                    ocds.all_projects(),
+                )
             except ApplicationError as exc:
                 raise CommandError(str(exc.message)) from exc
             return
