@@ -692,6 +692,7 @@ def contract_create(
     facility_ids: list[int] | None = None,
 ) -> Contract:
     """The contract of an awarded lot, after the standstill period, for the winner's price."""
+    lot = Lot.objects.select_related("tender__project", "winner__operator").get(pk=lot.pk)
     tender = lot.tender
     project = tender.project
     require(actor, MANAGE, project.area_code)
