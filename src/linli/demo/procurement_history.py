@@ -37,7 +37,7 @@ from linli.procurement.models import Bid, Expert, GuidanceItem, OperatorAccount,
 
 DISTRICT = "990102000000"
 MARKER = "LL-DEMO"
-TARGETS = {
+TARGETS: dict[str, list[tuple[str, float, float]]] = {
     Domain.ELDERLY: [("sessions", 0, 8), ("attendance", 60, 85), ("on_time", 80, 95)],
     Domain.CULTURE: [("sessions", 0, 10), ("checkins", 0, 120), ("attendance", 60, 80)],
     Domain.SPORTS: [("sessions", 0, 12), ("attendance", 55, 80)],
@@ -73,6 +73,7 @@ def _credit(n: int) -> str:
 @transaction.atomic
 def _load(district: User, rng: random.Random, now: dt.datetime) -> dict[str, int]:
     out: dict[str, int] = {}
+    today = timezone.localdate(now)
     year = now.year
     guidance = {}
     for y in (year - 2, year - 1, year):
@@ -158,10 +159,10 @@ def _load(district: User, rng: random.Random, now: dt.datetime) -> dict[str, int
                 actor=district, project=project, to_stage=Stage.DELIVERY, note="合同签订，组织实施"
             )
     # KPIs of every month since the first contract, computed from the demo's own history
-    first = min(c.starts_on for c, _s in contracts) if contracts else timezone.localdate(now)
+    first = min(c.starts_on for c, _s in contracts) if contracts else today
     month = first.replace(day=1)
     observations = 0
-    while month <= timezone.localdate(now):
+    while month <= today:
         observations += services.kpi_compute(month=month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
     out["kpi_observations"] = observations
@@ -171,7 +172,7 @@ def _load(district: User, rng: random.Random, now: dt.datetime) -> dict[str, int
         if low:
             order = services.rectification_issue(
                 actor=district, contract=contract, issue="服务场次未达合同约定，请于期限内整改并说明原因",
-                due_on=timezone.localdate(now) + dt.timedelta(days=rng.choice([-0, 7, 14])),
+                due_on=today + dt.timedelta(days=rng.choice([-0, 7, 14])),
             )  # fmt: skip
             counts["rectifications"] += 1
             if rng.random() < 0.5:
@@ -199,15 +200,15 @@ def _load(district: User, rng: random.Random, now: dt.datetime) -> dict[str, int
         elif evaluator is not None:
             services.evaluation_assign(
                 actor=district, contract=contract, kind="midterm", evaluator=evaluator,
-                due_on=max(timezone.localdate(now) + dt.timedelta(days=20), contract.starts_on + dt.timedelta(days=180)),
+                due_on=max(today + dt.timedelta(days=20), contract.starts_on + dt.timedelta(days=180)),
             )  # fmt: skip
     suspended = operators[-1]
     services.operator_sanction(
-        actor=district, operator=suspended, kind="suspension", starts_on=timezone.localdate(now) - dt.timedelta(days=10),
-        ends_on=timezone.localdate(now) + dt.timedelta(days=170), reason="虚报服务人次，经核查属实，暂停投标资格六个月",
+        actor=district, operator=suspended, kind="suspension", starts_on=today - dt.timedelta(days=10),
+        ends_on=today + dt.timedelta(days=170), reason="虚报服务人次，经核查属实，暂停投标资格六个月",
     )  # fmt: skip
     for op in operators:
-        services.credit_compute(operator=op, today=timezone.localdate(now))
+        services.credit_compute(operator=op, today=today)
     return out | counts | {"suspended": 1}
 
 
