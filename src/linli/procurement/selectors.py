@@ -99,9 +99,13 @@ def project_evidence(*, viewer: AnyUser, project: Project) -> dict[str, Any]:
     )
     if run is not None and run.result:
         run_info = {"id": run.pk, "at": run.created_at}
+        from linli.facilities.models import FacilityType
+
+        names = dict(FacilityType.objects.values_list("code", "name"))
         for row in run.result.get("types", []):
             total, covered = int(row.get("total") or 0), int(row.get("covered") or 0)
-            gaps.append(Gap(str(row.get("type")), list(row.get("age_groups") or []), covered, total, total - covered))
+            name = names.get(str(row.get("type")), str(row.get("type")))
+            gaps.append(Gap(name, list(row.get("age_groups") or []), covered, total, total - covered))
     unoperated = list(
         Facility.objects.visible_to(viewer)
         .filter(area_code__startswith=prefix, operator__isnull=True)

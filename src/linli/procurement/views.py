@@ -338,7 +338,15 @@ def payment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "procurement/payment.html",
-        {"payment": payment, "observations": selectors.payment_evidence(payment), "contract": payment.contract},
+        {
+            "payment": payment,
+            "observations": selectors.payment_evidence(payment),
+            "contract": payment.contract,
+            "reasons": [
+                {**r, "metric_label": Metric(r["metric"]).label if r.get("metric") in Metric.values else ""}
+                for r in payment.withheld_reasons
+            ],
+        },
     )
 
 
