@@ -56,7 +56,7 @@ def test_skipped_step_on_the_page_names_the_step(buy, client: Client):
     login(client, buy["district"])
     response = client.post(f"/procurement/projects/{buy['project'].pk}/", {"do": "advance", "stage": "tender"})
     assert response.status_code == 400
-    assert "targets set" in response.content.decode()
+    assert "不能跳过“目标确立”" in response.content.decode()  # pages speak Chinese
     assert Project.objects.get(pk=buy["project"].pk).stage == "needs"
 
 
@@ -137,7 +137,7 @@ def test_resident_rates_through_the_page_once(buy, client: Client):
     login(client, buy["users"]["resident"])
     response = client.post(f"/procurement/public/{buy['project'].pk}/", {"kind": "rating", "rating": "5"})
     assert response.status_code == 400  # never used the service
-    assert "used the service" in response.content.decode()
+    assert "只有使用过该服务的居民才能评价" in response.content.decode()
 
 
 def test_api_refusals_name_the_field(buy, client: Client):
@@ -175,3 +175,45 @@ def test_kpi_command(buy):
     assert "2" in out.getvalue()
     with pytest.raises(CommandError):
         call_command("kpi_compute", "--month", "2026-13", stdout=out)
+
+
+def test_market_entry_exit_and_credit_api(buy, client: Client):
+    from linli.facilities.models import Operator
+    from tests.facilities.conftest import credit_code
+
+    login(client, buy["district"])
+    bad = {
+        "operator": {
+            "name": "新运营方",
+            "kind": "company",
+            "credit_code": "91990102MA000000X",
+            "area_code": "990102000000",
+        },
+        "qualification": "资质",
+    }
+    r = client.post("/api/procurement/operators", bad, content_type="application/json")
+    assert r.status_code == 400
+    assert r.json()["detail"]["errors"][0]["field"] == "credit_code"
+    assert not Operator.objects.filter(name="新运营方").exists()
+    good = {**bad, "operator": {**bad["operator"], "credit_code": credit_code("91990102MA0000009")}}
+    r = client.post("/api/procurement/operators", good, content_type="application/json")
+    assert r.status_code == 201 and r.json()["credit_level"] == "B"
+    op = Operator.objects.get(name="新运营方")
+    r = client.post(
+        f"/api/procurement/operators/{op.pk}/sanctions",
+        {"kind": "suspension", "starts_on": "2026-01-01", "reason": "违约"},
+        content_type="application/json",
+    )
+    assert r.status_code == 400 and r.json()["detail"]["field"] == "ends_on"
+    r = client.post(
+        f"/api/procurement/operators/{op.pk}/sanctions",
+        {"kind": "exclusion", "starts_on": "2026-01-01", "reason": "违约"},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["suspended"] is True
+    r = client.post(f"/api/procurement/operators/{op.pk}/credit")
+    assert r.status_code == 200 and r.json()["credit_level"] in ("C", "D")
+    assert any(reason["reason"] == "sanction" for reason in r.json()["credit_reasons"])
+    login(client, buy["accounts"][0])
+    assert client.post(f"/api/procurement/operators/{op.pk}/credit").status_code == 403
+    assert client.get("/api/procurement/my/credit").json()["operator"] == buy["ops"][0].pk

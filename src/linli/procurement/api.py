@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
+from linli.facilities.inputs import OperatorIn
 from linli.procurement import ocds, selectors, services
 from linli.procurement.models import Bid, CommitteeMember, Contract, Evaluation, Lot, Payment, Project, Rectification
 
@@ -284,6 +286,82 @@ class OpinionIn(Schema):
 class OpinionOut(Schema):
     id: int
     kind: str
+
+
+class QualifyIn(Schema):
+    qualification: str
+    licences: list[dict[str, str]] = Field(default_factory=list, description="[{name, number, valid_until}]")
+
+
+class SanctionIn(Schema):
+    kind: str = Field(description="suspension or exclusion")
+    starts_on: dt.date
+    ends_on: dt.date | None = Field(None, description="required for a suspension")
+    reason: str
+
+
+class CreditOut(Schema):
+    operator: int
+    credit_level: str
+    credit_score: Decimal
+    credit_reasons: list[dict[str, Any]]
+    suspended: bool
+
+
+def _credit(operator: Any) -> dict[str, Any]:
+    profile = services.operator_profile(operator)
+    return {
+        "operator": operator.pk,
+        "credit_level": profile.credit_level,
+        "credit_score": profile.credit_score,
+        "credit_reasons": profile.credit_reasons,
+        "suspended": services.sanction_active(operator, timezone.localdate()) is not None,
+    }
+
+
+# Operators: entry, exit, credit ------------------------------------------------------------------------------
+
+
+class RegisterIn(Schema):
+    operator: OperatorIn
+    qualification: str
+    licences: list[dict[str, str]] = Field(default_factory=list)
+
+
+@router.post(
+    "/operators", response={201: CreditOut}, summary="Market entry of a new operator (registry + qualification)"
+)
+def operator_register(request: HttpRequest, payload: RegisterIn) -> Status:
+    operator = services.operator_register(
+        actor=request.user, operator=payload.operator, qualification=payload.qualification, licences=payload.licences
+    )
+    return Status(201, _credit(operator))
+
+
+@router.post("/operators/{operator_id}/qualify", response=CreditOut, summary="Market entry: qualification, licences")
+def operator_qualify(request: HttpRequest, operator_id: int, payload: QualifyIn) -> dict[str, Any]:
+    operator = selectors.operator_get(viewer=request.user, pk=operator_id)
+    services.operator_qualify(actor=request.user, operator=operator, **payload.dict())
+    return _credit(operator)
+
+
+@router.post("/operators/{operator_id}/sanctions", response={201: CreditOut}, summary="Market exit: suspend or exclude")
+def operator_sanction(request: HttpRequest, operator_id: int, payload: SanctionIn) -> Status:
+    operator = selectors.operator_get(viewer=request.user, pk=operator_id)
+    services.operator_sanction(actor=request.user, operator=operator, **payload.dict())
+    return Status(201, _credit(operator))
+
+
+@router.post("/operators/{operator_id}/credit", response=CreditOut, summary="Recompute the credit record")
+def operator_credit(request: HttpRequest, operator_id: int) -> dict[str, Any]:
+    operator = selectors.operator_get(viewer=request.user, pk=operator_id)
+    services.credit_compute(actor=request.user, operator=operator)
+    return _credit(operator)
+
+
+@router.get("/my/credit", response=CreditOut, summary="My operator's credit record")
+def my_credit(request: HttpRequest) -> dict[str, Any]:
+    return _credit(selectors.operator_required(request.user))
 
 
 # Catalogue and projects --------------------------------------------------------------------------------------

@@ -255,6 +255,15 @@ def contracts_at_risk(*, viewer: AnyUser, threshold: Decimal = Decimal("0.8")) -
     return out
 
 
+def operator_get(*, viewer: AnyUser, pk: int) -> Operator:
+    """An operator of the registry, for staff who manage procurement."""
+    require(viewer, Perm.PROCUREMENT_MANAGE)
+    operator = Operator.objects.filter(pk=pk).first()
+    if operator is None:
+        raise _not_found(_("No such operator."))
+    return operator
+
+
 # Operators --------------------------------------------------------------------------------------------------
 
 

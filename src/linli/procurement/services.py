@@ -19,7 +19,9 @@ from linli.core.errors import ApplicationError
 from linli.core.permissions import Perm, require
 from linli.core.services import audit_record
 from linli.facilities.enums import OperatorKind
+from linli.facilities.inputs import OperatorIn
 from linli.facilities.models import Facility, Operator
+from linli.facilities.services import operator_create
 from linli.procurement import metrics
 from linli.procurement.enums import (
     CREDIT_POINTS,
@@ -145,6 +147,20 @@ def operator_profile(operator: Operator) -> OperatorProfile:
 
 
 @transaction.atomic
+def operator_register(
+    *, actor: AnyUser, operator: OperatorIn, qualification: str, licences: list[dict[str, str]] | None = None
+) -> Operator:
+    """Market entry of a new operator: entered in the registry (its credit code checked there, the refusal
+    naming the field) and qualified here, in one transaction."""
+    require(actor, MANAGE)
+    if not (operator.credit_code or "").strip():
+        raise _refuse("credit_code", _("Unified social credit code: required for market entry."))
+    created = operator_create(actor=actor, operator=operator)
+    operator_qualify(actor=actor, operator=created, qualification=qualification, licences=licences)
+    return created
+
+
+@transaction.atomic
 def operator_qualify(
     *, actor: AnyUser, operator: Operator, qualification: str, licences: list[dict[str, str]] | None = None
 ) -> OperatorProfile:
@@ -216,9 +232,13 @@ def _level(score: Decimal) -> str:
 
 
 @transaction.atomic
-def credit_compute(*, operator: Operator, today: dt.date | None = None) -> OperatorProfile:
+def credit_compute(
+    *, operator: Operator, today: dt.date | None = None, actor: AnyUser | None = None
+) -> OperatorProfile:
     """The credit record from performance: start at 85, KPI attainment and evaluation scores move it,
     overdue rectifications, complaints and sanctions lower it; every step is kept as a reason."""
+    if actor is not None:
+        require(actor, MANAGE)
     today = today or timezone.localdate()
     score = Decimal("85")
     reasons: list[dict[str, Any]] = []
