@@ -217,3 +217,23 @@ def test_market_entry_exit_and_credit_api(buy, client: Client):
     login(client, buy["accounts"][0])
     assert client.post(f"/api/procurement/operators/{op.pk}/credit").status_code == 403
     assert client.get("/api/procurement/my/credit").json()["operator"] == buy["ops"][0].pk
+
+
+def test_staff_of_another_area_get_404(buy, client: Client):
+    from tests.conftest import make_user
+
+    other_town = make_user("town_b", "town_staff", scope="990102002")
+    login(client, other_town)
+    assert client.get(f"/procurement/projects/{buy['project'].pk}/").status_code == 404
+    assert client.get(f"/api/procurement/projects/{buy['project'].pk}").status_code == 404
+    login(client, buy["users"]["resident"])
+    assert client.get("/procurement/").status_code == 403
+
+
+def test_workbench_panels(buy, client: Client):
+    contract = awarded_contract(buy)
+    services.kpi_compute(month=dt.date(2026, 2, 1))  # nothing delivered: at risk
+    login(client, buy["district"])
+    assert contract.number in client.get("/").content.decode()
+    login(client, buy["accounts"][0])
+    assert contract.number in client.get("/").content.decode()

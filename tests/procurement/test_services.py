@@ -284,3 +284,17 @@ def test_vote_once_while_proposed(buy):
     services.opinion_add(actor=resident, project=buy["project"], kind="support")
     with pytest.raises(ApplicationError):
         services.opinion_add(actor=resident, project=buy["project"], kind="oppose")
+
+
+def test_changing_a_target_shows_what_changes_first(buy):
+    d, project = buy["district"], buy["project"]
+    services.project_advance(actor=d, project=project, to_stage="targets")
+    services.target_set(actor=d, project=project, metric="sessions", baseline=0, target=4)
+    with pytest.raises(ApplicationError) as exc:
+        services.target_set(actor=d, project=project, metric="sessions", baseline=1, target=6)
+    assert exc.value.code == "confirm"
+    assert exc.value.extra["before"] == {"baseline": "0.00", "target": "4.00"}
+    assert exc.value.extra["after"] == {"baseline": "1", "target": "6"}
+    assert project.targets.get().target == 4
+    services.target_set(actor=d, project=project, metric="sessions", baseline=1, target=6, confirm=True)
+    assert project.targets.get().target == 6

@@ -99,6 +99,7 @@ class TargetIn(Schema):
     metric: str = Field(description="sessions, checkins, attendance, on_time or satisfaction")
     baseline: Decimal = Decimal(0)
     target: Decimal
+    confirm: bool = Field(False, description="change an existing target (refused with what would change otherwise)")
 
 
 class LotIn(Schema):
@@ -409,7 +410,12 @@ def project_advance(request: HttpRequest, project_id: int, payload: AdvanceIn) -
 def target_set(request: HttpRequest, project_id: int, payload: TargetIn) -> Status:
     project = selectors.project_get(viewer=request.user, pk=project_id)
     t = services.target_set(
-        actor=request.user, project=project, metric=payload.metric, baseline=payload.baseline, target=payload.target
+        actor=request.user,
+        project=project,
+        metric=payload.metric,
+        baseline=payload.baseline,
+        target=payload.target,
+        confirm=payload.confirm,
     )
     return Status(201, {"metric": t.metric, "baseline": t.baseline, "target": t.target})
 

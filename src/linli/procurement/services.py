@@ -29,6 +29,7 @@ from linli.procurement.enums import (
     STAGE_ORDER,
     CreditLevel,
     EvaluationKind,
+    Metric,
     OpinionKind,
     PaymentStatus,
     RectificationStatus,
@@ -408,8 +409,11 @@ def project_advance(*, actor: AnyUser, project: Project, to_stage: str, note: st
 
 
 @transaction.atomic
-def target_set(*, actor: AnyUser, project: Project, metric: str, baseline: Any, target: Any) -> Target:
-    """A target bound to a metric the registry computes; a metric without a computation is refused."""
+def target_set(
+    *, actor: AnyUser, project: Project, metric: str, baseline: Any, target: Any, confirm: bool = False
+) -> Target:
+    """A target bound to a metric the registry computes; a metric without a computation is refused. Changing
+    an existing target is refused until confirmed, the refusal saying what would change."""
     require(actor, MANAGE, project.area_code)
     if metric not in metrics.REGISTRY:
         raise _refuse("metric", _("Metric: no computation over delivery data exists for it."))
@@ -424,6 +428,26 @@ def target_set(*, actor: AnyUser, project: Project, metric: str, baseline: Any, 
         raise _refuse("target", _("Target: not a number.")) from None
     if goal <= 0:
         raise _refuse("target", _("Target: must be more than 0."))
+    existing = Target.objects.filter(project=project, metric=metric).first()
+    if existing is not None and (existing.baseline, existing.target) != (base, goal) and not confirm:
+        raise _refuse(
+            "target",
+            _(
+                "Target: %(metric)s is now baseline %(b0)s, target %(t0)s; it will become baseline %(b1)s, "
+                "target %(t1)s. Confirm to change it."
+            )
+            % {
+                "metric": Metric(metric).label,
+                "b0": existing.baseline,
+                "t0": existing.target,
+                "b1": base,
+                "t1": goal,
+            },
+            code="confirm",
+            status=409,
+            before={"baseline": str(existing.baseline), "target": str(existing.target)},
+            after={"baseline": str(base), "target": str(goal)},
+        )
     row, _created = Target.objects.update_or_create(
         project=project, metric=metric, defaults={"baseline": base, "target": goal}
     )

@@ -130,6 +130,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     metric=p.get("metric", ""),
                     baseline=p.get("baseline") or 0,
                     target=p.get("target", ""),
+                    confirm=p.get("confirm") == "1",
                 ),
                 _("Target saved."),
             )
