@@ -211,11 +211,14 @@ def test_market_entry_exit_and_credit_api(buy, client: Client):
         content_type="application/json",
     )
     assert r.status_code == 201 and r.json()["suspended"] is True
-    r = client.post(f"/api/procurement/operators/{op.pk}/credit")
+    r = client.post(f"/api/procurement/operators/{op.pk}/credit", {}, content_type="application/json")
     assert r.status_code == 200 and r.json()["credit_level"] in ("C", "D")
     assert any(reason["reason"] == "sanction" for reason in r.json()["credit_reasons"])
     login(client, buy["accounts"][0])
-    assert client.post(f"/api/procurement/operators/{op.pk}/credit").status_code == 403
+    assert (
+        client.post(f"/api/procurement/operators/{op.pk}/credit", {}, content_type="application/json").status_code
+        == 403
+    )
     assert client.get("/api/procurement/my/credit").json()["operator"] == buy["ops"][0].pk
 
 

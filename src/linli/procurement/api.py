@@ -289,6 +289,12 @@ class OpinionOut(Schema):
     kind: str
 
 
+class ConfirmIn(Schema):
+    """The body of an action without other input: an optional note for the record."""
+
+    note: str = Field("", description="a note for the record (optional)")
+
+
 class QualifyIn(Schema):
     qualification: str
     licences: list[dict[str, str]] = Field(default_factory=list, description="[{name, number, valid_until}]")
@@ -354,7 +360,7 @@ def operator_sanction(request: HttpRequest, operator_id: int, payload: SanctionI
 
 
 @router.post("/operators/{operator_id}/credit", response=CreditOut, summary="Recompute the credit record")
-def operator_credit(request: HttpRequest, operator_id: int) -> dict[str, Any]:
+def operator_credit(request: HttpRequest, operator_id: int, payload: ConfirmIn) -> dict[str, Any]:
     operator = selectors.operator_get(viewer=request.user, pk=operator_id)
     services.credit_compute(actor=request.user, operator=operator)
     return _credit(operator)
@@ -467,7 +473,7 @@ def my_bids(request: HttpRequest) -> list[Any]:
 
 
 @router.post("/tenders/{tender_id}/committee", response={201: list[int]}, summary="Draw the evaluation committee")
-def committee_draw(request: HttpRequest, tender_id: int) -> Status:
+def committee_draw(request: HttpRequest, tender_id: int, payload: ConfirmIn) -> Status:
     tender = selectors.tender_get(viewer=request.user, pk=tender_id)
     return Status(201, [m.pk for m in services.committee_draw(actor=request.user, tender=tender)])
 
@@ -483,7 +489,7 @@ def score_submit(request: HttpRequest, tender_id: int, payload: ScoreIn) -> Stat
 
 
 @router.post("/tenders/{tender_id}/award", response=TenderOut, summary="Award (or fail) the tender")
-def tender_award(request: HttpRequest, tender_id: int) -> dict[str, Any]:
+def tender_award(request: HttpRequest, tender_id: int, payload: ConfirmIn) -> dict[str, Any]:
     tender = selectors.tender_get(viewer=request.user, pk=tender_id)
     return _tender(services.tender_award(actor=request.user, tender=tender))
 
@@ -527,7 +533,7 @@ def payment_calculate(request: HttpRequest, contract_id: int, payload: PaymentIn
 
 
 @router.post("/payments/{payment_id}/pay", response=PaymentOut, summary="Mark a payment paid (it never changes after)")
-def payment_pay(request: HttpRequest, payment_id: int) -> dict[str, Any]:
+def payment_pay(request: HttpRequest, payment_id: int, payload: ConfirmIn) -> dict[str, Any]:
     payment = selectors.payment_get(viewer=request.user, pk=payment_id)
     return _payment(services.payment_pay(actor=request.user, payment=payment))
 
