@@ -298,3 +298,34 @@ def test_changing_a_target_shows_what_changes_first(buy):
     assert project.targets.get().target == 4
     services.target_set(actor=d, project=project, metric="sessions", baseline=1, target=6, confirm=True)
     assert project.targets.get().target == 6
+
+
+def test_red_flags_over_capacity_burst_and_kpi_jump(buy):
+    from linli.procurement.selectors import red_flags
+
+    contract = awarded_contract(buy)
+    residents = [buy["users"]["resident"], buy["users"]["resident_b"]]
+    assert red_flags(contract) == []
+    activity = Activity.objects.create(facility=buy["facility"], title="讲座", domain="elderly")
+    starts = timezone.make_aware(dt.datetime(2026, 3, 2, 9))
+    s = Session.objects.create(
+        activity=activity, starts_at=starts, ends_at=starts + dt.timedelta(hours=1), capacity=1,
+        opens_at=starts - dt.timedelta(days=5), closes_at=starts,
+    )  # fmt: skip
+    for r in residents:
+        Registration.objects.create(session=s, resident=r, status="attended", checked_in_at=starts)
+    # March: sessions 4 of 4; January and February nothing: the KPIs jump just before the Q1 payment
+    for day in (3, 4, 5):
+        t = starts + dt.timedelta(days=day)
+        Session.objects.create(
+            activity=activity, starts_at=t, ends_at=t + dt.timedelta(hours=1), capacity=5,
+            opens_at=t - dt.timedelta(days=5), closes_at=t,
+        )  # fmt: skip
+    for month in (1, 2, 3):
+        services.kpi_compute(month=dt.date(2026, month, 1))
+    services.payment_calculate(
+        actor=buy["district"], contract=contract, milestone="一季度", period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 3, 31), base="1000",
+    )  # fmt: skip
+    kinds = {f.kind for f in red_flags(contract)}
+    assert kinds == {"over_capacity", "kpi_jump"}

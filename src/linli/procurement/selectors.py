@@ -399,3 +399,77 @@ def projects_for_resident(*, viewer: AnyUser) -> QuerySet[Project]:
 def projects_public_all() -> QuerySet[Project]:
     """Every project, for the OCDS feed (which leaves sealed bids and persons out)."""
     return Project.objects.select_related("guidance").order_by("pk")
+
+
+# Red flags on delivery data ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RedFlag:
+    kind: str  # over_capacity, burst, uniform_ratings, kpi_jump
+    detail: dict[str, Any]
+
+
+def red_flags(contract: Contract) -> list[RedFlag]:
+    """Signs that the delivery data of a contract may not be what it seems, computed: sessions with more
+    check-ins than seats, check-ins in bursts (10 or more in one minute by one account), uniform ratings
+    (10 or more overall ratings, all equal), and a KPI that jumps just before a payment (the period's last
+    month at least 30 points above the period's earlier mean)."""
+    from django.db.models import F, Max, Min
+    from django.db.models.functions import TruncMinute
+
+    from linli.bookings.models import Registration, Session
+    from linli.feedback.models import Answer
+
+    flags: list[RedFlag] = []
+    facilities = contract.facility_links.values("facility_id")
+    period = {"starts_at__date__gte": contract.starts_on, "starts_at__date__lte": contract.ends_on}
+    over = (
+        Session.objects.filter(activity__facility_id__in=facilities, **period)
+        .annotate(checked=Sum("registrations__persons", filter=Q(registrations__checked_in_at__isnull=False)))
+        .filter(checked__gt=F("capacity"))
+        .values("pk", "starts_at", "capacity", "checked")[:20]
+    )
+    flags += [RedFlag("over_capacity", dict(row)) for row in over]
+    bursts = (
+        Registration.objects.filter(
+            session__activity__facility_id__in=facilities,
+            checked_in_at__isnull=False,
+            checked_in_at__date__gte=contract.starts_on,
+            checked_in_at__date__lte=contract.ends_on,
+        )
+        .annotate(minute=TruncMinute("checked_in_at"))
+        .values("minute", "checked_in_by_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=10)
+        .order_by("minute")[:20]
+    )
+    flags += [RedFlag("burst", {"minute": row["minute"], "n": row["n"]}) for row in bursts]
+    ratings = Answer.objects.filter(
+        question__overall=True,
+        rating__isnull=False,
+        response__survey__facility_id__in=facilities,
+        response__created_at__date__gte=contract.starts_on,
+        response__created_at__date__lte=contract.ends_on,
+    ).aggregate(n=Count("id"), low=Min("rating"), high=Max("rating"))
+    if ratings["n"] >= 10 and ratings["low"] == ratings["high"]:
+        flags.append(RedFlag("uniform_ratings", {"n": ratings["n"], "rating": ratings["low"]}))
+    means: dict[dt.date, Decimal] = {}
+    for row in (
+        KpiObservation.objects.filter(contract=contract)
+        .values("month")
+        .annotate(total=Sum("attainment"), n=Count("id"))
+        .order_by("month")
+    ):
+        means[row["month"]] = row["total"] / row["n"]
+    for payment in contract.payments.filter(corrects__isnull=True):
+        months = sorted(m for m in means if payment.period_start.replace(day=1) <= m <= payment.period_end)
+        if len(months) < 2:
+            continue
+        before = sum((means[m] for m in months[:-1]), Decimal(0)) / (len(months) - 1)
+        last = means[months[-1]]
+        if last - before >= Decimal("0.3"):
+            flags.append(
+                RedFlag("kpi_jump", {"payment": payment.milestone, "month": months[-1], "before": before, "last": last})
+            )
+    return flags

@@ -320,6 +320,7 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rectifications": selectors.rectifications_of(contract),
             "evaluations": contract.evaluations.select_related("evaluator"),
             "facilities": contract.facilities.all(),
+            "flags": selectors.red_flags(contract) if operator is None else [],
             "may_manage": operator is None and has_perm(request.user, Perm.PROCUREMENT_MANAGE),
             "is_operator": operator is not None,
             "evaluators": User.objects.filter(role=Role.EVALUATOR, is_active=True).order_by("username")
