@@ -240,3 +240,29 @@ def test_workbench_panels(buy, client: Client):
     assert contract.number in client.get("/").content.decode()
     login(client, buy["accounts"][0])
     assert contract.number in client.get("/").content.decode()
+
+
+def test_operators_page_suspends_with_reason(buy, client: Client):
+    login(client, buy["district"])
+    op = buy["ops"][1]
+    response = client.post(
+        "/procurement/operators/",
+        {"do": "sanction", "operator": op.pk, "kind": "suspension", "starts_on": "2026-01-01", "reason": "违约"},
+    )
+    assert response.status_code == 400 and "须有结束日期" in response.content.decode()
+    response = client.post(
+        "/procurement/operators/",
+        {
+            "do": "sanction",
+            "operator": op.pk,
+            "kind": "suspension",
+            "starts_on": "2026-01-01",
+            "ends_on": "2099-01-01",
+            "reason": "虚报人次",
+        },
+    )
+    assert response.status_code == 302
+    page = client.get("/procurement/operators/").content.decode()
+    assert "虚报人次" in page
+    login(client, buy["users"]["town"])  # may view procurement, may not manage operators
+    assert client.get("/procurement/operators/").status_code == 403

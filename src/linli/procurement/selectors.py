@@ -264,6 +264,30 @@ def operator_get(*, viewer: AnyUser, pk: int) -> Operator:
     return operator
 
 
+def operators_overview(*, viewer: AnyUser) -> list[dict[str, Any]]:
+    """Every operator with its credit record and its sanctions (staff who manage procurement)."""
+    from linli.procurement.models import OperatorProfile, OperatorSanction
+
+    require(viewer, Perm.PROCUREMENT_MANAGE)
+    operators = list(Operator.objects.order_by("name"))
+    profiles = {p.operator_id: p for p in OperatorProfile.objects.filter(operator__in=operators)}
+    sanctions: dict[int, list[Any]] = {}
+    for s in OperatorSanction.objects.filter(operator__in=operators).order_by("-starts_on"):
+        sanctions.setdefault(s.operator_id, []).append(s)
+    today = timezone.localdate()
+    return [
+        {
+            "operator": op,
+            "profile": profiles.get(op.pk),
+            "sanctions": sanctions.get(op.pk, []),
+            "active": any(
+                s.starts_on <= today and (s.ends_on is None or s.ends_on >= today) for s in sanctions.get(op.pk, [])
+            ),
+        }
+        for op in operators
+    ]
+
+
 # Operators --------------------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payments/<int:pk>/", views.payment_detail, name="payment"),
     path("catalogue/", views.guidance, name="guidance"),
     path("operator/", views.workspace, name="workspace"),
+    path("operators/", views.operators, name="operators"),
     path("evaluations/", views.evaluation_list, name="evaluations"),
     path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation"),
     path("public/", views.public_list, name="public-list"),

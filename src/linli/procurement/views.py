@@ -402,6 +402,48 @@ def guidance(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def operators(request: HttpRequest) -> HttpResponse:
+    """Market entry and exit: each operator's qualification, credit level with its reasons, and sanctions;
+    the district suspends or excludes, and recomputes the credit record."""
+    errors: list[str] = []
+    if request.method == "POST":
+        p, user = request.POST, request.user
+        operator = selectors.operator_get(viewer=user, pk=_int(p.get("operator"), _("Operator")))
+        if p.get("do") == "credit":
+            errors = _act(
+                request, lambda: services.credit_compute(actor=user, operator=operator), _("Credit record recomputed.")
+            )
+        else:
+            errors = _act(
+                request,
+                lambda: services.operator_sanction(
+                    actor=user,
+                    operator=operator,
+                    kind=p.get("kind", ""),
+                    starts_on=_date(p.get("starts_on"), _("From")),
+                    ends_on=_date(p.get("ends_on"), _("Until")) if p.get("ends_on") else None,
+                    reason=p.get("reason", ""),
+                ),
+                _("Sanction recorded."),
+            )
+        if not errors:
+            return redirect("procurement:operators")
+    from linli.procurement.enums import SanctionKind
+
+    return render(
+        request,
+        "procurement/operators.html",
+        {
+            "rows": selectors.operators_overview(viewer=request.user),
+            "kinds": SanctionKind.choices,
+            "errors": errors,
+            "today": timezone.localdate(),
+        },
+        status=400 if errors else 200,
+    )
+
+
 # Operator's workspace -------------------------------------------------------------------------------------------
 
 
