@@ -329,3 +329,21 @@ def test_red_flags_over_capacity_burst_and_kpi_jump(buy):
     )  # fmt: skip
     kinds = {f.kind for f in red_flags(contract)}
     assert kinds == {"over_capacity", "kpi_jump"}
+
+
+def test_red_flag_session_outside_opening_hours(buy):
+    from linli.facilities.models import OpeningRule
+    from linli.procurement.selectors import red_flags
+
+    contract = awarded_contract(buy)
+    for weekday in range(7):
+        OpeningRule.objects.create(facility=buy["facility"], weekday=weekday, opens=dt.time(8), closes=dt.time(18))
+    activity = Activity.objects.create(facility=buy["facility"], title="夜场", domain="elderly")
+    for hour in (9, 21):  # one inside, one at night
+        t = timezone.make_aware(dt.datetime(2026, 3, 10, hour))
+        Session.objects.create(
+            activity=activity, starts_at=t, ends_at=t + dt.timedelta(hours=1), capacity=5,
+            opens_at=t - dt.timedelta(days=5), closes_at=t,
+        )  # fmt: skip
+    flags = [f for f in red_flags(contract) if f.kind == "outside_hours"]
+    assert len(flags) == 1 and timezone.localtime(flags[0].detail["starts_at"]).hour == 21

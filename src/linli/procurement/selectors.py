@@ -434,11 +434,36 @@ class RedFlag:
     detail: dict[str, Any]
 
 
+def _outside_hours(contract: Contract, facility_ids: list[int]) -> list[RedFlag]:
+    """Sessions recorded outside the facility's opening hours (facilities with weekly hours on record)."""
+    from linli.bookings.models import Session
+    from linli.facilities.hours import OpeningHours
+
+    sessions = list(
+        Session.objects.filter(
+            activity__facility_id__in=facility_ids,
+            starts_at__date__gte=contract.starts_on,
+            starts_at__date__lte=min(contract.ends_on, timezone.localdate()),
+        )
+        .values_list("starts_at", "ends_at", "activity__facility_id")
+        .order_by("starts_at")[:2000]
+    )
+    if not sessions:
+        return []
+    days = [timezone.localdate(a) for a, _b, _f in sessions]
+    hours = OpeningHours.for_facilities(facility_ids, min(days), max(days))
+    out = []
+    for starts, ends, facility_id in sessions:
+        if hours.has_rules(facility_id) and not hours.within(facility_id, starts, ends):
+            out.append(RedFlag("outside_hours", {"starts_at": starts}))
+    return out[:20]
+
+
 def red_flags(contract: Contract) -> list[RedFlag]:
     """Signs that the delivery data of a contract may not be what it seems, computed: sessions with more
-    check-ins than seats, check-ins in bursts (10 or more in one minute by one account), uniform ratings
-    (10 or more overall ratings, all equal), and a KPI that jumps just before a payment (the period's last
-    month at least 30 points above the period's earlier mean)."""
+    check-ins than seats, check-ins in bursts (10 or more in one minute by one account), sessions outside
+    opening hours, uniform ratings (10 or more overall ratings, all equal), and a KPI that jumps just before
+    a payment (the period's last month at least 30 points above the period's earlier mean)."""
     from django.db.models import F, Max, Min
     from django.db.models.functions import TruncMinute
 
@@ -469,6 +494,7 @@ def red_flags(contract: Contract) -> list[RedFlag]:
         .order_by("minute")[:20]
     )
     flags += [RedFlag("burst", {"minute": row["minute"], "n": row["n"]}) for row in bursts]
+    flags += _outside_hours(contract, [f["facility_id"] for f in facilities])
     ratings = Answer.objects.filter(
         question__overall=True,
         rating__isnull=False,
