@@ -266,3 +266,18 @@ def test_operators_page_suspends_with_reason(buy, client: Client):
     assert "虚报人次" in page
     login(client, buy["users"]["town"])  # may view procurement, may not manage operators
     assert client.get("/procurement/operators/").status_code == 403
+
+
+def test_expert_pool_api(buy, client: Client):
+    login(client, buy["district"])
+    r = client.post("/api/procurement/experts", {"name": " "}, content_type="application/json")
+    assert r.status_code == 400 and r.json()["detail"]["field"] == "name"
+    r = client.post(
+        "/api/procurement/experts",
+        {"name": "钱教授", "organization": "大学", "linked_operator_ids": [buy["ops"][2].pk]},
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["linked_operator_ids"] == [buy["ops"][2].pk]
+    assert "钱教授" in {e["name"] for e in client.get("/api/procurement/experts").json()}
+    login(client, buy["accounts"][0])
+    assert client.get("/api/procurement/experts").status_code == 403

@@ -371,6 +371,41 @@ def my_credit(request: HttpRequest) -> dict[str, Any]:
     return _credit(selectors.operator_required(request.user))
 
 
+class ExpertIn(Schema):
+    name: str
+    organization: str = ""
+    speciality: str = ""
+    linked_operator_ids: list[int] = Field(default_factory=list, description="operators the expert is linked to")
+
+
+class ExpertOut(Schema):
+    id: int
+    name: str
+    organization: str
+    speciality: str
+    linked_operator_ids: list[int]
+
+
+def _expert(e: Any) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "name": e.name,
+        "organization": e.organization,
+        "speciality": e.speciality,
+        "linked_operator_ids": [o.pk for o in e.linked_operators.all()],
+    }
+
+
+@router.get("/experts", response=list[ExpertOut], summary="The expert pool (专家库)")
+def expert_list(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_expert(e) for e in selectors.experts(viewer=request.user)]
+
+
+@router.post("/experts", response={201: ExpertOut}, summary="Add an expert to the pool, with their conflicts")
+def expert_add(request: HttpRequest, payload: ExpertIn) -> Status:
+    return Status(201, _expert(services.expert_add(actor=request.user, **payload.dict())))
+
+
 # Catalogue and projects --------------------------------------------------------------------------------------
 
 

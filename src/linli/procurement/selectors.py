@@ -264,6 +264,13 @@ def operator_get(*, viewer: AnyUser, pk: int) -> Operator:
     return operator
 
 
+def experts(*, viewer: AnyUser) -> QuerySet[Any]:
+    from linli.procurement.models import Expert
+
+    require(viewer, Perm.PROCUREMENT_MANAGE)
+    return Expert.objects.filter(active=True).prefetch_related("linked_operators").order_by("name")
+
+
 def operators_overview(*, viewer: AnyUser) -> list[dict[str, Any]]:
     """Every operator with its credit record and its sanctions (staff who manage procurement)."""
     from linli.procurement.models import OperatorProfile, OperatorSanction

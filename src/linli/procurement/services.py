@@ -596,6 +596,29 @@ def bid_submit(*, actor: AnyUser, lot_id: int, price: Any, proposal: str) -> Bid
         raise _refuse("lot", _("Lot: your operator has already bid for it."), code="conflict", status=409) from None
 
 
+@transaction.atomic
+def expert_add(
+    *,
+    actor: AnyUser,
+    name: str,
+    organization: str = "",
+    speciality: str = "",
+    linked_operator_ids: list[int] | None = None,
+) -> Expert:
+    """An expert of the pool, with the operators they are linked to (employment, shares, family: their
+    conflicts of interest, which keep them off those operators' tenders)."""
+    require(actor, MANAGE)
+    if not name.strip():
+        raise _refuse("name", _("Name: required."))
+    linked = list(Operator.objects.filter(pk__in=linked_operator_ids or []))
+    if len(linked) != len(set(linked_operator_ids or [])):
+        raise _refuse("linked_operators", _("Linked operators: unknown operator."))
+    expert = Expert.objects.create(name=name.strip(), organization=organization.strip(), speciality=speciality.strip())
+    expert.linked_operators.set(linked)
+    audit_record(actor=actor, action=AuditAction.CREATE, on=expert, detail={"linked": [o.pk for o in linked]})
+    return expert
+
+
 def _conflicted(expert: Expert, tender: Tender) -> bool:
     return expert.linked_operators.filter(procurement_bids__lot__tender=tender).exists()
 
