@@ -347,3 +347,23 @@ def test_red_flag_session_outside_opening_hours(buy):
         )  # fmt: skip
     flags = [f for f in red_flags(contract) if f.kind == "outside_hours"]
     assert len(flags) == 1 and timezone.localtime(flags[0].detail["starts_at"]).hour == 21
+
+
+def test_kpis_count_only_the_contracted_service_items(buy):
+    contract = awarded_contract(buy)
+    contract.service_items.set([buy["meals"]])
+    meals = Activity.objects.create(facility=buy["facility"], title="助餐", domain="elderly", item=buy["meals"])
+    other = Activity.objects.create(facility=buy["facility"], title="书法", domain="culture", item=buy["reading"])
+    for activity in (meals, other):
+        t = timezone.make_aware(dt.datetime(2026, 4, 7, 10))
+        Session.objects.create(
+            activity=activity, starts_at=t, ends_at=t + dt.timedelta(hours=1), capacity=5,
+            opens_at=t - dt.timedelta(days=5), closes_at=t,
+        )  # fmt: skip
+    services.kpi_compute(month=dt.date(2026, 4, 1))
+    sessions = KpiObservation.objects.get(contract=contract, target__metric="sessions", month=dt.date(2026, 4, 1))
+    assert sessions.value == 1
+    contract.service_items.clear()  # no items: every activity of the facilities counts
+    services.kpi_compute(month=dt.date(2026, 4, 1))
+    sessions.refresh_from_db()
+    assert sessions.value == 2

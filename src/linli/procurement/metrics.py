@@ -21,7 +21,7 @@ from linli.cases.enums import RequestState
 from linli.cases.models import ServiceRequest
 from linli.feedback.models import Answer
 from linli.procurement.enums import Metric
-from linli.procurement.models import ContractFacility
+from linli.procurement.models import Contract, ContractFacility
 
 Result = dict[int, tuple[Decimal | None, dict[str, Any]]]
 Computation = Callable[[list[int], dt.datetime, dt.datetime], Result]
@@ -53,16 +53,35 @@ def _contract_key() -> str:
     return "activity__facility__procurement_links__contract_id"
 
 
+def _items(ids: list[int]) -> dict[int, set[int]]:
+    """The service items each contract covers (a contract without items covers every activity of its
+    facilities): one query."""
+    out: dict[int, set[int]] = defaultdict(set)
+    for contract_id, item_id in Contract.service_items.through.objects.filter(contract_id__in=ids).values_list(
+        "contract_id", "serviceitem_id"
+    ):
+        out[contract_id].add(item_id)
+    return out
+
+
+def _covered(items: dict[int, set[int]], contract_id: int, item_id: int | None) -> bool:
+    return not items.get(contract_id) or item_id in items[contract_id]
+
+
 @metric(Metric.SESSIONS, "场")
 def sessions_held(ids: list[int], start: dt.datetime, end: dt.datetime) -> Result:
     rows = (
         Session.objects.filter(
             starts_at__gte=start, starts_at__lt=end, activity__facility__procurement_links__contract_id__in=ids
         )
-        .values(contract=F(_contract_key()))
+        .values(contract=F(_contract_key()), item=F("activity__item_id"))
         .annotate(n=Count("id", distinct=True))
     )
-    found = {r["contract"]: r["n"] for r in rows}
+    items = _items(ids)
+    found: dict[int, int] = defaultdict(int)
+    for r in rows:
+        if _covered(items, r["contract"], r["item"]):
+            found[r["contract"]] += r["n"]
     return {i: (_d(found.get(i, 0)), {"sessions": found.get(i, 0)}) for i in ids}
 
 
@@ -74,10 +93,14 @@ def checkins(ids: list[int], start: dt.datetime, end: dt.datetime) -> Result:
             checked_in_at__lt=end,
             session__activity__facility__procurement_links__contract_id__in=ids,
         )
-        .values(contract=F("session__" + _contract_key()))
+        .values(contract=F("session__" + _contract_key()), item=F("session__activity__item_id"))
         .annotate(n=Sum("persons"))
     )
-    found = {r["contract"]: r["n"] or 0 for r in rows}
+    items = _items(ids)
+    found: dict[int, int] = defaultdict(int)
+    for r in rows:
+        if _covered(items, r["contract"], r["item"]):
+            found[r["contract"]] += r["n"] or 0
     return {i: (_d(found.get(i, 0)), {"checkins": found.get(i, 0)}) for i in ids}
 
 
@@ -90,20 +113,25 @@ def attendance(ids: list[int], start: dt.datetime, end: dt.datetime) -> Result:
             status__in=[RegistrationStatus.ATTENDED, RegistrationStatus.NO_SHOW],
             session__activity__facility__procurement_links__contract_id__in=ids,
         )
-        .values(contract=F("session__" + _contract_key()))
+        .values(contract=F("session__" + _contract_key()), item=F("session__activity__item_id"))
         .annotate(
             attended=Count("id", filter=Q(status=RegistrationStatus.ATTENDED)),
             expected=Count("id"),
         )
     )
+    items = _items(ids)
+    attended: dict[int, int] = defaultdict(int)
+    expected: dict[int, int] = defaultdict(int)
+    for r in rows:
+        if _covered(items, r["contract"], r["item"]):
+            attended[r["contract"]] += r["attended"]
+            expected[r["contract"]] += r["expected"]
     out: Result = {}
-    found = {r["contract"]: r for r in rows}
     for i in ids:
-        r = found.get(i)
-        if not r or not r["expected"]:
+        if not expected[i]:
             out[i] = (None, {"attended": 0, "expected": 0})
         else:
-            out[i] = (_d(100 * r["attended"] / r["expected"]), {"attended": r["attended"], "expected": r["expected"]})
+            out[i] = (_d(100 * attended[i] / expected[i]), {"attended": attended[i], "expected": expected[i]})
     return out
 
 
