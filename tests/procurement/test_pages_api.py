@@ -281,3 +281,15 @@ def test_expert_pool_api(buy, client: Client):
     assert "钱教授" in {e["name"] for e in client.get("/api/procurement/experts").json()}
     login(client, buy["accounts"][0])
     assert client.get("/api/procurement/experts").status_code == 403
+
+
+def test_nav_entries_by_role(buy, client: Client):
+    from tests.conftest import make_user
+
+    login(client, buy["accounts"][0])
+    page = client.get("/procurement/public/").content.decode()
+    assert 'data-nav="procurement.workspace"' in page and 'data-nav="procurement"' not in page
+    login(client, make_user("op_without_account", "operator"))
+    assert 'data-nav="procurement.workspace"' not in client.get("/procurement/public/").content.decode()
+    login(client, buy["district"])
+    assert 'data-nav="procurement"' in client.get("/procurement/public/").content.decode()
