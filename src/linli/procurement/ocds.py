@@ -105,6 +105,7 @@ def project_releases(project: Project, now: dt.datetime | None = None) -> list[d
     """The releases of one project, oldest first."""
     now = now or timezone.now()
     buyer = _buyer(project)
+    targets = _targets(project)
     base = {"ocid": ocid(project), "initiationType": "tender", "language": "zh", "buyer": buyer}
     releases = [
         {
@@ -144,7 +145,6 @@ def project_releases(project: Project, now: dt.datetime | None = None) -> list[d
                 for lot in tender.lots.all()
             ],
         }
-        targets = _targets(project)
         if targets:
             body["targets"] = targets
         release: dict[str, Any] = {
@@ -202,12 +202,12 @@ def project_releases(project: Project, now: dt.datetime | None = None) -> list[d
                     "awards": awards,
                 }
             )
-    for contract in Contract.objects.filter(project=project).select_related("lot__tender", "operator"):
-        releases.append(contract_release(contract, base))
+    for contract in Contract.objects.filter(project=project).select_related("lot__tender", "operator", "project"):
+        releases.append(contract_release(contract, base, targets))
     return releases
 
 
-def contract_release(contract: Contract, base: dict[str, Any]) -> dict[str, Any]:
+def contract_release(contract: Contract, base: dict[str, Any], targets: list[dict[str, Any]]) -> dict[str, Any]:
     observations: dict[str, list[dict[str, Any]]] = {}
     for o in KpiObservation.objects.filter(contract=contract).select_related("target").order_by("month"):
         start, _end = o.month, (o.month + dt.timedelta(days=32)).replace(day=1)
@@ -245,7 +245,6 @@ def contract_release(contract: Contract, base: dict[str, Any]) -> dict[str, Any]
         "dateSigned": _iso(contract.signed_at),
         "relatedBids": [str(contract.lot.winner_id)] if contract.lot.winner_id else [],
     }
-    targets = _targets(contract.project)
     if targets:
         body["agreedMetrics"] = targets
     if implementation:
