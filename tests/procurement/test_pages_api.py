@@ -293,3 +293,18 @@ def test_nav_entries_by_role(buy, client: Client):
     assert 'data-nav="procurement.workspace"' not in client.get("/procurement/public/").content.decode()
     login(client, buy["district"])
     assert 'data-nav="procurement"' in client.get("/procurement/public/").content.decode()
+
+
+def test_market_entry_page_names_the_bad_credit_code(buy, client: Client):
+    from linli.facilities.models import Operator
+    from tests.facilities.conftest import credit_code
+
+    login(client, buy["district"])
+    form = {"do": "register", "name": "新社工站", "kind": "social_org", "credit_code": "52990102MJ000000X",
+            "area_code": "990102000000", "qualification": "民政登记"}  # fmt: skip
+    response = client.post("/procurement/operators/", form)
+    assert response.status_code == 400 and "统一社会信用代码" in response.content.decode()
+    assert not Operator.objects.filter(name="新社工站").exists()
+    response = client.post("/procurement/operators/", {**form, "credit_code": credit_code("52990102MJ0000077")})
+    assert response.status_code == 302
+    assert Operator.objects.get(name="新社工站").procurement_profile.qualification == "民政登记"

@@ -48,6 +48,17 @@ def _int(value: str | None, label: str) -> int:
         raise ApplicationError("invalid", _("%(field)s: not a whole number.") % {"field": label}) from None
 
 
+def _labels() -> dict[str, str]:
+    """Fields that other apps' services name in a refusal (the registry's operator), as the form labels them."""
+    return {
+        "name": _("Name"),
+        "kind": _("Kind"),
+        "credit_code": _("Unified social credit code"),
+        "grade": _("Social-organisation grade"),
+        "area_code": _("Registered area code (12 digits)"),
+    }
+
+
 def _act(request: HttpRequest, action: Callable[[], Any], done: str) -> list[str]:
     """Run a service for a form; its refusal (which names the field) is shown on the page, nothing saved."""
     try:
@@ -55,7 +66,12 @@ def _act(request: HttpRequest, action: Callable[[], Any], done: str) -> list[str
     except ApplicationError as exc:
         if exc.status in (401, 404):
             raise
-        return [str(exc.message)]
+        labels = _labels()
+        details = [
+            f"{labels.get(str(e.get('field')), str(e.get('field')))}: {e.get('message')}"
+            for e in exc.extra.get("errors", [])
+        ]
+        return [str(exc.message), *details]
     messages.success(request, done)
     return []
 
@@ -409,6 +425,34 @@ def operators(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         p, user = request.POST, request.user
+        if p.get("do") == "register":
+            from linli.facilities.inputs import OperatorIn
+
+            errors = _act(
+                request,
+                lambda: services.operator_register(
+                    actor=user,
+                    operator=OperatorIn.parse(
+                        {
+                            k: p.get(k, "")
+                            for k in (
+                                "name",
+                                "kind",
+                                "credit_code",
+                                "grade",
+                                "area_code",
+                                "contact_name",
+                                "contact_phone",
+                            )
+                        }
+                    ),
+                    qualification=p.get("qualification", ""),
+                ),
+                _("Operator entered and qualified."),
+            )
+            if not errors:
+                return redirect("procurement:operators")
+            return _operators_page(request, errors)
         operator = selectors.operator_get(viewer=user, pk=_int(p.get("operator"), _("Operator")))
         if p.get("do") == "credit":
             errors = _act(
@@ -429,6 +473,11 @@ def operators(request: HttpRequest) -> HttpResponse:
             )
         if not errors:
             return redirect("procurement:operators")
+    return _operators_page(request, errors)
+
+
+def _operators_page(request: HttpRequest, errors: list[str]) -> HttpResponse:
+    from linli.facilities.enums import OperatorKind, OrgGrade
     from linli.procurement.enums import SanctionKind
 
     return render(
@@ -437,6 +486,8 @@ def operators(request: HttpRequest) -> HttpResponse:
         {
             "rows": selectors.operators_overview(viewer=request.user),
             "kinds": SanctionKind.choices,
+            "operator_kinds": OperatorKind.choices,
+            "grades": OrgGrade.choices,
             "errors": errors,
             "today": timezone.localdate(),
         },
