@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 
 from linli.cases import selectors, services
 from linli.core.auth import OPTIONAL_AUTH, REQUIRED_AUTH
+from linli.core.inputs import Body
 
 router = Router(tags=["Open311 GeoReport v2"])
 
@@ -41,7 +42,7 @@ class RequestOut(Schema):
     long: float | None
 
 
-class CreateIn(Schema):
+class CreateIn(Body):
     service_code: str
     description: str
     lat: float | None = None

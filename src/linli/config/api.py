@@ -1,13 +1,25 @@
 """The API at /api/: django-ninja, OpenAPI at /api/openapi.json, docs at /api/docs.
 
 Auth: a bearer token (`Authorization: Bearer ll_...`, made with `linli token USER`) or the browser session.
-Errors come back as `{"code": ..., "message": ..., "detail": {...}}` with the HTTP status of the error.
+Errors come back as `{"code": ..., "message": ..., "detail": {...}}` with the HTTP status of the error: a
+refusal of a service, a body the types refuse (422 "invalid", one problem per field), no or a bad
+credential (401 "unauthorized"), a failed CSRF check (403 "csrf_failed"), something not found or outside
+the caller's scope (404 "not_found"), too many anonymous requests (429 "rate_limited", from
+`core.middleware.AnonymousApiRateLimit`). Every body is checked by `core.inputs.raw_problems` before any
+type applies (`CleanParser`).
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import json
+from typing import Any
+
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 
 from linli.areas.api import router as areas_router
 from linli.bookings.api import router as bookings_router
@@ -16,7 +28,8 @@ from linli.catalog.facility_api import router as facility_router
 from linli.construction.api import router as construction_router
 from linli.core.api import router as core_router
 from linli.core.auth import REQUIRED_AUTH
-from linli.core.errors import ApplicationError
+from linli.core.errors import ApplicationError, RowErrors
+from linli.core.inputs import MESSAGES, NOT_VALID, raw_problems, refusal
 from linli.facilities.api import router as facilities_router
 from linli.feedback.api import router as feedback_router
 from linli.indicators.api import router as indicators_router
@@ -29,18 +42,113 @@ from linli.planning.siting_api import router as siting_router
 from linli.points.api import router as points_router
 from linli.procurement.api import router as procurement_router
 
+
+class CleanParser(Parser):
+    """JSON bodies refused (400 "invalid") when they are not JSON or hold a value no field may take
+    (`core.inputs.raw_problems`: NUL bytes, bidi controls, numbers beyond any column); query strings are
+    checked by `core.middleware.CleanInputMiddleware` before any view."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            data = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApplicationError("invalid", _("The request body is not valid JSON."), {}) from None
+        problems = raw_problems(data)
+        if problems:
+            raise refusal(problems)
+        return data
+
+
 api = NinjaAPI(
     title="linli API",
     version="1",
     description="linli (邻里): community public services. Every list is limited to the caller's area scope.",
     auth=REQUIRED_AUTH,
     urls_namespace="api",
+    parser=CleanParser(),
 )
+
+
+def _answer(request: HttpRequest, code: str, message: str, detail: dict[str, Any], status: int) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, "detail": detail}, status=status)
 
 
 @api.exception_handler(ApplicationError)
 def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+_PLACES = {"body", "query", "path", "form", "header", "cookie", "file"}
+
+
+def _field(loc: list[Any] | tuple[Any, ...]) -> str:
+    """A field's name from a pydantic location: ["body", "payload", "rules", 0, "title"] -> "rules.0.title"."""
+    parts = list(loc)
+    if parts and parts[0] in _PLACES:
+        place = parts.pop(0)
+        if place == "body" and len(parts) > 1:
+            parts.pop(0)  # the view's parameter name
+    return ".".join(str(part) for part in parts)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """ninja's 422 in the `{code, message, detail}` shape, one problem per field in the user's language."""
+    errors = RowErrors()
+    seen: set[str] = set()
+    for error in exc.errors:
+        field = _field(error.get("loc", ()))
+        if field in seen:
+            continue
+        seen.add(field)
+        value = (
+            error.get("input") if error.get("type") != "missing" and not isinstance(error.get("input"), dict) else None
+        )
+        errors.add(0, field, _(MESSAGES.get(str(error.get("type")), NOT_VALID)), value)
+    return _answer(request, "invalid", _("The input was not accepted."), {"errors": errors.errors}, 422)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _answer(request, "unauthorized", _("Sign in or send a valid API token."), {}, 401)
+
+
+@api.exception_handler(Throttled)
+def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    response = _answer(request, "rate_limited", _("Too many requests. Try again later."), {}, 429)
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait))
+    return response
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and "csrf" in str(exc).lower():
+        return _answer(
+            request, "csrf_failed", _("The form expired or came from another site. Reload the page."), {}, 403
+        )
+    if exc.status_code == 403 or isinstance(exc, AuthorizationError):
+        return _answer(request, "forbidden", _("You may not do this."), {}, 403)
+    return _answer(request, "http_error", str(exc), {}, exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _answer(request, "not_found", _("Not found."), {}, 404)
+
+
+@api.exception_handler(DataError)
+def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """The last net under the typed inputs' bounds: a value the database refuses (a number beyond a small
+    column on PostgreSQL) is the caller's bad input, not a server error. The service's transaction has rolled
+    back; nothing was written."""
+    return _answer(request, "out_of_range", _("A value is out of range."), {}, 400)
+
+
+@api.exception_handler(OverflowError)
+def overflow_error(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+    """SQLite's counterpart of `data_error`: a number too large for its 64-bit integers."""
+    return _answer(request, "out_of_range", _("A value is out of range."), {}, 400)
 
 
 api.add_router("/", core_router)

@@ -12,6 +12,7 @@ from pydantic import ConfigDict
 
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
+from linli.core.inputs import Body
 from linli.core.masking import operator_contact
 from linli.core.permissions import Perm, has_perm
 from linli.facilities import selectors, services
@@ -79,9 +80,17 @@ class OpeningExceptionIO(Schema):
     reason: str = ""
 
 
-class HoursIn(Schema):
-    rules: list[OpeningRuleIO]
-    exceptions: list[OpeningExceptionIO] | None = None
+class OpeningRuleIn(OpeningRuleIO, Body):
+    """A weekly rule as sent (unknown fields refused)."""
+
+
+class OpeningExceptionIn(OpeningExceptionIO, Body):
+    """A dated exception as sent (unknown fields refused, dates in range)."""
+
+
+class HoursIn(Body):
+    rules: list[OpeningRuleIn]
+    exceptions: list[OpeningExceptionIn] | None = None
 
 
 class FacilityFilters(Schema):
