@@ -123,6 +123,8 @@ def throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApplicationError):  # ninja wraps what the parser refused
+        return application_error(request, exc.__cause__)
     if exc.status_code == 403 and "csrf" in str(exc).lower():
         return _answer(
             request, "csrf_failed", _("The form expired or came from another site. Reload the page."), {}, 403

@@ -35,7 +35,7 @@ import math
 import re
 from collections.abc import Mapping
 from types import NoneType, UnionType
-from typing import Any, ClassVar, Self, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Self, Union, get_args, get_origin
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -148,6 +148,8 @@ def _kinds(annotation: Any) -> set[Any]:
     """The plain types an annotation admits (`int | None` -> {int, NoneType})."""
     if get_origin(annotation) in (Union, UnionType):
         return {kind for arg in get_args(annotation) for kind in _kinds(arg)}
+    if get_origin(annotation) is Annotated:
+        return _kinds(get_args(annotation)[0])
     origin = get_origin(annotation)
     return {origin or annotation}
 
@@ -194,18 +196,21 @@ class Body(Schema):
         result = handler(data)
         if isinstance(result, Schema):
             for name, field in type(result).model_fields.items():
-                value = getattr(result, name, None)
-                if isinstance(value, bool) or value is None:
-                    continue
-                if isinstance(value, int):
-                    too_big = value > INT_MAX and not _has_bound(field.metadata, "le", "lt")
-                    too_small = value < INT_MIN and not _has_bound(field.metadata, "ge", "gt")
-                    if too_big or too_small:
-                        problems.append(_problem("out_of_range", name, value))
-                elif isinstance(value, dt.date):  # datetimes are dates too
-                    day = value.date() if isinstance(value, dt.datetime) else value
-                    if not FIRST_DAY <= day <= LAST_DAY:
-                        problems.append(_problem("date_out_of_range", name, str(value)))
+                given = getattr(result, name, None)
+                for value in given if isinstance(given, list) else [given]:
+                    if isinstance(value, bool) or value is None:
+                        continue
+                    if isinstance(value, int):
+                        too_big = value > INT_MAX and not _has_bound(field.metadata, "le", "lt")
+                        too_small = value < INT_MIN and not _has_bound(field.metadata, "ge", "gt")
+                        if too_big or too_small:
+                            problems.append(_problem("out_of_range", name, value))
+                            break
+                    elif isinstance(value, dt.date):  # datetimes are dates too
+                        day = value.date() if isinstance(value, dt.datetime) else value
+                        if not FIRST_DAY <= day <= LAST_DAY:
+                            problems.append(_problem("date_out_of_range", name, str(value)))
+                            break
             if problems:
                 raise ValidationError.from_exception_data(cls.__name__, problems)
         return result
