@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone, translation
 
 from linli.bookings.models import Activity, Session
-from linli.core.inputs import Body, Input, bad_text, raw_problems
+from linli.core.inputs import Body, Input, InputRefused, bad_text, raw_problems
 from tests.bookings.conftest import centre, make_session  # noqa: F401  (fixtures)
 from tests.conftest import login
 from tests.facilities.conftest import registry  # noqa: F401  (the fixture)
@@ -108,11 +108,11 @@ def _activity_body(centre, **changes):  # noqa: F811
 )
 def test_bad_activity_bodies_are_refused_naming_the_field_and_write_nothing(
     client,
-    centre,
+    centre,  # noqa: F811
     users,
     token_for,
     changes,
-    field,  # noqa: F811
+    field,
 ):
     response = client.post(
         "/api/bookings/activities/",
@@ -208,7 +208,7 @@ def test_the_checks_themselves():
         seats: int | None = None
         limit: int = 0
 
-    with pytest.raises(Exception):
+    with pytest.raises(InputRefused):
         Sample.model_validate({"seats": 2**31})
     assert Sample.model_validate({"seats": 2**31 - 1}).seats == 2**31 - 1
     # a page's form carries other fields (the CSRF token, the button): they are dropped, not refused

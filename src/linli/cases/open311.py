@@ -28,7 +28,7 @@ class ServiceOut(Schema):
     group: str
 
 
-class RequestOut(Schema):
+class Open311RequestOut(Schema):
     service_request_id: str
     status: str
     status_notes: str
@@ -87,14 +87,14 @@ def service_list(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/requests.json", response=list[RequestOut], auth=OPTIONAL_AUTH, summary="Requests (public fields)")
+@router.get("/requests.json", response=list[Open311RequestOut], auth=OPTIONAL_AUTH, summary="Requests (public fields)")
 def request_list(
     request: HttpRequest, service_code: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
     return [_public(r) for r in selectors.requests_public(service_code=service_code, status=status)]
 
 
-@router.get("/requests/{int:request_id}.json", response=list[RequestOut], auth=OPTIONAL_AUTH, summary="A request")
+@router.get("/requests/{int:request_id}.json", response=list[Open311RequestOut], auth=OPTIONAL_AUTH, summary="A request")
 def request_detail(request: HttpRequest, request_id: int) -> list[dict[str, Any]]:
     return [_public(selectors.request_get_public(pk=request_id))]
 

@@ -18,6 +18,8 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
@@ -27,7 +29,7 @@ from linli.cases.api import router as cases_router
 from linli.catalog.facility_api import router as facility_router
 from linli.construction.api import router as construction_router
 from linli.core.api import router as core_router
-from linli.core.auth import REQUIRED_AUTH
+from linli.core.auth import REQUIRED_AUTH, anonymous
 from linli.core.errors import ApplicationError, RowErrors
 from linli.core.inputs import MESSAGES, NOT_VALID, raw_problems, refusal
 from linli.facilities.api import router as facilities_router
@@ -59,7 +61,94 @@ class CleanParser(Parser):
         return data
 
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "description": "Every refusal: a stable code, a message in the caller's language, details (e.g. `errors`: "
+    "one problem per field, with `field`, `message`, `row`, `value`).",
+    "properties": {
+        "code": {"type": "string", "title": "Code"},
+        "message": {"type": "string", "title": "Message"},
+        "detail": {"type": "object", "title": "Detail"},
+    },
+    "required": ["code", "message", "detail"],
+}
+_ERRORS = {
+    400: "Bad input (`invalid`, naming each field) or a refusal of the service",
+    401: "No or an invalid credential (`unauthorized`)",
+    403: "Not allowed for this role, or a failed CSRF check (`forbidden`, `csrf_failed`)",
+    404: "Not found, or outside the caller's area scope (`not_found`)",
+    409: "Conflicts with the record's state (full, already done, changed meanwhile)",
+    422: "A value of the wrong type (`invalid`, naming each field)",
+    429: "Too many requests from this address or too many wrong codes (`rate_limited`, `too_many_wrong_codes`)",
+}
+TIME_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$"
+TIME_NOTE = "Local time of day in Asia/Shanghai (UTC+08:00), HH:MM or HH:MM:SS, without an offset."
+
+
+def _local_times(node: Any) -> None:
+    """Times of day are local (UTC+08:00) and sent without an offset; OpenAPI's `format: time` means an
+    RFC 3339 time with an offset, so the document says what is really sent."""
+    if isinstance(node, dict):
+        if node.get("format") == "time":
+            node.pop("format")
+            node["pattern"] = TIME_PATTERN
+            node["description"] = (node.get("description", "") + " " + TIME_NOTE).strip()
+        for value in node.values():
+            _local_times(value)
+    elif isinstance(node, list):
+        for value in node:
+            _local_times(value)
+
+
+class LinliOpenAPISchema(OpenAPISchema):
+    """ninja's document, plus: the error answers of every operation (with the `Error` schema), public
+    operations marked public (`security: []`, or `{}` among the schemes when signing in only shows more),
+    times of day as what is sent."""
+
+    def __init__(self, api: NinjaAPI, path_prefix: str) -> None:
+        super().__init__(api, path_prefix)
+        self["components"].setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        _local_times(self)
+
+    def operation_details(self, operation: Operation) -> dict[str, Any]:
+        result: dict[str, Any] = super().operation_details(operation)
+        callbacks = operation.auth_callbacks or []
+        public = not callbacks
+        optional = anonymous in callbacks
+        if public:
+            result["security"] = []
+        elif optional:
+            result["security"] = [*result.get("security", []), {}]
+        codes = [400, 404, 422]
+        if not public:
+            codes += [401, 403]
+        if public or optional:
+            codes.append(429)
+        if set(operation.methods) & {"POST", "PUT", "PATCH", "DELETE"}:
+            codes += [403, 409]
+        if "checkin" in operation.view_func.__name__:
+            codes.append(429)
+        responses = result.setdefault("responses", {})
+        for code in sorted(set(codes)):
+            responses.setdefault(
+                code,
+                {
+                    "description": _ERRORS[code],
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                },
+            )
+        return result
+
+
+class LinliAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None) -> Any:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return LinliOpenAPISchema(self, path_prefix)
+
+
+api = LinliAPI(
     title="linli API",
     version="1",
     description="linli (邻里): community public services. Every list is limited to the caller's area scope.",
