@@ -94,7 +94,9 @@ def request_list(
     return [_public(r) for r in selectors.requests_public(service_code=service_code, status=status)]
 
 
-@router.get("/requests/{int:request_id}.json", response=list[Open311RequestOut], auth=OPTIONAL_AUTH, summary="A request")
+@router.get(
+    "/requests/{int:request_id}.json", response=list[Open311RequestOut], auth=OPTIONAL_AUTH, summary="A request"
+)
 def request_detail(request: HttpRequest, request_id: int) -> list[dict[str, Any]]:
     return [_public(selectors.request_get_public(pk=request_id))]
 

@@ -18,9 +18,9 @@ from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 
 from linli.areas.api import router as areas_router

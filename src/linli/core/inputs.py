@@ -87,6 +87,17 @@ def bad_text(value: str) -> bool:
     return bool(_BAD_TEXT.search(value))
 
 
+_ISO_DAY = re.compile(r"^\s*([+-]?\d{4,})-(\d{2})-(\d{2})")
+
+
+def day_out_of_range(value: str) -> bool:
+    """True when `value` is written as an ISO date or date-time (YYYY-MM-DD…) outside FIRST_DAY..LAST_DAY:
+    how a query parameter is checked before its type is known (a venue's day in the year 438 answered
+    slots with the zone offset of 438, +08:05:43)."""
+    match = _ISO_DAY.match(value)
+    return bool(match) and not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year
+
+
 def raw_problems(data: Any, path: str = "") -> list[tuple[str, str]]:
     """(field, message) for every bad value of a parsed JSON body, before any type is applied: text (keys
     included) with `bad_text`, numbers no column holds (above 2^63 - 1, not finite). Fields are named by

@@ -58,14 +58,15 @@ def _error(request: HttpRequest, error: ApplicationError) -> HttpResponse:
 class CleanInputMiddleware:
     """Every path and query string, before any view: text with a NUL byte, another control character or a
     bidirectional override (`core.inputs.bad_text`) is refused (400 "invalid", naming the parameter), and a
-    path segment that is a number no database integer can hold (above 2^63 - 1) names nothing (404). Request
+    path segment that is a number no database integer can hold (above 2^63 - 1) names nothing (404). A value
+    written as a date outside 1900-2100 is refused like bad text (`core.inputs.day_out_of_range`). Request
     bodies are checked the same way by the API's parser (`linli.config.api`) and the typed inputs."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from linli.core.inputs import BAD_TEXT, BIGGEST_ID, bad_text, refusal
+        from linli.core.inputs import BAD_TEXT, BIGGEST_ID, MESSAGES, bad_text, day_out_of_range, refusal
 
         if bad_text(request.path):
             return _error(request, refusal([("path", BAD_TEXT)]))
@@ -73,6 +74,8 @@ class CleanInputMiddleware:
             for value in [name, *values]:
                 if bad_text(value):
                     return _error(request, refusal([(name, BAD_TEXT)]))
+            if any(day_out_of_range(value) for value in values):
+                return _error(request, refusal([(name, MESSAGES["date_out_of_range"])]))
         if any(part.isdigit() and int(part) > BIGGEST_ID for part in request.path.split("/")):
             return _error(request, ApplicationError("not_found", _("Not found."), {}, status=404))
         return self.get_response(request)
