@@ -214,3 +214,11 @@ def test_the_checks_themselves():
     # a page's form carries other fields (the CSRF token, the button): they are dropped, not refused
     assert Sample.parse({"seats": "3", "csrfmiddlewaretoken": "x", "save": ""}).seats == 3
     assert issubclass(Input, Body)
+
+
+def test_a_unicode_digit_in_a_path_is_not_a_number(client, users, area_tree):
+    """schemathesis: `/api/areas/²/children/population` (a superscript two is a digit to `str.isdigit`
+    but not to `int`) answered 500."""
+    login(client, users["district"])
+    response = client.get("/api/areas/%C2%B2/children/population")
+    assert response.status_code == 404

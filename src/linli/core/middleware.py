@@ -76,7 +76,7 @@ class CleanInputMiddleware:
                     return _error(request, refusal([(name, BAD_TEXT)]))
             if any(day_out_of_range(value) for value in values):
                 return _error(request, refusal([(name, MESSAGES["date_out_of_range"])]))
-        if any(part.isdigit() and int(part) > BIGGEST_ID for part in request.path.split("/")):
+        if any(part.isascii() and part.isdigit() and int(part) > BIGGEST_ID for part in request.path.split("/")):
             return _error(request, ApplicationError("not_found", _("Not found."), {}, status=404))
         return self.get_response(request)
 

@@ -14,7 +14,9 @@ from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
 from linli.core.inputs import Body
 from linli.core.masking import operator_contact
-from linli.core.permissions import Perm, has_perm
+from linli.core.enums import AuditAction
+from linli.core.permissions import Perm, can
+from linli.core.services import audit_record
 from linli.facilities import selectors, services
 from linli.facilities.inputs import OperatorIn
 from linli.facilities.models import Operator
@@ -118,14 +120,40 @@ def facility_types(request: HttpRequest) -> Any:
     return selectors.facility_types()
 
 
-def _operator_out(request: HttpRequest, operator: Operator) -> dict[str, Any]:
-    visible = has_perm(request.user, Perm.OPERATOR_CONTACT_VIEW)
+def _operator_out(request: HttpRequest, operator: Operator, shown: list[Operator] | None = None) -> dict[str, Any]:
+    """An operator with its contact unmasked only for a role that may see contacts AND whose scope holds
+    the operator (issue 12: community staff read all operators' phones district-wide); each operator shown
+    unmasked is added to `shown` (audited by the caller), or audited here."""
+    visible = can(request.user, Perm.OPERATOR_CONTACT_VIEW, operator.area_code)
+    if visible and (operator.contact_name or operator.contact_phone):
+        if shown is None:
+            _audit_contacts(request, [operator])
+        else:
+            shown.append(operator)
     return {**OperatorOut.from_orm(operator).dict(), **operator_contact(operator, visible=visible)}
+
+
+def _audit_contacts(request: HttpRequest, operators: list[Operator]) -> None:
+    """One audit row for the operator contacts a request showed unmasked."""
+    if not operators:
+        return
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        object_type="facilities.operator",
+        object_id=str(operators[0].pk) if len(operators) == 1 else "",
+        fields=["contact_name", "contact_phone"],
+        detail={"operators": [o.pk for o in operators]},
+        request=request,
+    )
 
 
 @router.get("/operators/", response=list[OperatorOut], summary="Operators (contact person and phone masked by role)")
 def operator_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_operator_out(request, o) for o in selectors.operators_visible(viewer=request.user)]
+    shown: list[Operator] = []
+    answer = [_operator_out(request, o, shown) for o in selectors.operators_visible(viewer=request.user)]
+    _audit_contacts(request, shown)
+    return answer
 
 
 @router.post("/operators/", response={201: OperatorOut}, summary="Add an operator")
