@@ -11,10 +11,10 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from linli.core.auth import OPTIONAL_AUTH
+from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError
 from linli.core.inputs import Body
 from linli.core.masking import operator_contact
-from linli.core.enums import AuditAction
 from linli.core.permissions import Perm, can
 from linli.core.services import audit_record
 from linli.facilities import selectors, services
