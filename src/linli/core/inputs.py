@@ -95,7 +95,7 @@ def day_out_of_range(value: str) -> bool:
     how a query parameter is checked before its type is known (a venue's day in the year 438 answered
     slots with the zone offset of 438, +08:05:43)."""
     match = _ISO_DAY.match(value)
-    return bool(match) and not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year
+    return match is not None and not FIRST_DAY.year <= int(match.group(1)) <= LAST_DAY.year
 
 
 def raw_problems(data: Any, path: str = "") -> list[tuple[str, str]]:
