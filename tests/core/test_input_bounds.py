@@ -222,3 +222,12 @@ def test_a_unicode_digit_in_a_path_is_not_a_number(client, users, area_tree):
     login(client, users["district"])
     response = client.get("/api/areas/%C2%B2/children/population")
     assert response.status_code == 404
+
+
+def test_a_query_date_outside_1900_2100_is_refused(client, users, area_tree):
+    """schemathesis: `/api/bookings/venues/60?date=0438-03-22` answered slots with the zone offset of the
+    year 438 (+08:05:43), which no client can parse."""
+    response = client.get("/api/bookings/venues/1?date=0438-03-22")
+    assert response.status_code == 400
+    assert shape(response)["detail"]["errors"][0]["field"] == "date"
+    assert client.get("/api/hsds/services?modified_after=9999-01-01T00:00:00").status_code == 400
