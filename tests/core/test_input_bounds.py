@@ -231,3 +231,29 @@ def test_a_query_date_outside_1900_2100_is_refused(client, users, area_tree):
     assert response.status_code == 400
     assert shape(response)["detail"]["errors"][0]["field"] == "date"
     assert client.get("/api/hsds/services?modified_after=9999-01-01T00:00:00").status_code == 400
+
+
+def test_an_unclosed_polygon_ring_is_stored_closed():
+    """An unclosed ring was stored as given (shapely closes it silently while checking): it is now stored
+    closed, the polygon that was checked."""
+    import io
+    import json as jsonlib
+
+    from linli.areas.io import read_geojson
+    from linli.core.inputs import closed_rings
+
+    ring = [[120.0, 30.0], [120.01, 30.0], [120.01, 30.01], [120.0, 30.01]]  # no closing position
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"code": "990102001001", "name": "东湖社区"},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        ],
+    }
+    rows, errors = read_geojson(io.BytesIO(jsonlib.dumps(collection).encode()))
+    assert not errors and rows[0].boundary["coordinates"][0] == [*ring, ring[0]]
+    multi = closed_rings({"type": "MultiPolygon", "coordinates": [[ring], [[*ring, ring[0]]]]})
+    assert multi["coordinates"] == [[[*ring, ring[0]]], [[*ring, ring[0]]]]

@@ -278,3 +278,20 @@ class Input(Body):
         """The values to check: those set for an update (a partial change), every field (unset ones as
         their default) otherwise."""
         return self.model_dump(exclude_unset=update)
+
+
+def closed_rings(geometry: Mapping[str, Any]) -> dict[str, Any]:
+    """A GeoJSON Polygon or MultiPolygon with every ring closed (its last position repeats its first), as
+    GeoJSON requires: an unclosed ring (which shapely closes silently when checking) is stored closed, so
+    every later reader (Leaflet, exports, other GIS tools) sees the same polygon that was checked."""
+
+    def close(ring: list[Any]) -> list[Any]:
+        ring = [list(position) for position in ring]
+        return [*ring, ring[0]] if ring and ring[0] != ring[-1] else ring
+
+    kind, coordinates = geometry.get("type"), geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return {**geometry, "coordinates": [close(ring) for ring in coordinates]}
+    if kind == "MultiPolygon":
+        return {**geometry, "coordinates": [[close(ring) for ring in polygon] for polygon in coordinates]}
+    return dict(geometry)
