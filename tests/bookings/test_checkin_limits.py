@@ -77,3 +77,32 @@ def test_right_codes_do_not_count(make_session, make_resident, users, centre):
     for registration in people:
         code = codes.short_code(registration.code_nonce)
         assert checkin.checkin_record(actor=users["community"], code=code, session=session).status == "attended"
+
+
+def test_the_count_is_atomic_under_concurrent_tries(monkeypatch):
+    """120 concurrent tries (the kiosk's read-then-increment let 49 of 120 through): every try gets its own
+    count, so exactly STAFF_MAX_WRONG_SHORT_CODES of them are under the limit."""
+    import threading
+    from types import SimpleNamespace
+
+    moment = timezone.now()
+    monkeypatch.setattr(checkin.timezone, "now", lambda: moment)  # one window for the whole test
+    actor = SimpleNamespace(pk=987654)
+    counts: list[int] = []
+    lock = threading.Lock()
+    start = threading.Barrier(24)
+
+    def tries() -> None:
+        start.wait()
+        for _ in range(5):
+            _key, count = checkin._staff_attempt_take(actor)
+            with lock:
+                counts.append(count)
+
+    threads = [threading.Thread(target=tries) for _ in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == list(range(1, 121))
+    assert sum(1 for count in counts if count <= checkin.STAFF_MAX_WRONG_SHORT_CODES) == 20
