@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import warnings
 from typing import Any
 
@@ -27,7 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from linli.bookings import registrations
-from linli.bookings.models import Activity, Session
+from linli.bookings.models import Activity, Session, Venue
 from linli.cases.models import RequestType
 from linli.cases.services import request_file
 from linli.core.calendar import calendar_load
@@ -80,12 +81,14 @@ def worlds(db, users, registry):  # noqa: F811
         registration = registrations.registration_create(actor=resident, session_id=session.pk)
         request = request_file(actor=resident, request_type=rtype, description=f"私密诉求 SECRET-{world}-WORDS")
         need = need_propose(actor=resident, title=f"私密需求{world}标题", domain="elderly")
+        venue = Venue.objects.create(facility=facility, area_code=facility.area_code, name=f"多功能厅{world}")
         built[world] = {
             "facility": facility,
             "session": session,
             "registration": registration,
             "request": request,
             "need": need,
+            "venue": venue,
             "markers": [resident.phone, resident.id_number, f"SECRET-{world}-WORDS"],
         }
     return built
@@ -143,12 +146,13 @@ def _params(path: str, world: dict[str, Any]) -> dict[str, Any] | None:
         "registration_id": world["registration"].pk,
         "request_id": world["request"].pk,
         "need_id": world["need"].pk,
+        "venue_id": world["venue"].pk,
     }
     if path.startswith("/api/facilities/"):
         values["code"] = world["facility"].code
     elif path.startswith("/api/areas/"):
         values["code"] = world["facility"].area_code
-    names = [part[1:-1].split(":")[-1] for part in path.split("/") if part.startswith("{")]
+    names = re.findall(r"\{(?:\w+:)?(\w+)\}", path)
     if not all(name in values for name in names):
         return None
     return {name: values[name] for name in names}
