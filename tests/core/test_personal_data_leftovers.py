@@ -9,7 +9,9 @@ from tests.facilities.conftest import credit_code, registry  # noqa: F401  (the 
 
 
 def test_operator_contacts_are_unmasked_only_in_scope_and_every_unmasked_read_is_audited(client, users, registry):  # noqa: F811
-    """Any community staff read the unmasked contact phones of all operators district-wide, unlogged."""
+    """Any community staff read the unmasked contact phones of all operators district-wide, unlogged. Now:
+    only operators registered in their scope or running a facility there (the registry's operator runs
+    their centre), and each read is in the audit log."""
     far = Operator.objects.create(
         name="远方物业", kind="company", credit_code=credit_code("91990102MA0000099"), area_code="990102002001",
         contact_name="钱经理", contact_phone="13600002222",
@@ -18,13 +20,17 @@ def test_operator_contacts_are_unmasked_only_in_scope_and_every_unmasked_read_is
     rows = {row["id"]: row for row in client.get("/api/operators/").json()}
     assert rows[far.pk]["contact_phone"] != "13600002222" and "*" in rows[far.pk]["contact_phone"]
     assert rows[far.pk]["contact_name"] != "钱经理"
-    # the district-level operator is outside a community's scope too
-    assert rows[registry["operator"].pk]["contact_phone"] != "13800001111"
-    assert not AuditLog.objects.filter(object_type="facilities.operator").exists()
+    assert rows[registry["operator"].pk]["contact_phone"] == "13800001111"  # runs their centre
+    entry = AuditLog.objects.get(object_type="facilities.operator")
+    assert entry.actor == users["community"] and entry.detail["operators"] == [registry["operator"].pk]
+    login(client, users["other_community"])  # 990102002001: the far operator's own community
+    rows = {row["id"]: row for row in client.get("/api/operators/").json()}
+    assert rows[far.pk]["contact_phone"] == "13600002222"
+    assert rows[registry["operator"].pk]["contact_phone"] != "13800001111"  # runs nothing of theirs
 
     login(client, users["district"])
     rows = {row["id"]: row for row in client.get("/api/operators/").json()}
     assert rows[far.pk]["contact_phone"] == "13600002222"
-    entry = AuditLog.objects.get(object_type="facilities.operator")
+    entry = AuditLog.objects.filter(object_type="facilities.operator").latest("pk")
     assert entry.actor == users["district"] and entry.fields == ["contact_name", "contact_phone"]
     assert set(entry.detail["operators"]) == {far.pk, registry["operator"].pk}

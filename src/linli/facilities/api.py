@@ -15,11 +15,11 @@ from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError
 from linli.core.inputs import Body
 from linli.core.masking import operator_contact
-from linli.core.permissions import Perm, can
+from linli.core.permissions import Perm, can, has_perm, scope_q
 from linli.core.services import audit_record
 from linli.facilities import selectors, services
 from linli.facilities.inputs import OperatorIn
-from linli.facilities.models import Operator
+from linli.facilities.models import Facility, Operator
 
 router = Router(tags=["facilities"])
 
@@ -120,11 +120,26 @@ def facility_types(request: HttpRequest) -> Any:
     return selectors.facility_types()
 
 
-def _operator_out(request: HttpRequest, operator: Operator, shown: list[Operator] | None = None) -> dict[str, Any]:
-    """An operator with its contact unmasked only for a role that may see contacts AND whose scope holds
-    the operator (issue 12: community staff read all operators' phones district-wide); each operator shown
+def _operators_worked_with(user: Any) -> set[int]:
+    """Operators running a facility in the user's scope: those whose contact the user may need."""
+    if not user.is_authenticated:
+        return set()
+    return set(Facility.objects.filter(scope_q(user), operator__isnull=False).values_list("operator_id", flat=True))
+
+
+def _operator_out(
+    request: HttpRequest, operator: Operator, shown: list[Operator] | None = None, worked_with: set[int] | None = None
+) -> dict[str, Any]:
+    """An operator with its contact unmasked only for a role that may see contacts and only where the user
+    needs it (PIPL: minimum necessary): the operator is registered in the user's scope or runs a facility
+    there (issue 12: community staff read every operator's phone district-wide). Each operator shown
     unmasked is added to `shown` (audited by the caller), or audited here."""
-    visible = can(request.user, Perm.OPERATOR_CONTACT_VIEW, operator.area_code)
+    user = request.user
+    if worked_with is None:
+        worked_with = _operators_worked_with(user)
+    visible = has_perm(user, Perm.OPERATOR_CONTACT_VIEW) and (
+        can(user, Perm.OPERATOR_CONTACT_VIEW, operator.area_code) or operator.pk in worked_with
+    )
     if visible and (operator.contact_name or operator.contact_phone):
         if shown is None:
             _audit_contacts(request, [operator])
@@ -151,7 +166,8 @@ def _audit_contacts(request: HttpRequest, operators: list[Operator]) -> None:
 @router.get("/operators/", response=list[OperatorOut], summary="Operators (contact person and phone masked by role)")
 def operator_list(request: HttpRequest) -> list[dict[str, Any]]:
     shown: list[Operator] = []
-    answer = [_operator_out(request, o, shown) for o in selectors.operators_visible(viewer=request.user)]
+    worked_with = _operators_worked_with(request.user)
+    answer = [_operator_out(request, o, shown, worked_with) for o in selectors.operators_visible(viewer=request.user)]
     _audit_contacts(request, shown)
     return answer
 
