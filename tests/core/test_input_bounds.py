@@ -257,3 +257,36 @@ def test_an_unclosed_polygon_ring_is_stored_closed():
     assert not errors and rows[0].boundary["coordinates"][0] == [*ring, ring[0]]
     multi = closed_rings({"type": "MultiPolygon", "coordinates": [[ring], [[*ring, ring[0]]]]})
     assert multi["coordinates"] == [[[*ring, ring[0]]], [[*ring, ring[0]]]]
+
+
+def test_a_number_beyond_a_small_column_is_a_400_not_a_500(client, users, token_for, area_tree):
+    """A request type's deadline is a small integer column (0..32767 on PostgreSQL): 40000 passes the 32-bit
+    bound of the inputs and is refused by the service, naming the field; nothing written (the database's
+    `DataError` would be the last net, answered 400 `out_of_range`)."""
+    from linli.cases.models import RequestType
+
+    response = client.post(
+        "/api/cases/types",
+        {"code": "big-deadline", "name": "超长时限", "deadline_days": 40000, "department": "民政",
+         "handling_level": "community"},
+        content_type="application/json",
+        **token_for(users["district"]),
+    )  # fmt: skip
+    assert response.status_code == 400, response.content
+    assert [e["field"] for e in shape(response)["detail"]["errors"]] == ["deadline_days"]
+    assert not RequestType.objects.filter(code="big-deadline").exists()
+
+
+def test_the_last_net_answers_a_database_range_error_as_bad_input(rf):
+    """What still reaches the database out of its range (PostgreSQL's DataError, SQLite's OverflowError) is
+    the caller's bad input: 400 `out_of_range`, not a 500."""
+    import json as jsonlib
+
+    from django.db import DataError
+
+    from linli.config.api import data_error, overflow_error
+
+    request = rf.get("/api/anything")
+    for answer in (data_error(request, DataError("smallint out of range")), overflow_error(request, OverflowError())):
+        assert answer.status_code == 400
+        assert jsonlib.loads(answer.content)["code"] == "out_of_range"
