@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
 LINLI := .venv/bin/linli
 PYTEST := .venv/bin/pytest
 
-.PHONY: setup run test fonts e2e lint check-all assets env migrate demo messages clean
+.PHONY: setup run test fonts e2e lint check-all assets env migrate demo messages clean fuzz
 
 setup: env assets migrate demo  ## everything but serving
 
@@ -59,6 +59,26 @@ messages: env  ## regenerate and compile the translations (needs GNU gettext)
 	for app in $(APP_CATALOGUES); do mkdir -p src/linli/$$app/locale && \
 		(cd src/linli/$$app && ../../../$(LINLI) makemessages -l zh_Hans --ignore "migrations/*") || exit 1; done
 	cd src/linli && ../../$(LINLI) compilemessages
+
+# schemathesis over the whole API as district staff, a resident and anonymously, against `linli serve` on a
+# throwaway data dir holding the demo district; fails on any server error or response-schema violation.
+# FUZZ_EXAMPLES examples per operation (default 10); the anonymous rate limit is off for the run.
+FUZZ_EXAMPLES ?= 10
+FUZZ_PORT ?= 8799
+SCHEMATHESIS ?= .venv/bin/schemathesis
+fuzz: env assets  ## schemathesis over the whole API as three identities (0 server errors, 0 schema violations)
+	@set -eu; dir=$$(mktemp -d); export LINLI_DATA_DIR=$$dir LINLI_ANON_API_RATE=0; \
+	trap 'kill $$(cat $$dir/pid) 2>/dev/null || true; rm -rf $$dir' EXIT; \
+	$(LINLI) migrate --noinput -v 0; $(LINLI) collectstatic --noinput -v 0; $(LINLI) demo >/dev/null; \
+	for who in district resident; do $(LINLI) token $$who --name fuzz | head -1 > $$dir/$$who.token; done; \
+	$(LINLI) serve --host 127.0.0.1 --port $(FUZZ_PORT) > $$dir/serve.log 2>&1 & echo $$! > $$dir/pid; \
+	status=0; for who in district resident anonymous; do \
+	  if [ $$who = anonymous ]; then auth=""; else auth="Authorization: Bearer $$(cat $$dir/$$who.token)"; fi; \
+	  echo "== schemathesis as $$who"; \
+	  $(SCHEMATHESIS) run http://127.0.0.1:$(FUZZ_PORT)/api/openapi.json $${auth:+-H "$$auth"} \
+	    --checks not_a_server_error,response_schema_conformance --phases examples,fuzzing \
+	    --max-examples $(FUZZ_EXAMPLES) --workers 2 --wait-for-schema 120 --max-failures 100 || status=1; \
+	done; exit $$status
 
 clean:
 	rm -rf .venv .tools node_modules var

@@ -137,3 +137,12 @@ def token_for():
         return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache: the anonymous rate limit and the public lists' cache count
+    per test, not across the suite (with REDIS_URL the cache is shared by every test of the run)."""
+    from django.core.cache import cache
+
+    cache.clear()

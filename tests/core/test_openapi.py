@@ -4,6 +4,7 @@ write endpoint that takes `Body[dict]` shows an empty object and fails here."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -110,3 +111,65 @@ def test_the_check_catches_an_untyped_body():
     assert undocumented(document, untyped) == ["application/json"]
     assert undocumented(document, typed) == [] and undocumented(document, optional) == []
     assert undocumented(document, {}) == ["(none)"]
+
+
+# Issue 12: what the document promises matches what the API answers ----------------------------------------
+
+
+def operations(openapi: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{method.upper()} {path}": operation
+        for path, methods in openapi["paths"].items()
+        for method, operation in methods.items()
+    }
+
+
+def test_schema_names_are_unique_per_shape(openapi):
+    """Two schemas named `RequestOut` collided: generated clients got the Open311 shape for
+    `/api/cases/requests`. Each list now names its own schema."""
+    mine = operations(openapi)["GET /api/cases/requests"]["responses"]["200"]["content"]["application/json"]
+    open311 = operations(openapi)["GET /api/cases/open311/requests.json"]["responses"]["200"]["content"]
+    assert mine["schema"]["items"]["$ref"] != open311["application/json"]["schema"]["items"]["$ref"]
+    assert "service_request_id" not in resolve(openapi, mine["schema"]["items"])["properties"]
+
+
+def test_times_of_day_are_documented_as_sent(openapi):
+    """No `format: time` (which means an RFC 3339 time with an offset): local HH:MM(:SS), with the offset
+    named in the description."""
+    text = json.dumps(openapi)
+    assert '"format": "time"' not in text
+    hours = openapi["components"]["schemas"]["OpeningRuleIO"]["properties"]["opens"]
+    assert hours["pattern"].startswith("^") and "UTC+08:00" in hours["description"]
+
+
+def test_public_operations_are_documented_as_public(openapi):
+    found = operations(openapi)
+    assert found["GET /api/hsds/services"]["security"] == []
+    assert {} in found["GET /api/cases/open311/requests.json"]["security"]  # signing in shows more
+    assert {} not in found["GET /api/people"]["security"] and found["GET /api/people"]["security"]
+
+
+def test_every_operation_documents_its_errors_with_the_error_schema(openapi):
+    error = {"$ref": "#/components/schemas/Error"}
+    assert set(openapi["components"]["schemas"]["Error"]["required"]) == {"code", "message", "detail"}
+    missing = {}
+    for key, operation in operations(openapi).items():
+        expected = {"400", "404", "422"}
+        if operation.get("security"):
+            expected |= {"401", "403"}
+        if key.split()[0] in {"POST", "PUT", "PATCH", "DELETE"}:
+            expected |= {"403", "409"}
+        documented = {
+            code for code, answer in operation["responses"].items()
+            if answer.get("content", {}).get("application/json", {}).get("schema") == error
+        }  # fmt: skip
+        if expected - documented - {code for code in operation["responses"] if code in expected}:
+            missing[key] = sorted(expected - documented)
+    assert missing == {}
+
+
+def test_the_documented_error_shape_is_what_the_api_answers(client, openapi):
+    """One real answer of each documented kind has exactly the schema's properties."""
+    properties = set(openapi["components"]["schemas"]["Error"]["properties"])
+    assert set(client.get("/api/people").json()) == properties  # 401
+    assert set(client.get("/api/hsds/services?page=0").json()) == properties  # 422

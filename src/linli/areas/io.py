@@ -17,6 +17,7 @@ from linli.areas.codes import CodeError, check_code
 from linli.areas.enums import AgeGroup, AreaKind
 from linli.core import tabular
 from linli.core.errors import RowErrors
+from linli.core.inputs import closed_rings
 from linli.core.tabular import CHOICE, NUMBER, Column, Sheet, TableErrors
 
 AGE_GROUPS = [g.value for g in AgeGroup]
@@ -239,7 +240,7 @@ def read_geojson(stream: IO[bytes], progress: Progress | None = None) -> tuple[l
             if problem:
                 errors.add(index, "geometry", problem, f"{point.x:.5f}, {point.y:.5f}")
                 continue
-            area_row.boundary = geometry
+            area_row.boundary = closed_rings(geometry)  # stored as checked (issue 12)
         rows.append(area_row)
         if progress and index % 200 == 0:
             progress(index, len(features), _("reading feature %(n)d") % {"n": index})

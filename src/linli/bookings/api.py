@@ -17,6 +17,7 @@ from linli.bookings.models import Registration, Session
 from linli.bookings.venue_api import router as venue_router
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
+from linli.core.inputs import Body
 from linli.facilities.selectors import facility_get
 
 router = Router(tags=["activities and bookings"])
@@ -65,11 +66,11 @@ class RosterOut(Schema):
     checked_in_at: dt.datetime | None
 
 
-class RegisterIn(Schema):
+class RegisterIn(Body):
     persons: int = Field(1, ge=1)
 
 
-class CheckinIn(Schema):
+class CheckinIn(Body):
     code: str
     facility: str | None = Field(None, description="facility code (kiosk)")
     session: int | None = None

@@ -4,11 +4,13 @@ no-shows."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +29,31 @@ if TYPE_CHECKING:
 
 # Staff may check people in from this long before a session starts until it ends.
 CHECKIN_EARLY = dt.timedelta(hours=2)
+# A staff member (their account: every desk and device they sign in on) may try this many wrong 6-digit
+# codes per window; then short codes are refused until the window has passed (full codes still work).
+STAFF_MAX_WRONG_SHORT_CODES = 20
+STAFF_WRONG_CODE_WINDOW = dt.timedelta(minutes=10)
+
+
+def _staff_attempt_take(actor: AnyUser) -> tuple[str, int]:
+    """Count one more short code tried by `actor`, atomically (the cache's add + incr: one Redis command
+    each in production, a lock in a worker's memory otherwise); (key, count including this one). The
+    counter lives outside the database on purpose: the refused check-in's transaction rolls back, the
+    count stays."""
+    window = int(STAFF_WRONG_CODE_WINDOW.total_seconds())
+    slot = int(timezone.now().timestamp()) // window
+    key = f"checkin-short:{getattr(actor, 'pk', '')}:{slot}"
+    cache.add(key, 0, window + 1)
+    try:
+        return key, cache.incr(key)
+    except ValueError:  # the window expired between add and incr
+        cache.add(key, 1, window + 1)
+        return key, 1
+
+
+def _staff_attempt_give_back(key: str) -> None:
+    with contextlib.suppress(ValueError):  # the window expired meanwhile
+        cache.decr(key)
 
 
 def _invalid_code() -> ApplicationError:
@@ -40,13 +67,40 @@ def checkin_record(
     """Record attendance from a check-in code: the full code, or the 6-digit code of a session of today
     (at `facility`, or `session`, when given). A forged, unknown or reused code is refused."""
     require(actor, Perm.FACILITY_CHANGE, facility.area_code if facility is not None else None)
-    return _checkin(
-        code,
-        facility=facility,
-        session=session,
-        allowed=lambda area_code: can(actor, Perm.FACILITY_CHANGE, area_code),
-        by=actor,  # type: ignore[arg-type]
-    )
+    if not codes.is_short(codes.normalise(code)):
+        return _checkin(
+            code,
+            facility=facility,
+            session=session,
+            allowed=lambda area_code: can(actor, Perm.FACILITY_CHANGE, area_code),
+            by=actor,  # type: ignore[arg-type]
+        )
+    # A 6-digit code is one of a million: guessing is bounded like at a kiosk. Every short code is counted
+    # before it is checked, and given back unless it was wrong.
+    key, tried = _staff_attempt_take(actor)
+    if tried > STAFF_MAX_WRONG_SHORT_CODES:
+        _staff_attempt_give_back(key)
+        raise ApplicationError(
+            "too_many_wrong_codes",
+            _("Too many wrong short codes: enter the full code, or try again in %(n)d minutes.")
+            % {"n": int(STAFF_WRONG_CODE_WINDOW.total_seconds()) // 60},
+            {"field": "code"},
+            status=429,
+        )
+    try:
+        registration = _checkin(
+            code,
+            facility=facility,
+            session=session,
+            allowed=lambda area_code: can(actor, Perm.FACILITY_CHANGE, area_code),
+            by=actor,  # type: ignore[arg-type]
+        )
+    except ApplicationError as exc:
+        if exc.code != "invalid_code":
+            _staff_attempt_give_back(key)
+        raise
+    _staff_attempt_give_back(key)
+    return registration
 
 
 def _checkin(

@@ -19,6 +19,7 @@ from linli.bookings.inputs import VenueCreateIn, VenueIn
 from linli.bookings.models import Venue, VenueBooking
 from linli.core.auth import OPTIONAL_AUTH
 from linli.core.errors import ApplicationError
+from linli.core.inputs import Body
 from linli.facilities.selectors import facility_get, facility_get_public
 
 router = Router(tags=["venue bookings"])
@@ -71,14 +72,14 @@ class BookingOut(Schema):
     created_at: dt.datetime
 
 
-class BookIn(Schema):
+class BookIn(Body):
     starts_at: dt.datetime
     ends_at: dt.datetime
     group_name: str = ""
     repeat_weeks: int = Field(0, ge=0, description="the same slot on this many following weeks (one series)")
 
 
-class DecideIn(Schema):
+class DecideIn(Body):
     approve: bool
     whole_series: bool = False
 

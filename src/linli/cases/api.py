@@ -15,6 +15,7 @@ from linli.cases import consultations, request_types, selectors, services
 from linli.cases.models import ServiceRequest
 from linli.cases.open311 import router as open311_router
 from linli.core.auth import OPTIONAL_AUTH
+from linli.core.inputs import Body
 from linli.core.services import person_contact
 
 router = Router(tags=["requests (办件)"])
@@ -32,7 +33,7 @@ class RequestTypeOut(Schema):
     public_listing: bool
 
 
-class RequestTypeIn(Schema):
+class RequestTypeIn(Body):
     """A request type's fields. Creating one needs code, name and deadline_days; an update (PATCH) changes
     only the fields sent (a field sent as null is left as it is)."""
 
@@ -55,7 +56,7 @@ class RequestTypeIn(Schema):
         return request_types.RequestTypeInput(**self.dict(exclude_unset=True))
 
 
-class FileIn(Schema):
+class FileIn(Body):
     request_type: str
     description: str
     address: str = ""
@@ -109,18 +110,18 @@ class RequestDetailOut(RequestOut):
     events: list[EventOut]
 
 
-class ActionIn(Schema):
+class ActionIn(Body):
     action: str
     note: str = ""
 
 
-class TransferIn(Schema):
+class TransferIn(Body):
     department: str | None = None
     handler_id: int | None = None
     note: str = ""
 
 
-class RatingIn(Schema):
+class RatingIn(Body):
     rating: int
     comment: str = ""
 
@@ -274,16 +275,16 @@ class FaqOut(Schema):
     answered_at: dt.datetime | None
 
 
-class AskIn(Schema):
+class AskIn(Body):
     question: str
     request_type: str | None = None
 
 
-class AnswerIn(Schema):
+class AnswerIn(Body):
     answer: str
 
 
-class PublishIn(Schema):
+class PublishIn(Body):
     public: bool = True
     public_question: str = ""
 

@@ -13,6 +13,7 @@ from ninja import Router, Schema, Status
 
 from linli.cases import selectors, services
 from linli.core.auth import OPTIONAL_AUTH, REQUIRED_AUTH
+from linli.core.inputs import Body
 
 router = Router(tags=["Open311 GeoReport v2"])
 
@@ -27,7 +28,7 @@ class ServiceOut(Schema):
     group: str
 
 
-class RequestOut(Schema):
+class Open311RequestOut(Schema):
     service_request_id: str
     status: str
     status_notes: str
@@ -41,7 +42,7 @@ class RequestOut(Schema):
     long: float | None
 
 
-class CreateIn(Schema):
+class CreateIn(Body):
     service_code: str
     description: str
     lat: float | None = None
@@ -86,14 +87,16 @@ def service_list(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/requests.json", response=list[RequestOut], auth=OPTIONAL_AUTH, summary="Requests (public fields)")
+@router.get("/requests.json", response=list[Open311RequestOut], auth=OPTIONAL_AUTH, summary="Requests (public fields)")
 def request_list(
     request: HttpRequest, service_code: str | None = None, status: str | None = None
 ) -> list[dict[str, Any]]:
     return [_public(r) for r in selectors.requests_public(service_code=service_code, status=status)]
 
 
-@router.get("/requests/{int:request_id}.json", response=list[RequestOut], auth=OPTIONAL_AUTH, summary="A request")
+@router.get(
+    "/requests/{int:request_id}.json", response=list[Open311RequestOut], auth=OPTIONAL_AUTH, summary="A request"
+)
 def request_detail(request: HttpRequest, request_id: int) -> list[dict[str, Any]]:
     return [_public(selectors.request_get_public(pk=request_id))]
 

@@ -13,6 +13,8 @@
 | LINLI_TILE_URL | base-map tile URL template for Leaflet ({z}/{x}/{y}); empty: vector layers only | |
 | LINLI_TILE_ATTRIBUTION | attribution shown for those tiles | |
 | LINLI_HUEY_IMMEDIATE | 1 to run background jobs inline (tests) | 0 |
+| LINLI_ANON_API_RATE | anonymous API requests allowed per address, "N/s", "N/min" or "N/h" (0 = no limit) | 120/min |
+| LINLI_NUM_PROXIES | reverse proxies in front of linli (the client address is then read from X-Forwarded-For) | 0 |
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.core.middleware.CleanInputMiddleware",
+    "linli.core.middleware.AnonymousApiRateLimit",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "linli.core.middleware.ApplicationErrorMiddleware",
@@ -243,3 +247,18 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_CLASS = "linli.core.pagination.BoundedPagination"
+
+# Cache: the per-address limit of anonymous API requests and the short cache of public lists. Redis when
+# REDIS_URL is set (shared by every worker), else each worker process's memory (the limit then holds per
+# worker: with 2 workers an address gets at most twice the rate).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "linli"}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "linli"}
+}
+LINLI_ANON_API_RATE = os.environ.get("LINLI_ANON_API_RATE", "120/min")
+LINLI_NUM_PROXIES = int(os.environ.get("LINLI_NUM_PROXIES", "0"))
+# Anonymous answers of public lists (HSDS) are kept this many seconds: the same page asked again is served
+# from the cache.
+LINLI_PUBLIC_CACHE_SECONDS = int(os.environ.get("LINLI_PUBLIC_CACHE_SECONDS", "60"))

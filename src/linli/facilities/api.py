@@ -11,12 +11,15 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from linli.core.auth import OPTIONAL_AUTH
+from linli.core.enums import AuditAction
 from linli.core.errors import ApplicationError
+from linli.core.inputs import Body
 from linli.core.masking import operator_contact
-from linli.core.permissions import Perm, has_perm
+from linli.core.permissions import Perm, can, has_perm, scope_q
+from linli.core.services import audit_record
 from linli.facilities import selectors, services
 from linli.facilities.inputs import OperatorIn
-from linli.facilities.models import Operator
+from linli.facilities.models import Facility, Operator
 
 router = Router(tags=["facilities"])
 
@@ -79,9 +82,17 @@ class OpeningExceptionIO(Schema):
     reason: str = ""
 
 
-class HoursIn(Schema):
-    rules: list[OpeningRuleIO]
-    exceptions: list[OpeningExceptionIO] | None = None
+class OpeningRuleIn(OpeningRuleIO, Body):
+    """A weekly rule as sent (unknown fields refused)."""
+
+
+class OpeningExceptionIn(OpeningExceptionIO, Body):
+    """A dated exception as sent (unknown fields refused, dates in range)."""
+
+
+class HoursIn(Body):
+    rules: list[OpeningRuleIn]
+    exceptions: list[OpeningExceptionIn] | None = None
 
 
 class FacilityFilters(Schema):
@@ -109,14 +120,56 @@ def facility_types(request: HttpRequest) -> Any:
     return selectors.facility_types()
 
 
-def _operator_out(request: HttpRequest, operator: Operator) -> dict[str, Any]:
-    visible = has_perm(request.user, Perm.OPERATOR_CONTACT_VIEW)
+def _operators_worked_with(user: Any) -> set[int]:
+    """Operators running a facility in the user's scope: those whose contact the user may need."""
+    if not user.is_authenticated:
+        return set()
+    return set(Facility.objects.filter(scope_q(user), operator__isnull=False).values_list("operator_id", flat=True))
+
+
+def _operator_out(
+    request: HttpRequest, operator: Operator, shown: list[Operator] | None = None, worked_with: set[int] | None = None
+) -> dict[str, Any]:
+    """An operator with its contact unmasked only for a role that may see contacts and only where the user
+    needs it (PIPL: minimum necessary): the operator is registered in the user's scope or runs a facility
+    there (issue 12: community staff read every operator's phone district-wide). Each operator shown
+    unmasked is added to `shown` (audited by the caller), or audited here."""
+    user = request.user
+    if worked_with is None:
+        worked_with = _operators_worked_with(user)
+    visible = has_perm(user, Perm.OPERATOR_CONTACT_VIEW) and (
+        can(user, Perm.OPERATOR_CONTACT_VIEW, operator.area_code) or operator.pk in worked_with
+    )
+    if visible and (operator.contact_name or operator.contact_phone):
+        if shown is None:
+            _audit_contacts(request, [operator])
+        else:
+            shown.append(operator)
     return {**OperatorOut.from_orm(operator).dict(), **operator_contact(operator, visible=visible)}
+
+
+def _audit_contacts(request: HttpRequest, operators: list[Operator]) -> None:
+    """One audit row for the operator contacts a request showed unmasked."""
+    if not operators:
+        return
+    audit_record(
+        actor=request.user,
+        action=AuditAction.READ,
+        object_type="facilities.operator",
+        object_id=str(operators[0].pk) if len(operators) == 1 else "",
+        fields=["contact_name", "contact_phone"],
+        detail={"operators": [o.pk for o in operators]},
+        request=request,
+    )
 
 
 @router.get("/operators/", response=list[OperatorOut], summary="Operators (contact person and phone masked by role)")
 def operator_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_operator_out(request, o) for o in selectors.operators_visible(viewer=request.user)]
+    shown: list[Operator] = []
+    worked_with = _operators_worked_with(request.user)
+    answer = [_operator_out(request, o, shown, worked_with) for o in selectors.operators_visible(viewer=request.user)]
+    _audit_contacts(request, shown)
+    return answer
 
 
 @router.post("/operators/", response={201: OperatorOut}, summary="Add an operator")

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from linli.core.inputs import Body
 from linli.feedback import selectors, services
 from linli.feedback.enums import SurveyKind
 from linli.feedback.models import Need, Survey
@@ -30,13 +31,13 @@ class NeedOut(Schema):
     created_at: dt.datetime
 
 
-class NeedIn(Schema):
+class NeedIn(Body):
     title: str = Field(description="at most 100 characters")
     description: str = ""
     domain: str = Field(description="one of the six service domains (value or label)")
 
 
-class NeedStatusIn(Schema):
+class NeedStatusIn(Body):
     status: str = Field(description="accepted, planned, done or declined")
     reply: str = Field(description="what the residents read: why")
 
@@ -62,7 +63,11 @@ class QuestionOut(QuestionIO):
     overall: bool
 
 
-class SurveyIn(Schema):
+class QuestionIn(QuestionIO, Body):
+    """A question as sent (unknown fields refused)."""
+
+
+class SurveyIn(Body):
     title: str
     description: str = ""
     area_code: str
@@ -71,7 +76,7 @@ class SurveyIn(Schema):
     kind: str = SurveyKind.GENERAL
     facility: str = ""
     service_item: str = ""
-    questions: list[QuestionIO] = []
+    questions: list[QuestionIn] = []
 
 
 class SurveyOut(Schema):
@@ -92,12 +97,12 @@ class SurveyDetailOut(SurveyOut):
     questions: list[QuestionOut]
 
 
-class AnswerIn(Schema):
+class AnswerIn(Body):
     question: int
     value: str | int | list[str] | None = None
 
 
-class AnswersIn(Schema):
+class AnswersIn(Body):
     answers: list[AnswerIn]
 
 

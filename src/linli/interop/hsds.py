@@ -41,6 +41,7 @@ from linli.facilities.models import Facility, Operator
 from linli.interop.hsds_common import (
     DEFAULT_PER_PAGE,
     HSDS_VERSION,
+    MAX_FULL_PER_PAGE,
     MAX_PER_PAGE,
     Json,
     Names,
@@ -84,6 +85,7 @@ from linli.interop.hsds_taxonomy import (
 __all__ = [
     "DEFAULT_PER_PAGE",
     "HSDS_VERSION",
+    "MAX_FULL_PER_PAGE",
     "MAX_PER_PAGE",
     "TAXONOMIES",
     "all_contents",

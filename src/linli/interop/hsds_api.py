@@ -1,21 +1,28 @@
 """HSDS 3.0 API (Open Referral): the directory of services, organizations and locations, read-only and public.
 
 The endpoints and query parameters are those of the HSDS 3.0 openapi.json; the mapping is in `interop.hsds`.
-Lists are pages (`page` from 1, `per_page` up to `hsds.MAX_PER_PAGE`); `format=ndjson` streams every result.
+Lists are pages (`page` from 1 to `MAX_PAGE`, `per_page` up to `hsds.MAX_PER_PAGE`, up to
+`hsds.MAX_FULL_PER_PAGE` with `full=true`); `format=ndjson` streams every result. The directory is public and
+the same for everybody, so a JSON page is kept `LINLI_PUBLIC_CACHE_SECONDS` in the cache: the same page
+asked again (the usual shape of a flood) costs a cache read.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, StreamingHttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from linli.core.errors import ApplicationError
+from linli.core.pagination import MAX_PAGE
 from linli.interop import hsds
 
 router = Router(tags=["HSDS 3.0"], auth=None)
@@ -23,9 +30,12 @@ router = Router(tags=["HSDS 3.0"], auth=None)
 
 class PageParams(Schema):
     search: str | None = Field(None, description="Full text search.")
-    page: int = Field(1, ge=1, description="Page number of paginated result.")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Page number of paginated result (1 to {MAX_PAGE}).")
     per_page: int | None = Field(
-        None, ge=1, description=f"Results per page (default {hsds.DEFAULT_PER_PAGE}, at most {hsds.MAX_PER_PAGE})."
+        None,
+        ge=1,
+        description=f"Results per page (default {hsds.DEFAULT_PER_PAGE}, at most {hsds.MAX_PER_PAGE}; "
+        f"at most {hsds.MAX_FULL_PER_PAGE} with `full=true`).",
     )
     format: str = Field("json", description="`json` (default), or `ndjson` to stream all results without pages.")
 
@@ -58,17 +68,27 @@ class TaxonomyTermParams(PageParams):
     parent_id: str | None = Field(None, description="Terms with this parent.")
 
 
-def _listing(params: PageParams, fetch: Callable[[int, int], dict[str, Any]]) -> Any:
-    """One page, or with `format=ndjson` every result as one JSON line (`fetch(page, per_page)` gives a page)."""
+def _listing(request: HttpRequest, params: PageParams, fetch: Callable[[int, int], dict[str, Any]]) -> Any:
+    """One page (from the cache when the same page was asked within `LINLI_PUBLIC_CACHE_SECONDS`), or with
+    `format=ndjson` every result as one JSON line (`fetch(page, per_page)` gives a page)."""
+    full = bool(getattr(params, "full", False))
     if params.format == "ndjson":
         lines = (
             json.dumps(item, ensure_ascii=False) + "\n"
-            for item in hsds.all_contents(lambda page: fetch(page, hsds.MAX_PER_PAGE))
+            for item in hsds.all_contents(lambda page: fetch(page, hsds.per_page_of(hsds.MAX_PER_PAGE, full=full)))
         )
         return StreamingHttpResponse(lines, content_type="application/x-ndjson")
     if params.format != "json":
         raise ApplicationError("bad_format", "format must be json or ndjson.", {"format": params.format})
-    return fetch(params.page, hsds.per_page_of(params.per_page))
+    seconds = getattr(settings, "LINLI_PUBLIC_CACHE_SECONDS", 0)
+    if not seconds:
+        return fetch(params.page, hsds.per_page_of(params.per_page, full=full))
+    key = "hsds:" + hashlib.sha256(f"{request.path}?{params.model_dump_json()}".encode()).hexdigest()
+    result = cache.get(key)
+    if result is None:
+        result = fetch(params.page, hsds.per_page_of(params.per_page, full=full))
+        cache.set(key, result, seconds)
+    return result
 
 
 @router.get("/", summary="Information about this API and its relationship with HSDS")
@@ -79,7 +99,7 @@ def api_info(request: HttpRequest) -> dict[str, Any]:
 @router.get("/services", summary="Paginated services (one-to-one fields, or fully nested with full=true)")
 def service_list(request: HttpRequest, params: Query[ServiceListParams]) -> Any:
     filters = params.dict(exclude={"page", "per_page", "format"})
-    return _listing(params, lambda page, per_page: hsds.service_page(page=page, per_page=per_page, **filters))
+    return _listing(request, params, lambda page, per_page: hsds.service_page(page=page, per_page=per_page, **filters))
 
 
 @router.get("/services/{id}", summary="A fully nested service")
@@ -90,7 +110,9 @@ def service_detail(request: HttpRequest, id: str) -> dict[str, Any]:
 @router.get("/organizations", summary="Paginated organizations")
 def organization_list(request: HttpRequest, params: Query[OrganizationParams]) -> Any:
     filters = params.dict(exclude={"page", "per_page", "format"})
-    return _listing(params, lambda page, per_page: hsds.organization_page(page=page, per_page=per_page, **filters))
+    return _listing(
+        request, params, lambda page, per_page: hsds.organization_page(page=page, per_page=per_page, **filters)
+    )
 
 
 @router.get("/organizations/{id}", summary="A fully nested organization with its services")
@@ -106,7 +128,7 @@ def service_at_location_list(request: HttpRequest, params: Query[ServiceAtLocati
         )
     filters = params.dict(exclude={"page", "per_page", "format", "postcode", "proximity"})
     return _listing(
-        params, lambda page, per_page: hsds.service_at_location_page(page=page, per_page=per_page, **filters)
+        request, params, lambda page, per_page: hsds.service_at_location_page(page=page, per_page=per_page, **filters)
     )
 
 
@@ -118,7 +140,7 @@ def service_at_location_detail(request: HttpRequest, id: str) -> dict[str, Any]:
 @router.get("/taxonomies", summary="Paginated taxonomies")
 def taxonomy_list(request: HttpRequest, params: Query[PageParams]) -> Any:
     return _listing(
-        params, lambda page, per_page: hsds.taxonomy_page(search=params.search, page=page, per_page=per_page)
+        request, params, lambda page, per_page: hsds.taxonomy_page(search=params.search, page=page, per_page=per_page)
     )
 
 
@@ -130,7 +152,9 @@ def taxonomy_detail(request: HttpRequest, id: str) -> dict[str, Any]:
 @router.get("/taxonomy_terms", summary="Paginated taxonomy terms")
 def taxonomy_term_list(request: HttpRequest, params: Query[TaxonomyTermParams]) -> Any:
     filters = params.dict(include={"search", "taxonomy_id", "parent_id"})
-    return _listing(params, lambda page, per_page: hsds.taxonomy_term_page(page=page, per_page=per_page, **filters))
+    return _listing(
+        request, params, lambda page, per_page: hsds.taxonomy_term_page(page=page, per_page=per_page, **filters)
+    )
 
 
 @router.get("/taxonomy_terms/{id}", summary="A taxonomy term")

@@ -21,6 +21,7 @@ NAMESPACE = uuid.UUID("0ca78e29-dabc-4cfa-a090-bd5c461f4dee")
 HSDS_VERSION = "3.0"
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
+MAX_FULL_PER_PAGE = 20
 CREDIT_CODE_SCHEME = "CN-USCC"
 Json = dict[str, Any]
 Names = Mapping[str, str]
@@ -100,9 +101,10 @@ def facility_organization_id(facility: Facility) -> str:
     return hsds_id("government", district_of(facility))
 
 
-def per_page_of(requested: int | None) -> int:
-    """The page size: the default when not given, at most MAX_PER_PAGE."""
-    return min(requested or DEFAULT_PER_PAGE, MAX_PER_PAGE)
+def per_page_of(requested: int | None, *, full: bool = False) -> int:
+    """The page size: the default when not given, at most MAX_PER_PAGE (MAX_FULL_PER_PAGE for fully nested
+    results, which weigh ~50 KB each: 200 of them made one anonymous request answer 10 MB)."""
+    return min(requested or DEFAULT_PER_PAGE, MAX_FULL_PER_PAGE if full else MAX_PER_PAGE)
 
 
 def hsds_page(total: int, page: int, per_page: int, contents: list[Json]) -> Json:

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Router, Schema, Status
 
+from linli.core.inputs import Body
 from linli.planning import selectors, services
 from linli.planning.models import Scenario
 from linli.planning.selectors import network_geojson
@@ -19,14 +20,14 @@ def area_network(request: HttpRequest, area: str) -> dict[str, Any]:
     return network_geojson(viewer=request.user, code=area)
 
 
-class RuleIn(Schema):
+class RuleIn(Body):
     type: str = Field(..., description="facility type code")
     circle: str = Field("", description="15min, 10min, 5min, rural2km or custom (default: the type's own)")
     distance_m: float | None = Field(None, description="metres, for a custom circle")
     age_groups: list[str] | None = Field(None, description="age groups that weight coverage (default: the type's)")
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(Body):
     name: str
     area_code: str
     rules: list[RuleIn]

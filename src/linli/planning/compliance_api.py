@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from linli.core.errors import ApplicationError
+from linli.core.inputs import Body
 from linli.jobs.api import JobOut
 from linli.planning.compliance import compliance_evaluate, compliance_start
 from linli.planning.models import Scenario
@@ -73,7 +74,7 @@ class ComplianceQuery(Schema):
     area: str
 
 
-class ComplianceJobIn(Schema):
+class ComplianceJobIn(Body):
     area: str
     scenario: int | None = None
 

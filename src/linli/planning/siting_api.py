@@ -6,12 +6,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
+from linli.core.inputs import Body
 from linli.planning import siting
 
 router = Router(tags=["planning"])
 
 
-class SitingIn(Schema):
+class SitingIn(Body):
     area_code: str
     facility_type: str
     objective: str = "mclp"
@@ -31,7 +32,7 @@ class RunOut(Schema):
     created_at: str
 
 
-class AcceptIn(Schema):
+class AcceptIn(Body):
     sites: list[int]
     names: list[str] | None = None
 
