@@ -25,13 +25,15 @@ from linli.demo.history import demo_history_load
 from linli.demo.idle_spaces import demo_idle_spaces_load
 from linli.demo.ind_history import demo_indicators_load
 from linli.demo.organizations_history import organizations_history_load
+from linli.demo.points_history import demo_points_history_load
+from linli.demo.procurement_history import demo_procurement_load
 from linli.demo.registry import demo_registry_load
 from linli.demo.users import DEMO_PASSWORD, DEMO_USERS, DISTRICT
 from linli.engine.synth import AGE_GROUPS, SynthDistrict, generate_district
 from linli.planning.models import Network
 
 Progress = Callable[[int, int, str], None]
-STEPS = 11
+STEPS = 13
 
 
 def _noop(done: int, total: int, message: str = "") -> None:
@@ -88,9 +90,13 @@ def demo_load(*, seed: int = 2026, progress: Progress | None = None, apps: bool 
     result["workbench"] = demo_desk_load()
     report(8, STEPS, _("residents' organisations, shifts and volunteer hours"))
     result["organizations"] = organizations_history_load(seed=seed)
-    report(9, STEPS, _("construction projects"))
+    report(9, STEPS, _("volunteer points"))
+    result["points"] = demo_points_history_load(seed=seed)
+    report(10, STEPS, _("construction projects"))
     result["construction"] = construction_history_load(np.random.default_rng(seed + 4))
-    report(10, STEPS, _("indicators and their monthly snapshots"))
+    report(11, STEPS, _("purchase of services"))
+    result["procurement"] = demo_procurement_load(seed=seed)
+    report(12, STEPS, _("indicators and their monthly snapshots"))
     result["indicators"] = demo_indicators_load()
     report(STEPS, STEPS, _("done"))
     return result
