@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -110,3 +111,32 @@ def test_home_shows_no_accounts_when_no_app_registers_them(client, db, monkeypat
     monkeypatch.setattr(signin, "_hint", None)
     page = client.get("/").content.decode()
     assert "linli2026" not in page and "演示用户" not in page
+
+
+def _catalogue(po: Path) -> dict[tuple[str, str], str]:
+    """(context, msgid) -> msgstr of the singular entries of a .po file that are translated."""
+    entries = {}
+    for block in po.read_text(encoding="utf-8").split("\n\n"):
+        found = re.search(r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n?)+)msgstr ((?:".*"\n?)+)', block, re.M)
+        if found is None or "msgid_plural" in block or block.lstrip().startswith("#~"):
+            continue
+        msgid = "".join(re.findall(r'"(.*)"', found.group(2)))
+        msgstr = "".join(re.findall(r'"(.*)"', found.group(3)))
+        if msgid and msgstr:
+            entries[(found.group(1) or "", msgid)] = msgstr
+    return entries
+
+
+def test_no_message_is_translated_two_ways():
+    """Django merges every catalogue into one: the same English text translated differently in two of them
+    shows only one of the two, whichever catalogue wins. A word that means two things takes a context
+    (`pgettext`, `{% translate "..." context "..." %}`)."""
+    root = Path(settings.LOCALE_PATHS[0]).parent
+    seen: dict[tuple[str, str], tuple[str, Path]] = {}
+    clashes = []
+    for po in sorted(root.glob("**/locale/zh_Hans/LC_MESSAGES/django.po")):
+        for key, msgstr in _catalogue(po).items():
+            if key in seen and seen[key][0] != msgstr:
+                clashes.append(f"{key[1]!r}: {seen[key][0]} ({seen[key][1].parts[-5]}) / {msgstr} ({po.parts[-5]})")
+            seen.setdefault(key, (msgstr, po))
+    assert clashes == []

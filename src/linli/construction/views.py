@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.construction import selectors, services
 from linli.construction.enums import FundingSource, LandKind, LandStatus, Stage
@@ -60,7 +61,7 @@ def _labels() -> dict[str, str]:
         "started_on": _("Started on"),
         "done_on": _("Done on"),
         "reason": _("Reason"),
-        "target": _("Target"),
+        "target": pgettext("construction", "Target"),
         "run_id": _("Siting run"),
         "site": _("Site"),
         "facility": _("Facility"),

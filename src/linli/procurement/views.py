@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.catalog.enums import Domain
 from linli.core.errors import ApplicationError
@@ -290,7 +291,11 @@ def contract_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 _("Rectification order issued."),
             )
         elif what in ("answer", "close"):
-            order = selectors.rectifications_of(contract).filter(pk=_int(p.get("order"), _("Order"))).first()
+            order = (
+                selectors.rectifications_of(contract)
+                .filter(pk=_int(p.get("order"), pgettext("rectification", "Order")))
+                .first()
+            )
             if order is None:
                 raise ApplicationError("not_found", _("No such rectification order."), status=404)
             if what == "answer":
