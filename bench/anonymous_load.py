@@ -29,7 +29,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import table  # noqa: E402
+from _common import table
 
 HEAVY = "/api/hsds/organizations?full=true&per_page=200"
 PAGE = "/activities/"
