@@ -41,8 +41,7 @@ def demo(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
         atomic = transaction.atomic()
         atomic.__enter__()
         try:
-            demo_load()
-            loaded = demo_indicators_load(months=2)
+            loaded = demo_load()["indicators"]  # the full demo takes the indicators' targets and snapshots
             yield loaded
         finally:
             transaction.set_rollback(True)
@@ -120,6 +119,42 @@ def test_independent_recomputation_equals_the_registry(today):
     ).aggregate(n=Count("id"), good=Count("id", filter=Q(rating__gte=4)))  # fmt: skip
     assert value_of("quality.satisfaction_rate", D, today) == pytest.approx(100 * ratings["good"] / ratings["n"])
     assert value_of("services.catalogue_items", D, today) == ServiceItem.objects.count()
+
+
+def test_the_new_apps_figures_equal_their_own_records(today):
+    """Organisations, volunteer hours, staff sent down, points, KPIs and construction funds: the registry
+    against the apps' own selectors and balances (other code paths than the indicators' grouped queries)."""
+    from linli.construction.models import Funding
+    from linli.organizations.selectors import hours_per_area, organizations_per_area
+    from linli.points.enums import AccountKind
+    from linli.points.models import Account
+    from linli.procurement.models import KpiObservation
+
+    district = User.objects.get(username="district")
+    filed = sum(r["count"] for r in organizations_per_area(viewer=district, area="990102", level=6))
+    # the selector counts organisations in force now; suspended ones are on the register too
+    from linli.organizations.models import Organization
+
+    suspended = Organization.objects.filter(area_code__startswith="990102", state="suspended").count()
+    assert value_of("organizations.filed", D, today) == filed + suspended > 100
+    start, end = today + dt.timedelta(days=1) - dt.timedelta(days=365), today + dt.timedelta(days=1)
+    hours = hours_per_area(viewer=district, start=start, end=end, area="990102", level=6)
+    volunteer = sum(float(r["hours"]) for r in hours if r["kind"] == "volunteer")
+    sent_down = sum(r["person_times"] for r in hours if r["kind"] == "sent_down")
+    assert value_of("volunteer.hours", D, today) == pytest.approx(volunteer) and volunteer > 0
+    assert value_of("sent_down.person_times", D, today) == sent_down > 0
+    held = Account.objects.filter(kind=AccountKind.RESIDENT, area_code__startswith="990102").aggregate(b=Sum("balance"))
+    assert value_of("points.outstanding", D, today) == held["b"] > 0
+    gap = sum(
+        float(f.needed - f.secured) for f in Funding.objects.filter(project__area_code__startswith="990102")
+        if f.secured < f.needed
+    )  # fmt: skip
+    assert value_of("construction.funds_not_in_place", D, today) == pytest.approx(gap) and gap > 0
+    observed = [
+        float(o.attainment)
+        for o in KpiObservation.objects.filter(month__gt=start - dt.timedelta(days=1), month__lte=today)
+    ]
+    assert value_of("procurement.kpi_attainment", D, today) == pytest.approx(100 * sum(observed) / len(observed))
 
 
 def test_the_same_figure_everywhere(today):
@@ -266,8 +301,9 @@ def test_replan_starts_a_siting_run_prefilled_from_the_indicators(today):
     assert proposal.villages and proposal.facility_type == "rural-centre"
     client = Client()
     login(client, district)
+    before = set(PlanningRun.objects.filter(kind=PlanningRun.Kind.SITING).values_list("pk", flat=True))
     r = client.post("/indicators/replan/", {"area": town})
-    run = PlanningRun.objects.get(kind=PlanningRun.Kind.SITING)
+    run = PlanningRun.objects.exclude(pk__in=before).get(kind=PlanningRun.Kind.SITING)
     assert r.status_code == 302 and str(run.job_id) in r["Location"]
     assert run.params["k"] == proposal.k and 1 <= proposal.k <= len(proposal.villages)
     assert run.params["facility_type"] == "rural-centre" and run.params["candidates"] == proposal.candidates

@@ -10,7 +10,7 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from linli.core.nav import NavItem, nav_register
         from linli.core.permissions import Perm, has_perm
-        from linli.indicators import formulas, jobs, workbench  # noqa: F401  (definitions, job handler, panel)
+        from linli.indicators import formulas, formulas_apps, jobs, workbench  # noqa: F401  (definitions, job handler, panel)
 
         nav_register(
             NavItem(

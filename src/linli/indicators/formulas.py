@@ -6,9 +6,8 @@ The read side of other apps: these functions aggregate their tables read-only (c
 area code) - the bulk reads that their scoped, per-viewer selectors are not made for. Coverage reuses the
 planning app's coverage runs (`planning.selectors.run_arrays`), it is not computed again here.
 
-To add (each one `register(...)` here once its app has landed): organisations filed and rated (三自组织登记
-备案数、星级评定), volunteer hours, staff sent down (下沉人次), points liability (积分负债), contracts' KPI
-attainment (合同绩效达成率), construction projects delayed and funds not yet in place (项目延期、资金未到位).
+The indicators of organisations, volunteer hours, staff sent down, points, contracts' KPIs and construction
+funds are in `formulas_apps.py`. Still to add: construction projects delayed (项目延期) as of a date.
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ class Unit(StrEnum):
     BEDS = "beds"  # 张
     PERCENT = "percent"  # %
     SCORE = "score"  # points on a 1-5 scale
+    HOURS = "hours"  # 小时 (volunteer hours)
+    PERSON_TIMES = "person_times"  # 人次 (staff sent down)
+    POINTS = "points"  # 积分 (points outstanding)
+    WAN_YUAN = "wan_yuan"  # 万元 (funds)
 
 
 UNIT_LABELS = {
@@ -40,7 +44,13 @@ UNIT_LABELS = {
     Unit.BEDS: ("张", " beds"),
     Unit.PERCENT: ("%", "%"),
     Unit.SCORE: ("分", " / 5"),
+    Unit.HOURS: ("小时", " h"),
+    Unit.PERSON_TIMES: ("人次", " visits"),
+    Unit.POINTS: ("积分", " points"),
+    Unit.WAN_YUAN: ("万元", " x 10,000 yuan"),
 }
+# Units whose figure is a plain amount (no denominator): shown as the numerator itself.
+AMOUNT_UNITS = (Unit.COUNT, Unit.BEDS, Unit.HOURS, Unit.PERSON_TIMES, Unit.POINTS, Unit.WAN_YUAN)
 
 
 class Direction(StrEnum):
@@ -170,7 +180,7 @@ class Indicator:
         (nothing to divide: the figure is missing, not zero)."""
         if figure is None:
             return None
-        if self.unit in (Unit.COUNT, Unit.BEDS) and figure.denominator is None:
+        if self.unit in AMOUNT_UNITS and figure.denominator is None:
             return figure.numerator
         if not figure.denominator:
             return None
@@ -196,7 +206,7 @@ def register(indicator: Indicator) -> Indicator:
 
 def definitions() -> list[Indicator]:
     """Every indicator, in the order of the report."""
-    from linli.indicators import formulas  # noqa: F401  (fills the registry)
+    from linli.indicators import formulas, formulas_apps  # noqa: F401  (fill the registry)
 
     return sorted(REGISTRY.values(), key=lambda i: (i.order, i.code))
 
