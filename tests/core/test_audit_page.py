@@ -111,8 +111,9 @@ def test_bad_filter_is_refused_naming_the_field(client, users, events):
     assert "起始日期: 不是日期（YYYY-MM-DD）" in error and "操作: 不是有效的值" in error
     assert 'value="2026-13-40"' in page  # what was typed stays in the form
     assert rows(page) == 0
-    nul = client.get("/audit/", {"q": "a\x00b"})  # PostgreSQL would fail on it: refused before any query
-    assert nul.status_code == 400 and "搜索: 不是有效的值" in nul.content.decode()
+    # PostgreSQL would fail on it: refused before any query (by `core.middleware.CleanInputMiddleware`)
+    nul = client.get("/audit/", {"q": "a\x00b"})
+    assert nul.status_code == 400 and rows(nul.content.decode()) == 0
     backwards = client.get("/audit/", {"since": "2026-05-02", "until": "2026-05-01"})
     assert backwards.status_code == 400 and "截止日期: 不能早于起始日期" in backwards.content.decode()
 

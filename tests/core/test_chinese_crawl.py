@@ -34,6 +34,7 @@ ALLOWED = {
     "admin", "district", "town", "community", "resident", "operator", "leader", "evaluator", "auditor",
     "english",  # the language switch names the language in its own tongue
     "gps", "featurecollection", "polygon", "multipolygon", "tiles",
+    "word", "docx",  # the report is a Word document (.docx)
 }  # fmt: skip
 # Pages other engineers are rewriting now, not read by the crawl until they land (listed as skipped):
 # the audit log prints raw object types and fields (core, bookings, phone...) - core/audit.html.
@@ -106,17 +107,17 @@ def english_words(html: str) -> list[str]:
 
 
 def patterns() -> Iterator[tuple[str, URLPattern]]:
-    def walk(items: list[Any]) -> Iterator[URLPattern]:
+    def walk(items: list[Any], namespace: str = "") -> Iterator[tuple[str, URLPattern]]:
         for item in items:
             if isinstance(item, URLResolver):
                 if str(item.pattern).startswith(("admin/", "api/")):
                     continue
-                yield from walk(item.url_patterns)
+                inner = f"{namespace}{item.namespace}:" if item.namespace else namespace
+                yield from walk(item.url_patterns, inner)
             elif isinstance(item, URLPattern) and item.name:
-                yield item
+                yield f"{namespace}{item.name}", item
 
-    for pattern in walk(get_resolver().url_patterns):
-        yield str(pattern.name), pattern
+    yield from walk(get_resolver().url_patterns)
 
 
 def _first(model: Any, **filters: Any) -> Any:
